@@ -1,0 +1,217 @@
+import type { Socket } from 'node:net';
+import { createRequire } from 'node:module';
+import { CcxError, CONNECT_TIMEOUT_MS, encodeFrame, FrameDecoder, FrameError, PROTOCOL_VERSION } from '@ccx/shared';
+import type { ErrorPayload, ServerMessage } from '@ccx/shared';
+
+const require = createRequire(import.meta.url);
+
+/** Why a connection attempt failed: nobody listening is a reason to start a daemon. */
+export type ConnectFailure = 'absent' | 'refused' | 'timeout' | 'denied' | 'other';
+
+export class ConnectError extends Error {
+  constructor(
+    readonly reason: ConnectFailure,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface NodeIpcClientSide {
+  socket: Socket;
+  on(event: string, handler: (...args: any[]) => void): void;
+}
+
+/**
+ * Opens a node-ipc connection (raw-buffer mode, our own framing) with a hard
+ * timeout: node-ipc itself would retry forever. Resolves with the raw socket
+ * once connected.
+ */
+export function openSocket(address: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<Socket> {
+  const ipcModule = require('node-ipc');
+  const ipc = new ipcModule.IPC();
+  Object.assign(ipc.config, { silent: true, rawBuffer: true, encoding: 'latin1', maxRetries: 0, stopRetrying: true });
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => fail(new ConnectError('timeout', `no answer from the daemon socket within ${timeoutMs} ms`)), timeoutMs);
+    const fail = (error: ConnectError): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      ipc.of.ccxd?.socket?.destroy();
+      reject(error);
+    };
+    ipc.connectTo('ccxd', address, () => {
+      const side = ipc.of.ccxd as NodeIpcClientSide;
+      side.on('connect', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        // node-ipc's own data listener would copy every chunk again for events we never use.
+        side.socket.removeAllListeners('data');
+        resolve(side.socket);
+      });
+      side.on('error', (error: NodeJS.ErrnoException) => {
+        const reason: ConnectFailure =
+          error.code === 'ENOENT' ? 'absent' : error.code === 'ECONNREFUSED' ? 'refused' : error.code === 'EACCES' || error.code === 'EPERM' ? 'denied' : 'other';
+        fail(new ConnectError(reason, `cannot connect to ${address}: ${error.code ?? error.message}`));
+      });
+    });
+  });
+}
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
+
+export interface StreamHandlers {
+  onFrame(data: unknown): void;
+}
+
+/** A greeted connection to the daemon: requests with correlation ids, and streams. */
+export class DaemonConnection {
+  private readonly decoder = new FrameDecoder();
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly streams = new Map<number, StreamHandlers & Pending>();
+  private closedError: CcxError | undefined;
+  daemonVersion = '';
+  daemonPid = 0;
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: string | Buffer) => this.receive(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk));
+    socket.on('close', () => this.failAll(this.closedError ?? new CcxError('E_DAEMON_UNAVAILABLE', 'the daemon closed the connection', 'see the daemon log: ccx daemon logs')));
+    socket.on('error', () => {});
+  }
+
+  /** Connects and exchanges hello/welcome; a version mismatch is E_VERSION. */
+  static async open(address: string, version: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<DaemonConnection> {
+    const socket = await openSocket(address, timeoutMs);
+    const conn = new DaemonConnection(socket);
+    const welcome = await conn.handshake(version, timeoutMs);
+    conn.daemonVersion = welcome.version;
+    conn.daemonPid = welcome.pid;
+    return conn;
+  }
+
+  private handshake(version: string, timeoutMs: number): Promise<{ version: string; pid: number }> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new CcxError('E_DAEMON_UNAVAILABLE', `the daemon accepted the connection but did not answer within ${timeoutMs} ms`, 'it may be overloaded or stuck: ccx daemon restart'));
+        this.socket.destroy();
+      }, timeoutMs);
+      this.pending.set(0, {
+        resolve: (w) => {
+          clearTimeout(timer);
+          resolve(w as { version: string; pid: number });
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.socket.write(encodeFrame({ t: 'hello', protocol: PROTOCOL_VERSION, version }));
+    });
+  }
+
+  request<T>(method: string, params: unknown = {}, timeoutMs?: number): Promise<T> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.pending.delete(id);
+              reject(new CcxError('E_TIMEOUT', `${method} got no answer within ${timeoutMs} ms`, 'the daemon may be overloaded: ccx daemon status'));
+            }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (v) => (clearTimeout(timer), resolve(v as T)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+      this.socket.write(encodeFrame({ t: 'req', id, method, params }));
+    });
+  }
+
+  /** Opens a stream; resolves with its end result. Returns the id for input/resize/close. */
+  stream<T>(method: string, params: unknown, onFrame: (data: unknown) => void): { id: number; done: Promise<T> } {
+    const id = this.nextId++;
+    const done = new Promise<T>((resolve, reject) => {
+      this.streams.set(id, { onFrame, resolve: (v) => resolve(v as T), reject });
+    });
+    if (this.closedError) this.streams.get(id)!.reject(this.closedError);
+    else this.socket.write(encodeFrame({ t: 'req', id, method, params }));
+    return { id, done };
+  }
+
+  /** Writes a stream control message; false when the socket buffer is full. */
+  control(message: { t: 'input'; id: number; data: string } | { t: 'resize'; id: number; cols: number; rows: number } | { t: 'close'; id: number }): boolean {
+    if (this.closedError) return false;
+    return this.socket.write(encodeFrame(message));
+  }
+
+  /** Stops reading, so the daemon's socket buffer fills (used to pause a follower). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  close(): void {
+    this.socket.end();
+    this.socket.destroy();
+  }
+
+  private receive(chunk: Buffer): void {
+    let frames: unknown[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (error) {
+      this.closedError = new CcxError('E_PROTOCOL', `bad frame from daemon: ${(error as FrameError).message}`, 'ccx daemon restart');
+      this.socket.destroy();
+      return;
+    }
+    for (const frame of frames) this.dispatch(frame as ServerMessage);
+  }
+
+  private dispatch(msg: ServerMessage): void {
+    switch (msg.t) {
+      case 'welcome':
+        this.pending.get(0)?.resolve(msg);
+        this.pending.delete(0);
+        return;
+      case 'fatal':
+        this.closedError = CcxError.fromPayload(msg.error as ErrorPayload);
+        this.failAll(this.closedError);
+        return;
+      case 'res': {
+        const p = this.pending.get(msg.id) ?? this.streams.get(msg.id);
+        this.pending.delete(msg.id);
+        this.streams.delete(msg.id);
+        if (!p) return;
+        if (msg.ok) p.resolve(msg.result);
+        else p.reject(CcxError.fromPayload(msg.error as ErrorPayload));
+        return;
+      }
+      case 'frame':
+        this.streams.get(msg.id)?.onFrame(msg.data);
+        return;
+      case 'end': {
+        const s = this.streams.get(msg.id);
+        this.streams.delete(msg.id);
+        if (!s) return;
+        if (msg.error) s.reject(CcxError.fromPayload(msg.error as ErrorPayload));
+        else s.resolve(msg.result);
+        return;
+      }
+    }
+  }
+
+  private failAll(error: CcxError): void {
+    this.closedError ??= error;
+    for (const p of this.pending.values()) p.reject(error);
+    for (const s of this.streams.values()) s.reject(error);
+    this.pending.clear();
+    this.streams.clear();
+  }
+}

@@ -1,0 +1,198 @@
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, watchFile } from 'node:fs';
+import type { Argv, CommandModule } from 'yargs';
+import { CcxError, type DaemonStatus } from '@ccx/shared';
+import { runCommand, type CliContext } from '../context.js';
+import { formatAge, humanBytes } from '../format.js';
+import { printJson, printLine } from '../output.js';
+
+type Args = { json?: boolean; follow?: boolean; lines?: number };
+
+/** How long `daemon stop` waits for the daemon to end its sessions and exit. */
+const STOP_TIMEOUT_MS = 20_000;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return !isAlive(pid);
+}
+
+function registryPid(ctx: CliContext): number | undefined {
+  try {
+    return (JSON.parse(readFileSync(ctx.env.paths.registryFile, 'utf8')) as { pid: number }).pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Stops the daemon. A daemon of another version refuses our hello, so that
+ * case falls back to SIGTERM by the pid in its registry file — otherwise the
+ * fix the version error suggests (`ccx daemon restart`) could not work.
+ */
+async function stopDaemon(ctx: CliContext): Promise<number | undefined> {
+  let pid: number | undefined;
+  try {
+    const conn = await ctx.connectExisting();
+    if (!conn) return undefined;
+    pid = conn.daemonPid;
+    await conn.request('daemon.stop', {}, 5_000);
+  } catch (error) {
+    if (!(error instanceof CcxError && error.code === 'E_VERSION')) throw error;
+    pid = registryPid(ctx);
+    if (pid === undefined) throw error;
+    process.kill(pid, 'SIGTERM');
+  }
+  if (!(await waitForExit(pid, STOP_TIMEOUT_MS))) {
+    throw new CcxError('E_TIMEOUT', `daemon ${pid} did not exit within ${STOP_TIMEOUT_MS / 1000} s`, `kill it with: kill -9 ${pid}`);
+  }
+  return pid;
+}
+
+function printStatus(s: DaemonStatus): void {
+  const counts = Object.entries(s.events.counts)
+    .map(([type, n]) => `${type}=${n}`)
+    .join(' ');
+  printLine(`daemon    running, pid ${s.pid}, version ${s.version} (protocol ${s.protocol})`);
+  printLine(`uptime    ${formatAge(s.startedAt)} (since ${s.startedAt})`);
+  printLine(`socket    ${s.socket}`);
+  printLine(`state     ${s.stateDir}`);
+  printLine(`sessions  ${s.sessions.running} running, ${s.sessions.total} total`);
+  printLine(`clients   ${s.clients} connected`);
+  printLine(`events    last seq ${s.events.lastSeq}, ${s.events.subscribers} subscribers${counts ? `; ${counts}` : ''}`);
+  printLine(`memory    ${humanBytes(s.rssBytes)} RSS`);
+}
+
+function tailLines(file: string, lines: number): string {
+  if (!existsSync(file)) return '';
+  const text = readFileSync(file, 'utf8');
+  const all = text.split('\n');
+  if (all[all.length - 1] === '') all.pop();
+  return all.slice(-lines).join('\n');
+}
+
+function followFile(file: string, from: number): Promise<never> {
+  let offset = from;
+  const pump = (): void => {
+    let size: number;
+    try {
+      size = statSync(file).size;
+    } catch {
+      return;
+    }
+    if (size < offset) offset = 0; // rotated
+    if (size === offset) return;
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(size - offset);
+      readSync(fd, buf, 0, buf.length, offset);
+      offset = size;
+      process.stdout.write(buf);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  watchFile(file, { interval: 200 }, pump);
+  return new Promise(() => {});
+}
+
+const subcommands: CommandModule<object, Args>[] = [
+  {
+    command: 'run',
+    describe: 'Run the daemon in the foreground (for systemd or launchd)',
+    builder: (y) => y.example('$0 daemon run', 'serve until SIGTERM') as never,
+    handler: async () => {
+      const { main } = await import('@ccx/daemon');
+      process.exitCode = await main(['run', '--foreground']);
+    },
+  },
+  {
+    command: 'start',
+    describe: 'Start the daemon in the background if it is not running',
+    builder: (y) => y.option('json', { type: 'boolean' }).example('$0 daemon start', 'start it now rather than on first use') as never,
+    handler: (argv) =>
+      runCommand(argv, async (ctx) => {
+        const conn = await ctx.connect();
+        if (ctx.json) printJson({ running: true, pid: conn.daemonPid, version: conn.daemonVersion });
+        else printLine(`daemon running, pid ${conn.daemonPid}`);
+      }),
+  },
+  {
+    command: 'stop',
+    describe: 'Stop the daemon, ending every session',
+    builder: (y) => y.option('json', { type: 'boolean' }).example('$0 daemon stop', 'end all sessions and the daemon') as never,
+    handler: (argv) =>
+      runCommand(argv, async (ctx) => {
+        const pid = await stopDaemon(ctx);
+        if (ctx.json) printJson({ stopped: pid !== undefined, pid: pid ?? null });
+        else printLine(pid === undefined ? 'daemon not running' : `daemon ${pid} stopped`);
+      }),
+  },
+  {
+    command: 'restart',
+    describe: 'Stop the daemon (ending every session) and start it again',
+    builder: (y) => y.option('json', { type: 'boolean' }).example('$0 daemon restart', 'e.g. after upgrading ccx') as never,
+    handler: (argv) =>
+      runCommand(argv, async (ctx) => {
+        await stopDaemon(ctx);
+        const conn = await ctx.connect();
+        if (ctx.json) printJson({ running: true, pid: conn.daemonPid, version: conn.daemonVersion });
+        else printLine(`daemon running, pid ${conn.daemonPid}`);
+      }),
+  },
+  {
+    command: 'status',
+    describe: 'Show the daemon: pid, version, uptime, socket, sessions, clients, events',
+    builder: (y) => y.option('json', { type: 'boolean' }).example('$0 daemon status --json', 'machine-readable') as never,
+    handler: (argv) =>
+      runCommand(argv, async (ctx) => {
+        const conn = await ctx.connectExisting();
+        if (!conn) {
+          if (ctx.json) printJson({ running: false, socket: ctx.env.paths.socketPath });
+          else printLine(`daemon not running (socket ${ctx.env.paths.socketPath})`);
+          return 4;
+        }
+        const status = await conn.request<DaemonStatus>('daemon.status', {}, 10_000);
+        if (ctx.json) printJson({ running: true, ...status });
+        else printStatus(status);
+      }),
+  },
+  {
+    command: 'logs',
+    describe: "Show the daemon's own log (JSON lines)",
+    builder: (y) =>
+      y
+        .option('follow', { alias: 'f', type: 'boolean', describe: 'keep printing new lines' })
+        .option('lines', { alias: 'n', type: 'number', default: 50, describe: 'how many recent lines' })
+        .example('$0 daemon logs -f', 'watch the daemon log') as never,
+    handler: (argv) =>
+      runCommand(argv, async (ctx) => {
+        const file = ctx.env.paths.daemonLog;
+        const text = tailLines(file, argv.lines ?? 50);
+        if (text) printLine(text);
+        else if (!argv.follow) process.stderr.write(`no daemon log yet at ${file}\n`);
+        if (argv.follow) await followFile(file, existsSync(file) ? statSync(file).size : 0);
+      }),
+  },
+];
+
+export const daemonCommand: CommandModule = {
+  command: 'daemon <command>',
+  describe: 'Manage the background daemon: run, start, stop, restart, status, logs',
+  builder: (y: Argv) => {
+    for (const sub of subcommands) y.command(sub as CommandModule);
+    return y.demandCommand(1).example('$0 daemon status', 'is it running, and what does it hold?');
+  },
+  handler: () => {},
+};

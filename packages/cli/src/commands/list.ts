@@ -1,0 +1,67 @@
+import type { CommandModule } from 'yargs';
+import type { SessionInfo } from '@ccx/shared';
+import { runCommand } from '../context.js';
+import { formatAge, table } from '../format.js';
+import { printJson, printLine } from '../output.js';
+
+interface ListArgs {
+  all?: boolean;
+  json?: boolean;
+}
+
+function outcome(s: SessionInfo): string {
+  if (s.status === 'running') return s.activity ?? '';
+  if (s.signal) return s.signal;
+  if (s.exitCode !== null) return `code ${s.exitCode}`;
+  return s.error ? s.error.slice(0, 40) : '';
+}
+
+export function renderSessions(sessions: SessionInfo[], color: boolean): Promise<string> | string {
+  const header = ['ID', 'NAME', 'STATUS', 'PID', 'AGE', 'ACTIVE', 'EXIT', 'CLIENTS', 'CWD', 'COMMAND'];
+  const rows = sessions.map((s) => [
+    s.id,
+    s.name ?? '-',
+    s.status,
+    s.pid === null ? '-' : String(s.pid),
+    formatAge(s.createdAt),
+    formatAge(s.lastActivityAt),
+    outcome(s) || '-',
+    String(s.attachedClients),
+    s.cwd,
+    s.command.join(' '),
+  ]);
+  if (!color) return table(header, rows);
+  return import('chalk').then(({ default: chalk }) => {
+    const statusColor: Record<string, (t: string) => string> = {
+      running: chalk.green,
+      exited: chalk.dim,
+      cancelled: chalk.yellow,
+      failed: chalk.red,
+      lost: chalk.magenta,
+    };
+    return table(header, rows, (cell, col, row) => (row < 0 ? chalk.bold(cell) : col === 2 ? (statusColor[cell.trim()] ?? ((t: string) => t))(cell) : cell));
+  });
+}
+
+export const listCommand: CommandModule<object, ListArgs> = {
+  command: ['list', 'ls'],
+  describe: 'List sessions (running ones; --all adds ended ones)',
+  builder: (y) =>
+    y
+      .option('all', { alias: 'a', type: 'boolean', describe: 'include exited, cancelled, failed and lost sessions' })
+      .option('json', { type: 'boolean', describe: 'print a JSON array of sessions (schema: README, "ccx list --json")' })
+      .example('$0 list --all', 'every session, ended ones too')
+      .example('$0 list --json | jq -r ".[].id"', 'ids for scripts') as never,
+  handler: (argv) =>
+    runCommand(argv, async (ctx) => {
+      const conn = await ctx.connect();
+      const sessions = await conn.request<SessionInfo[]>('session.list', { all: argv.all ?? false });
+      if (ctx.json) return printJson(sessions);
+      if (sessions.length === 0) {
+        printLine(argv.all ? 'no sessions' : 'no running sessions (ccx list --all shows ended ones)');
+        return;
+      }
+      const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
+      printLine(await renderSessions(sessions, color));
+    }),
+};

@@ -1,0 +1,46 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { CCX_VERSION } from '@ccx/shared';
+import { cancelCommand, killCommand } from './commands/cancel.js';
+import { daemonCommand } from './commands/daemon.js';
+import { listCommand } from './commands/list.js';
+import { pruneCommand, rmCommand } from './commands/remove.js';
+import { sendCommand } from './commands/send.js';
+import { startCommand } from './commands/start.js';
+import { reportError } from './output.js';
+import type { CommandModule } from 'yargs';
+
+/** Every command, one module each; adding one is adding a line here. */
+const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand];
+
+export async function main(argv: string[]): Promise<void> {
+  let cli = yargs(argv)
+    .scriptName('ccx')
+    .usage('$0 <command> [options]\n\nKeep interactive terminal programs running in a background daemon, and drive them from any shell or cron.')
+    .version(CCX_VERSION)
+    .parserConfiguration({ 'populate--': true })
+    .strict()
+    .demandCommand(1, 'give a command; see ccx --help')
+    .recommendCommands()
+    .completion('completion', 'Print a shell completion script (bash/zsh): ccx completion >> ~/.bashrc')
+    .example('$0 start --name sh -- bash', 'start a shell session named sh')
+    .example('$0 send sh "ls -l"', 'type a command into it')
+    .example('$0 list', 'see running sessions')
+    .epilogue('Exit codes: 0 ok, 1 error, 2 usage, 3 session not found, 4 daemon unavailable, 124 timed out.')
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`ccx: ${msg} [E_USAGE]\nhint: run ccx --help, or ccx <command> --help\n`);
+      process.exit(2);
+    });
+  for (const command of COMMANDS) cli = cli.command(command);
+  try {
+    await cli.parseAsync();
+  } catch (error) {
+    process.exitCode = reportError(error, argv.includes('--json'));
+  }
+}
+
+await main(hideBin(process.argv));

@@ -1,0 +1,34 @@
+import { CcxError, EXIT, exitCodeFor } from '@ccx/shared';
+
+/** Prints one JSON document on stdout: the only thing `--json` puts there. */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+export function printLine(text = ''): void {
+  process.stdout.write(text + '\n');
+}
+
+/**
+ * Reports an error on stderr — never stdout, so `--json` output stays
+ * parseable — and returns the exit code it maps to.
+ */
+export function reportError(error: unknown, json: boolean): number {
+  const ccx =
+    error instanceof CcxError
+      ? error
+      : new CcxError('E_INTERNAL', error instanceof Error ? error.message : String(error), 'this is a bug in ccx; please report it with the output of: ccx daemon logs');
+  if (json) {
+    process.stderr.write(JSON.stringify({ error: ccx.toPayload() }) + '\n');
+  } else {
+    process.stderr.write(`ccx: ${ccx.message} [${ccx.code}]\n`);
+    if (ccx.hint) process.stderr.write(`hint: ${ccx.hint}\n`);
+  }
+  return exitCodeFor(ccx.code);
+}
+
+export function usageError(message: string, hint?: string): CcxError {
+  return new CcxError('E_USAGE', message, hint);
+}
+
+export { EXIT };

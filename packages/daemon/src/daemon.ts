@@ -1,0 +1,161 @@
+import { rmSync } from 'node:fs';
+import { CcxError, EVENTS_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, PROTOCOL_VERSION, ipcAddress, preparePaths, type CcxPaths, type DaemonStatus } from '@ccx/shared';
+import { Dispatcher } from './dispatcher.js';
+import { EventBus } from './events/event-bus.js';
+import { EventsLog } from './events/events-log.js';
+import { daemonHandlers } from './handlers/daemon-handlers.js';
+import { sessionHandlers } from './handlers/session-handlers.js';
+import type { Logger } from './logger.js';
+import type { HandlerTable } from './router.js';
+import { SessionManager } from './session/session-manager.js';
+import { probeSocket } from './socket-probe.js';
+import { readRegistry, removeRegistry, writeRegistry } from './store/registry.js';
+import { SessionStore } from './store/session-store.js';
+import { acquireStartLock, releaseStartLock } from './store/start-lock.js';
+import { IpcServer } from './transport/ipc-server.js';
+
+export interface DaemonOptions {
+  paths: CcxPaths;
+  version: string;
+  env: NodeJS.ProcessEnv;
+  uid: number;
+  logger: Logger;
+  /** Quiet time after which a session is reported idle. */
+  idleAfterMs?: number;
+  outputLogBytes?: number;
+}
+
+export const DEFAULT_IDLE_AFTER_MS = 1_500;
+
+/** Exit codes of the daemon process itself. */
+export const DAEMON_EXIT = { OK: 0, FATAL: 1, ALREADY_RUNNING: 0 } as const;
+
+/**
+ * The composition root: takes the start lock, restores sessions (reaping what
+ * a dead daemon left), serves the socket, and on stop ends every session.
+ */
+export class Daemon {
+  private server: IpcServer | undefined;
+  private sessions: SessionManager | undefined;
+  private bus: EventBus | undefined;
+  private startedAt = new Date();
+  private stopping: Promise<void> | undefined;
+  private readonly stopped: Promise<void>;
+  private resolveStopped!: () => void;
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+  }
+
+  /** Resolves with the exit code once the daemon has stopped (or could not start). */
+  async run(): Promise<number> {
+    const { paths, logger } = this.opts;
+    try {
+      preparePaths(paths, this.opts.uid);
+    } catch (error) {
+      logger.error('cannot prepare directories', { error: String(error), hint: (error as CcxError).hint });
+      process.stderr.write(`ccx daemon: ${(error as Error).message}\n`);
+      return DAEMON_EXIT.FATAL;
+    }
+    const lock = acquireStartLock(paths.lockFile);
+    if (!lock.acquired) {
+      logger.info('another daemon holds the start lock; exiting', { holder: lock.holder });
+      return DAEMON_EXIT.ALREADY_RUNNING;
+    }
+    try {
+      return await this.serve();
+    } finally {
+      releaseStartLock(paths.lockFile);
+    }
+  }
+
+  private async serve(): Promise<number> {
+    const { paths, logger, version } = this.opts;
+    const address = ipcAddress(paths);
+    if (process.platform !== 'win32') {
+      const probe = await probeSocket(address);
+      if (probe === 'live') {
+        logger.warn('a daemon is already listening on the socket; exiting', { socket: address });
+        return DAEMON_EXIT.ALREADY_RUNNING;
+      }
+      if (probe === 'stale') {
+        logger.info('removing stale socket', { socket: address, previous: readRegistry(paths.registryFile) });
+        rmSync(address, { force: true });
+      }
+    }
+    const bus = (this.bus = new EventBus(new EventsLog(paths.eventsLog, EVENTS_LOG_MAX_BYTES), logger));
+    const store = new SessionStore(paths.sessionsDir);
+    const sessions = (this.sessions = new SessionManager(
+      {
+        bus,
+        logger,
+        store,
+        outputLogBytes: this.opts.outputLogBytes ?? DEFAULT_OUTPUT_LOG_BYTES,
+        idleAfterMs: this.opts.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS,
+        now: () => new Date(),
+      },
+      store,
+      logger,
+    ));
+    const reaped = sessions.restore();
+    if (reaped.lost.length) logger.warn('sessions lost by a previous daemon', reaped);
+
+    const table: HandlerTable = {
+      ...daemonHandlers({ status: () => this.status(), requestStop: () => void this.stop('request') }),
+      ...sessionHandlers(sessions, this.opts.env),
+    };
+    const dispatcher = new Dispatcher(table, version, logger);
+    this.server = new IpcServer(address, logger, (conn) => dispatcher.attach(conn), (conn, chunk) => dispatcher.receive(conn, chunk));
+    try {
+      await this.server.listen();
+    } catch (error) {
+      logger.error('cannot listen', { socket: address, error: String(error) });
+      process.stderr.write(`ccx daemon: cannot listen on ${address}: ${String(error)}\n`);
+      return DAEMON_EXIT.FATAL;
+    }
+    this.startedAt = new Date();
+    writeRegistry(paths.registryFile, { pid: process.pid, version, protocol: PROTOCOL_VERSION, socket: paths.socketPath, startedAt: this.startedAt.toISOString() });
+    bus.publish('daemon-started', { pid: process.pid, version });
+    logger.info('daemon started', { pid: process.pid, version, socket: address });
+    await this.stopped;
+    return DAEMON_EXIT.OK;
+  }
+
+  /** Graceful shutdown: every session's processes end, state is flushed, socket and registry go. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= (async () => {
+      const { paths, logger } = this.opts;
+      logger.info('daemon stopping', { reason });
+      this.bus?.publish('daemon-stopping', { reason });
+      try {
+        await this.sessions?.stopAll();
+      } catch (error) {
+        logger.error('error while ending sessions', { error: String(error) });
+      }
+      this.sessions?.dispose();
+      await this.server?.close();
+      if (process.platform !== 'win32') rmSync(ipcAddress(paths), { force: true });
+      removeRegistry(paths.registryFile, process.pid);
+      logger.info('daemon stopped');
+      this.resolveStopped();
+    })();
+    return this.stopping;
+  }
+
+  status(): DaemonStatus {
+    const bus = this.bus!;
+    return {
+      pid: process.pid,
+      version: this.opts.version,
+      protocol: PROTOCOL_VERSION,
+      startedAt: this.startedAt.toISOString(),
+      uptimeMs: Date.now() - this.startedAt.getTime(),
+      socket: this.opts.paths.socketPath,
+      stateDir: this.opts.paths.stateDir,
+      sessions: this.sessions!.counts(),
+      clients: this.server?.connectionCount ?? 0,
+      events: { lastSeq: bus.lastSeq, counts: bus.countsByType(), subscribers: bus.subscriberCount },
+      rssBytes: process.memoryUsage().rss,
+    };
+  }
+}

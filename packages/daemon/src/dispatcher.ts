@@ -1,0 +1,151 @@
+import { PROTOCOL_VERSION, CcxError } from '@ccx/shared';
+import { ClientMessageSchema, type ClientMessage } from '@ccx/shared/schemas';
+import type { Logger } from './logger.js';
+import { resolveRequest, toErrorPayload, type HandlerTable, type StreamSink } from './router.js';
+import type { Connection } from './transport/connection.js';
+
+interface OpenStream {
+  closeHandlers: Array<() => void>;
+  inputHandlers: Array<(data: Buffer) => void>;
+  resizeHandlers: Array<(cols: number, rows: number) => void>;
+  ended: boolean;
+}
+
+/**
+ * Speaks the protocol on one connection: `hello` first, then requests and
+ * stream control messages. Every message is validated before a handler sees
+ * it; nothing a client sends can throw out of here.
+ */
+export class Dispatcher {
+  private readonly streams = new Map<Connection, Map<number, OpenStream>>();
+
+  constructor(
+    private readonly table: HandlerTable,
+    private readonly version: string,
+    private readonly logger: Logger,
+  ) {}
+
+  attach(conn: Connection): void {
+    this.streams.set(conn, new Map());
+    conn.onClose(() => {
+      const open = this.streams.get(conn);
+      this.streams.delete(conn);
+      for (const s of open?.values() ?? []) this.closeStream(s);
+    });
+  }
+
+  receive(conn: Connection, chunk: Buffer): void {
+    const frames = conn.decode(chunk);
+    if (!frames) return;
+    for (const frame of frames) {
+      if (conn.isClosed) return;
+      const parsed = ClientMessageSchema.safeParse(frame);
+      if (!parsed.success) {
+        const id = typeof (frame as { id?: unknown })?.id === 'number' ? (frame as { id: number }).id : 0;
+        conn.send({ t: 'res', id, ok: false, error: { code: 'E_PROTOCOL', message: 'malformed message', hint: 'messages are {t:"hello"|"req"|"input"|"resize"|"close", ...}' } });
+        continue;
+      }
+      this.handle(conn, parsed.data);
+    }
+  }
+
+  private handle(conn: Connection, msg: ClientMessage): void {
+    if (msg.t === 'hello') return this.greet(conn, msg.protocol, msg.version);
+    if (!conn.greeted) {
+      conn.fatal('E_PROTOCOL', 'expected hello first', 'send {t:"hello", protocol, version} before any request');
+      return;
+    }
+    const stream = msg.t === 'req' ? undefined : this.streams.get(conn)?.get(msg.id);
+    switch (msg.t) {
+      case 'req':
+        void this.request(conn, msg.id, msg.method, msg.params);
+        return;
+      case 'input':
+        stream?.inputHandlers.forEach((h) => h(Buffer.from(msg.data, 'base64')));
+        return;
+      case 'resize':
+        stream?.resizeHandlers.forEach((h) => h(msg.cols, msg.rows));
+        return;
+      case 'close':
+        if (stream) this.closeStream(stream);
+        this.streams.get(conn)?.delete(msg.id);
+        return;
+    }
+  }
+
+  private greet(conn: Connection, protocol: number, version: string): void {
+    if (protocol !== PROTOCOL_VERSION || version !== this.version) {
+      conn.fatal(
+        'E_VERSION',
+        `ccx ${version} (protocol ${protocol}) cannot talk to daemon ${this.version} (protocol ${PROTOCOL_VERSION})`,
+        'restart the daemon with the ccx you are running: ccx daemon restart',
+      );
+      return;
+    }
+    conn.greeted = true;
+    conn.send({ t: 'welcome', protocol: PROTOCOL_VERSION, version: this.version, pid: process.pid });
+  }
+
+  private async request(conn: Connection, id: number, method: string, params: unknown): Promise<void> {
+    const resolved = resolveRequest(this.table, method, params);
+    if (!resolved.ok) {
+      conn.send({ t: 'res', id, ok: false, error: resolved.error });
+      return;
+    }
+    const ctx = { conn, requestId: id };
+    if (resolved.spec.kind === 'unary') {
+      try {
+        const result = await resolved.spec.handle(resolved.params as never, ctx);
+        conn.send({ t: 'res', id, ok: true, result: result ?? null });
+      } catch (error) {
+        if (!(error instanceof CcxError)) this.logger.error('handler failed', { method, error: String((error as Error)?.stack ?? error) });
+        conn.send({ t: 'res', id, ok: false, error: toErrorPayload(error) });
+      }
+      return;
+    }
+    const sink = this.openStream(conn, id);
+    try {
+      await resolved.spec.handle(resolved.params as never, ctx, sink);
+    } catch (error) {
+      if (!(error instanceof CcxError)) this.logger.error('stream handler failed', { method, error: String((error as Error)?.stack ?? error) });
+      sink.fail(error instanceof CcxError ? error : new CcxError('E_INTERNAL', String((error as Error)?.message ?? error)));
+    }
+  }
+
+  private openStream(conn: Connection, id: number): StreamSink {
+    const state: OpenStream = { closeHandlers: [], inputHandlers: [], resizeHandlers: [], ended: false };
+    this.streams.get(conn)?.set(id, state);
+    const finish = (message: { result?: unknown; error?: ReturnType<typeof toErrorPayload> }): void => {
+      if (state.ended) return;
+      conn.send({ t: 'end', id, ...message });
+      this.streams.get(conn)?.delete(id);
+      this.closeStream(state);
+    };
+    return {
+      send: (data) => !state.ended && conn.send({ t: 'frame', id, data }),
+      drained: () => conn.drained(),
+      end: (result) => finish({ result: result ?? null }),
+      fail: (error) => finish({ error: toErrorPayload(error) }),
+      onClose: (h) => (state.ended ? h() : state.closeHandlers.push(h)),
+      onInput: (h) => state.inputHandlers.push(h),
+      onResize: (h) => state.resizeHandlers.push(h),
+      get closed() {
+        return state.ended || conn.isClosed;
+      },
+    };
+  }
+
+  private closeStream(state: OpenStream): void {
+    if (state.ended) return;
+    state.ended = true;
+    for (const handler of state.closeHandlers.splice(0)) {
+      try {
+        handler();
+      } catch (error) {
+        this.logger.warn('stream close handler threw', { error: String(error) });
+      }
+    }
+    state.inputHandlers.length = 0;
+    state.resizeHandlers.length = 0;
+  }
+}

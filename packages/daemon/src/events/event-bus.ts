@@ -1,0 +1,81 @@
+import { LIVE_ONLY_EVENTS, type CcxEvent, type EventType } from '@ccx/shared';
+import type { Disposable } from '../disposable.js';
+import type { Logger } from '../logger.js';
+import type { EventsLog } from './events-log.js';
+
+export type EventListener = (event: CcxEvent) => void;
+
+interface Subscription {
+  listener: EventListener;
+  types?: ReadonlySet<EventType>;
+}
+
+/**
+ * The daemon's typed event bus. Every event gets the next global `seq` and is
+ * appended to the events log before listeners see it. Listeners are isolated:
+ * one that throws is logged and skipped; a slow one must queue on its own
+ * side (followers keep bounded queues), since publish is synchronous.
+ *
+ * `session-output` is live-only: it is never persisted and does not take a
+ * seq of its own (it carries the last persisted seq), because its bytes live
+ * in the session's output log.
+ */
+export class EventBus {
+  private seq: number;
+  private readonly subscriptions = new Set<Subscription>();
+  private readonly counts: Record<string, number> = {};
+
+  constructor(
+    private readonly log: EventsLog | undefined,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.seq = log?.lastSeq() ?? 0;
+  }
+
+  publish(type: EventType, data: Record<string, unknown> = {}): CcxEvent {
+    const live = LIVE_ONLY_EVENTS.has(type);
+    if (live && !this.hasListenersFor(type)) return { seq: this.seq, type, time: '' };
+    const event: CcxEvent = { seq: live ? this.seq : ++this.seq, type, time: this.now().toISOString(), ...data };
+    this.counts[type] = (this.counts[type] ?? 0) + 1;
+    if (!live && this.log) {
+      try {
+        this.log.append(event);
+      } catch (error) {
+        this.logger.error('events log write failed', { error: String(error), seq: event.seq });
+      }
+    }
+    for (const sub of this.subscriptions) {
+      if (sub.types && !sub.types.has(type)) continue;
+      try {
+        sub.listener(event);
+      } catch (error) {
+        this.logger.warn('event listener threw', { type, error: String(error) });
+      }
+    }
+    return event;
+  }
+
+  subscribe(listener: EventListener, types?: Iterable<EventType>): Disposable {
+    const sub: Subscription = { listener, types: types ? new Set(types) : undefined };
+    this.subscriptions.add(sub);
+    return { dispose: () => this.subscriptions.delete(sub) };
+  }
+
+  hasListenersFor(type: EventType): boolean {
+    for (const sub of this.subscriptions) if (!sub.types || sub.types.has(type)) return true;
+    return false;
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  get subscriberCount(): number {
+    return this.subscriptions.size;
+  }
+
+  countsByType(): Record<string, number> {
+    return { ...this.counts };
+  }
+}

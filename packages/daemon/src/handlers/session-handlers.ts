@@ -1,0 +1,31 @@
+import type { CancelResult, RemoveResult, SendResult, SessionInfo } from '@ccx/shared';
+import { unary, type HandlerTable } from '../router.js';
+import type { SessionManager } from '../session/session-manager.js';
+
+/** start, list, send, cancel, kill, rm, prune. */
+export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.ProcessEnv): HandlerTable {
+  return {
+    'session.start': unary((params): SessionInfo => {
+      // The CLI sends its environment so the program runs as if started from
+      // that shell; without one (raw protocol use) the daemon's own is used.
+      const base = params.env ? {} : (daemonEnv as Record<string, string>);
+      return sessions.start(params, base).info();
+    }),
+    'session.list': unary((params): SessionInfo[] => sessions.list(params.all ?? false)),
+    'session.get': unary((params): SessionInfo => sessions.resolve(params.target).info()),
+    'session.send': unary(
+      (params): Promise<SendResult> =>
+        sessions.resolve(params.target).send({
+          text: params.text,
+          enter: params.enter ?? (params.text !== undefined && !(params.keys?.length ?? 0)),
+          keys: params.keys ?? [],
+          enterDelayMs: params.enterDelayMs,
+        }),
+    ),
+    'session.cancel': unary(
+      (params): Promise<CancelResult> => sessions.escalator.cancel(sessions.resolve(params.target), { graceMs: params.graceMs, force: params.force }),
+    ),
+    'session.rm': unary(async (params): Promise<RemoveResult> => ({ removed: await sessions.remove(params.targets, params.force ?? false) })),
+    'session.prune': unary((params): RemoveResult => ({ removed: sessions.prune(params.olderThanMs ?? 0) })),
+  };
+}

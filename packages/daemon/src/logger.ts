@@ -1,0 +1,56 @@
+import { appendFileSync, renameSync, statSync } from 'node:fs';
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface Logger {
+  log(level: LogLevel, msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * One JSON object per line, so `ccx daemon logs` and tools like jq can read
+ * it. Rotated to `<file>.1` past `maxBytes`, so it can never fill the disk.
+ * Synchronous on purpose: log lines are rare and must survive a crash.
+ */
+export class FileLogger implements Logger {
+  private bytes: number;
+
+  constructor(
+    private readonly file: string,
+    private readonly maxBytes: number,
+    private readonly echo = false,
+  ) {
+    try {
+      this.bytes = statSync(file).size;
+    } catch {
+      this.bytes = 0;
+    }
+  }
+
+  log(level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void {
+    const line = JSON.stringify({ time: new Date().toISOString(), level, pid: process.pid, msg, ...fields }) + '\n';
+    if (this.echo) process.stderr.write(line);
+    try {
+      if (this.bytes + line.length > this.maxBytes) {
+        renameSync(this.file, `${this.file}.1`);
+        this.bytes = 0;
+      }
+      appendFileSync(this.file, line, { mode: 0o600 });
+      this.bytes += Buffer.byteLength(line);
+    } catch {
+      // A full or read-only disk must not take the daemon down with it.
+    }
+  }
+
+  info(msg: string, fields?: Record<string, unknown>): void {
+    this.log('info', msg, fields);
+  }
+  warn(msg: string, fields?: Record<string, unknown>): void {
+    this.log('warn', msg, fields);
+  }
+  error(msg: string, fields?: Record<string, unknown>): void {
+    this.log('error', msg, fields);
+  }
+}

@@ -1,0 +1,72 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Signal 0 checks existence; EPERM means it exists but is not ours. */
+export function isProcessAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface ProcStat {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  /** Foreground process group of the controlling terminal, or -1. */
+  tpgid: number;
+  /** Start time in clock ticks since boot: with the pid, it names a process uniquely. */
+  startTime: number;
+  state: string;
+}
+
+export const hasProcfs = process.platform === 'linux';
+
+/** Parses /proc/<pid>/stat; undefined when the process is gone or /proc is absent. */
+export function readProcStat(pid: number): ProcStat | undefined {
+  if (!hasProcfs) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces and parentheses: split after the last ')'.
+  const close = text.lastIndexOf(')');
+  const fields = text.slice(close + 2).split(' ');
+  // fields[0] is field 3 (state) of proc(5).
+  return {
+    pid,
+    state: fields[0] ?? '?',
+    ppid: Number(fields[1]),
+    pgid: Number(fields[2]),
+    sid: Number(fields[3]),
+    tpgid: Number(fields[5]),
+    startTime: Number(fields[19]),
+  };
+}
+
+/** True when the process has exited but not been reaped yet. */
+export function isZombie(pid: number): boolean {
+  return readProcStat(pid)?.state === 'Z';
+}
+
+export function listPids(): number[] {
+  if (!hasProcfs) return [];
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
+}
+
+/** Whether the process's environment carries `NAME=value` (only readable for our own processes). */
+export function hasEnvMarker(pid: number, marker: string): boolean {
+  try {
+    const environ = readFileSync(`/proc/${pid}/environ`);
+    return environ.includes(Buffer.from(`\0${marker}\0`)) || environ.subarray(0, marker.length + 1).equals(Buffer.from(`${marker}\0`));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,120 @@
+import { spawnSync } from 'node:child_process';
+import treeKill from 'tree-kill';
+import { hasEnvMarker, hasProcfs, isProcessAlive, listPids, readProcStat, type ProcStat } from './proc.js';
+
+/** Every session's processes inherit this variable: it finds them even after setsid or reparenting. */
+export const SESSION_ENV_MARKER = 'CCX_SESSION_ID';
+
+export interface SessionProcessIdentity {
+  sessionId: string;
+  /** Pid of the program ccx started (the PTY's session leader). */
+  pid: number;
+  /** Its start time in clock ticks, so a reused pid is never mistaken for it. */
+  startTime?: number;
+}
+
+export function markerOf(sessionId: string): string {
+  return `${SESSION_ENV_MARKER}=${sessionId}`;
+}
+
+/**
+ * All live processes of a session: those carrying its env marker, the leader
+ * itself (checked by start time), members of its process session, and every
+ * descendant of any of them — including grandchildren that moved to their own
+ * process group.
+ */
+export function findSessionProcesses(identity: SessionProcessIdentity, self = process.pid): number[] {
+  if (!hasProcfs) return isProcessAlive(identity.pid) ? [identity.pid] : [];
+  const marker = markerOf(identity.sessionId);
+  const stats: ProcStat[] = [];
+  for (const pid of listPids()) {
+    if (pid === self) continue;
+    const stat = readProcStat(pid);
+    if (stat && stat.state !== 'Z') stats.push(stat);
+  }
+  const leader = stats.find((s) => s.pid === identity.pid);
+  const leaderIsOurs = leader !== undefined && (identity.startTime === undefined || leader.startTime === identity.startTime);
+  const matched = new Set<number>();
+  for (const stat of stats) {
+    if ((leaderIsOurs && (stat.pid === identity.pid || stat.sid === identity.pid)) || hasEnvMarker(stat.pid, marker)) {
+      matched.add(stat.pid);
+    }
+  }
+  // Descendants: repeat until no new child of a matched process turns up.
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const stat of stats) {
+      if (!matched.has(stat.pid) && matched.has(stat.ppid)) {
+        matched.add(stat.pid);
+        grew = true;
+      }
+    }
+  }
+  return [...matched];
+}
+
+export function signalPids(pids: number[], signal: NodeJS.Signals): number {
+  let sent = 0;
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+      sent++;
+    } catch {
+      // Already gone: that is the goal.
+    }
+  }
+  return sent;
+}
+
+/** Signals a process group; false when it no longer exists. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The PTY's foreground process group (what Ctrl-C would reach), read from
+ * /proc; falls back to the leader's own group where /proc is absent.
+ */
+export function foregroundGroup(leaderPid: number): number {
+  const tpgid = readProcStat(leaderPid)?.tpgid;
+  return tpgid !== undefined && tpgid > 0 ? tpgid : leaderPid;
+}
+
+/**
+ * Sends `signal` to every process of the session. Repeats a few passes so a
+ * process that forks while being killed is caught too. Returns the pids hit.
+ */
+export function signalSession(identity: SessionProcessIdentity, signal: NodeJS.Signals, passes = 3): number[] {
+  const hit = new Set<number>();
+  if (!hasProcfs) {
+    signalGroup(identity.pid, signal);
+    treeKillSafely(identity.pid, signal);
+    return [identity.pid];
+  }
+  for (let pass = 0; pass < passes; pass++) {
+    const pids = findSessionProcesses(identity).filter((pid) => signal !== 'SIGKILL' || !hit.has(pid) || isProcessAlive(pid));
+    if (pids.length === 0) break;
+    signalPids(pids, signal);
+    for (const pid of pids) hit.add(pid);
+    if (signal !== 'SIGKILL') break;
+  }
+  return [...hit];
+}
+
+let psAvailable: boolean | undefined;
+
+/**
+ * tree-kill shells out to `ps` (pgrep on some systems) and its spawn has no
+ * error listener: with `ps` missing it would crash the daemon. Check first.
+ */
+function treeKillSafely(pid: number, signal: NodeJS.Signals): void {
+  psAvailable ??= spawnSync('ps', ['-p', String(process.pid)], { stdio: 'ignore' }).error === undefined;
+  if (!psAvailable) return;
+  treeKill(pid, signal, () => {});
+}

@@ -1,0 +1,118 @@
+import { closeSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Name of a segment file: its first byte's offset in the session's output, zero-padded so names sort. */
+const segmentName = (base: number): string => `output-${String(base).padStart(15, '0')}.log`;
+const SEGMENT_RE = /^output-(\d{15})\.log$/;
+
+/**
+ * A session's output, append-only on disk: the source of truth for logs,
+ * followers and replays. Offsets are counted from the session's first byte and
+ * survive rotation: past `maxBytes` a new segment file starts, named by its
+ * base offset, and only the newest two segments are kept — so the retained
+ * history is between `maxBytes` and `2 × maxBytes`.
+ *
+ * Writes are synchronous so that once `append` returns, any reader sees the
+ * bytes; a PTY chunk is at most a few tens of KiB, so this costs little.
+ */
+export class OutputLog {
+  private fd: number | undefined;
+  private base: number;
+  private size: number;
+
+  constructor(
+    private readonly dir: string,
+    private readonly maxBytes: number,
+  ) {
+    const segments = this.segments();
+    const last = segments[segments.length - 1];
+    this.base = last ?? 0;
+    try {
+      this.size = statSync(join(dir, segmentName(this.base))).size;
+    } catch {
+      this.size = 0;
+    }
+  }
+
+  /** Offset one past the last byte written. */
+  get end(): number {
+    return this.base + this.size;
+  }
+
+  /** Oldest offset still on disk. */
+  get start(): number {
+    return this.segments()[0] ?? 0;
+  }
+
+  append(chunk: Buffer): void {
+    if (this.size > 0 && this.size + chunk.length > this.maxBytes) this.rotate();
+    this.fd ??= openSync(join(this.dir, segmentName(this.base)), 'a', 0o600);
+    let written = 0;
+    while (written < chunk.length) written += writeSync(this.fd, chunk, written);
+    this.size += chunk.length;
+  }
+
+  /** Reads up to `maxBytes` starting at `offset` (clamped to what is retained). */
+  read(offset: number, maxBytes: number): { offset: number; data: Buffer } {
+    const segments = this.segments();
+    const start = segments[0] ?? 0;
+    let from = Math.max(offset, start);
+    const end = this.end;
+    if (from >= end) return { offset: from, data: Buffer.alloc(0) };
+    const parts: Buffer[] = [];
+    let remaining = Math.min(maxBytes, end - from);
+    const at = from;
+    for (let i = 0; i < segments.length && remaining > 0; i++) {
+      const segBase = segments[i]!;
+      const segEnd = i + 1 < segments.length ? segments[i + 1]! : end;
+      if (from >= segEnd) continue;
+      const length = Math.min(remaining, segEnd - from);
+      const buf = Buffer.allocUnsafe(length);
+      const fd = openSync(join(this.dir, segmentName(segBase)), 'r');
+      try {
+        let got = 0;
+        while (got < length) {
+          const n = readSync(fd, buf, got, length - got, from - segBase + got);
+          if (n === 0) break;
+          got += n;
+        }
+        parts.push(got === length ? buf : buf.subarray(0, got));
+        from += got;
+        remaining -= got;
+        if (got < length) break;
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return { offset: at, data: parts.length === 1 ? parts[0]! : Buffer.concat(parts) };
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private rotate(): void {
+    this.close();
+    this.base += this.size;
+    this.size = 0;
+    const segments = this.segments();
+    for (const old of segments.slice(0, Math.max(0, segments.length - 1))) {
+      rmSync(join(this.dir, segmentName(old)), { force: true });
+    }
+  }
+
+  private segments(): number[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    return names
+      .map((name) => SEGMENT_RE.exec(name)?.[1])
+      .filter((base): base is string => base !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+  }
+}

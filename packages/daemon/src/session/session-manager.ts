@@ -1,0 +1,178 @@
+import { CcxError, type ParamsOf, type SessionInfo } from '@ccx/shared';
+import type { Logger } from '../logger.js';
+import { signalSession } from '../process/session-processes.js';
+import type { SessionStore } from '../store/session-store.js';
+import { Escalator } from './escalation.js';
+import { newSessionId } from './session-id.js';
+import { Session, type SessionDeps } from './session.js';
+import type { SessionRecord } from './session-record.js';
+
+export const DEFAULT_COLS = 120;
+export const DEFAULT_ROWS = 40;
+/** Pause between pasted text and Enter; long enough for TUIs to end their paste handling. */
+export const DEFAULT_ENTER_DELAY_MS = 150;
+
+export type StartParams = ParamsOf<'session.start'> & { enterDelayMs?: number };
+
+/** Owns every session of this daemon: creation, lookup by id/prefix/name, removal. */
+export class SessionManager {
+  private readonly sessions = new Map<string, Session>();
+  readonly escalator: Escalator;
+
+  constructor(
+    private readonly deps: SessionDeps,
+    private readonly store: SessionStore,
+    private readonly logger: Logger,
+  ) {
+    this.escalator = new Escalator(deps.bus, logger);
+  }
+
+  /**
+   * Loads every stored session. One recorded as running belongs to a daemon
+   * that died: it becomes `lost` and whatever is left of its processes is
+   * killed (matched by env marker, and by pid only with the same start time).
+   */
+  restore(): { lost: string[]; killed: number[] } {
+    const lost: string[] = [];
+    const killed: number[] = [];
+    const records = this.store.loadAll((id, error) => this.logger.warn('unreadable session record', { session: id, error: String(error) }));
+    for (const record of records) {
+      const session = new Session(record, this.deps);
+      this.sessions.set(record.id, session);
+      if (record.status !== 'running') continue;
+      if (record.pid !== null) {
+        killed.push(...signalSession({ sessionId: record.id, pid: record.pid, startTime: record.processStartTime ?? undefined }, 'SIGKILL'));
+      }
+      record.status = 'lost';
+      record.endedAt = this.deps.now().toISOString();
+      record.error = 'the daemon stopped while this session ran';
+      session.persist();
+      lost.push(record.id);
+      this.deps.bus.publish('session-status', { sessionId: record.id, status: 'lost' });
+    }
+    return { lost, killed };
+  }
+
+  start(params: StartParams, baseEnv: Record<string, string>): Session {
+    if (params.name !== undefined) {
+      const existing = this.byName(params.name);
+      if (existing && params.reuse && existing.isRunning) return existing;
+      if (existing && (existing.isRunning || params.reuse)) {
+        throw new CcxError('E_NAME_TAKEN', `a session named ${params.name} exists (${existing.id}, ${existing.record.status})`, `pick another --name, use --reuse, or remove it: ccx rm ${params.name}`);
+      }
+      // An ended session's name is given to the new one, as tmux reuses names.
+      if (existing) existing.record.name = null, existing.persist();
+    }
+    let id = newSessionId();
+    while (this.sessions.has(id)) id = newSessionId();
+    const now = this.deps.now().toISOString();
+    const record: SessionRecord = {
+      id,
+      name: params.name ?? null,
+      status: 'running',
+      command: params.command,
+      cwd: params.cwd ?? process.cwd(),
+      cols: params.cols ?? DEFAULT_COLS,
+      rows: params.rows ?? DEFAULT_ROWS,
+      createdAt: now,
+      startedAt: null,
+      endedAt: null,
+      lastActivityAt: null,
+      exitCode: null,
+      signal: null,
+      error: null,
+      pid: null,
+      processStartTime: null,
+      preset: params.preset ?? null,
+      enterDelayMs: params.enterDelayMs ?? DEFAULT_ENTER_DELAY_MS,
+    };
+    this.store.create(id);
+    const session = new Session(record, this.deps);
+    this.sessions.set(id, session);
+    this.deps.bus.publish('session-created', { sessionId: id, name: record.name, command: record.command, cwd: record.cwd });
+    session.spawn({ ...baseEnv, ...(params.env ?? {}) });
+    return session;
+  }
+
+  /** Finds a session by exact id, then name, then unique id prefix. */
+  resolve(target: string): Session {
+    const exact = this.sessions.get(target);
+    if (exact) return exact;
+    const named = this.byName(target);
+    if (named) return named;
+    const matches = [...this.sessions.values()].filter((s) => s.id.startsWith(target));
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1) {
+      const candidates = matches.map((s) => s.id);
+      throw new CcxError('E_AMBIGUOUS', `${target} matches ${matches.length} sessions: ${candidates.join(', ')}`, 'type more characters of the id, or use the name', { candidates });
+    }
+    throw new CcxError('E_NOT_FOUND', `no session ${target}`, 'see the sessions with: ccx list --all');
+  }
+
+  list(all: boolean): SessionInfo[] {
+    return [...this.sessions.values()]
+      .filter((s) => all || s.isRunning)
+      .map((s) => s.info())
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  async remove(targets: string[], force: boolean): Promise<string[]> {
+    const sessions = targets.map((t) => this.resolve(t));
+    for (const session of sessions) {
+      if (session.isRunning && !force) {
+        throw new CcxError('E_USAGE', `session ${session.label} is running`, `cancel it first (ccx cancel ${session.id}) or pass --force`);
+      }
+    }
+    const removed: string[] = [];
+    for (const session of sessions) {
+      if (session.isRunning) await this.escalator.cancel(session, { force: true });
+      this.drop(session);
+      removed.push(session.id);
+    }
+    return removed;
+  }
+
+  /** Removes ended sessions that ended more than `olderThanMs` ago. */
+  prune(olderThanMs: number): string[] {
+    const cutoff = this.deps.now().getTime() - olderThanMs;
+    const pruned: string[] = [];
+    for (const session of [...this.sessions.values()]) {
+      if (!session.isEnded) continue;
+      const endedAt = Date.parse(session.record.endedAt ?? session.record.createdAt);
+      if (endedAt <= cutoff) {
+        this.drop(session);
+        pruned.push(session.id);
+      }
+    }
+    return pruned;
+  }
+
+  /** Ends every running session's processes; used when the daemon stops. */
+  async stopAll(): Promise<void> {
+    await Promise.all(
+      [...this.sessions.values()].filter((s) => s.isRunning).map((s) => this.escalator.cancel(s, { graceMs: 500 }).catch(() => undefined)),
+    );
+  }
+
+  counts(): { total: number; running: number } {
+    let running = 0;
+    for (const s of this.sessions.values()) if (s.isRunning) running++;
+    return { total: this.sessions.size, running };
+  }
+
+  dispose(): void {
+    for (const session of this.sessions.values()) session.dispose();
+  }
+
+  private drop(session: Session): void {
+    session.dispose();
+    this.sessions.delete(session.id);
+    this.store.remove(session.id);
+    this.deps.bus.publish('session-removed', { sessionId: session.id });
+  }
+
+  private byName(name: string): Session | undefined {
+    for (const s of this.sessions.values()) if (s.record.name === name) return s;
+    return undefined;
+  }
+}

@@ -1,0 +1,27 @@
+import type { SessionStatus } from '@ccx/shared';
+
+/** What is persisted of a session (meta.json); survives daemon restarts. */
+export interface SessionRecord {
+  id: string;
+  name: string | null;
+  status: SessionStatus;
+  command: string[];
+  cwd: string;
+  cols: number;
+  rows: number;
+  createdAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  lastActivityAt: string | null;
+  exitCode: number | null;
+  signal: string | null;
+  error: string | null;
+  pid: number | null;
+  /** /proc start time of `pid`, so the reaper never kills a reused pid. */
+  processStartTime: number | null;
+  preset: string | null;
+  /** Delay between pasted text and its Enter. */
+  enterDelayMs: number;
+}
+
+export const ENDED_STATUSES: ReadonlySet<SessionStatus> = new Set(['exited', 'cancelled', 'failed', 'lost']);

@@ -1,0 +1,314 @@
+import { constants as osConstants } from 'node:os';
+import * as pty from 'node-pty';
+import { CcxError, keyBytes, type SendResult, type SessionInfo } from '@ccx/shared';
+import type { Disposable } from '../disposable.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Logger } from '../logger.js';
+import { readProcStat } from '../process/proc.js';
+import { SESSION_ENV_MARKER, type SessionProcessIdentity } from '../process/session-processes.js';
+import type { SessionStore } from '../store/session-store.js';
+import { InputQueue } from './input-queue.js';
+import { OutputLog } from './output-log.js';
+import { Screen } from './screen.js';
+import { ENDED_STATUSES, type SessionRecord } from './session-record.js';
+import { checkCwd, resolveExecutable } from './spawn-check.js';
+
+export interface SessionDeps {
+  bus: EventBus;
+  logger: Logger;
+  store: SessionStore;
+  outputLogBytes: number;
+  /** Quiet time after which a session counts as idle. */
+  idleAfterMs: number;
+  now: () => Date;
+}
+
+export type OutputListener = (chunk: Buffer, endOffset: number) => void;
+
+const PASTE_START = '\x1b[200~';
+const PASTE_END = '\x1b[201~';
+
+const SIGNAL_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(osConstants.signals).map(([name, num]) => [num, name]),
+);
+
+/**
+ * One program in a PTY, with its screen, output log and input queue. The
+ * record is persisted on every status change so a daemon restart keeps it.
+ */
+export class Session {
+  private process: pty.IPty | undefined;
+  private screenState: Screen | undefined;
+  readonly output: OutputLog;
+  private readonly input = new InputQueue();
+  private readonly outputListeners = new Set<OutputListener>();
+  private readonly exitWaiters = new Set<() => void>();
+  private activity: 'busy' | 'idle' = 'idle';
+  private lastOutputAt = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  /** Set once a cancel starts: the exit then counts as `cancelled`. */
+  cancelRequested = false;
+  attachedClients = 0;
+
+  constructor(
+    readonly record: SessionRecord,
+    private readonly deps: SessionDeps,
+  ) {
+    this.output = new OutputLog(deps.store.dirOf(record.id), deps.outputLogBytes);
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  get isRunning(): boolean {
+    return this.record.status === 'running';
+  }
+
+  get isEnded(): boolean {
+    return ENDED_STATUSES.has(this.record.status);
+  }
+
+  get screen(): Screen | undefined {
+    return this.screenState;
+  }
+
+  get identity(): SessionProcessIdentity | undefined {
+    if (this.record.pid === null) return undefined;
+    return { sessionId: this.id, pid: this.record.pid, startTime: this.record.processStartTime ?? undefined };
+  }
+
+  /** Starts the program; throws E_SPAWN (and records `failed`) when it cannot. */
+  spawn(baseEnv: Record<string, string>): void {
+    const [command, ...args] = this.record.command as [string, ...string[]];
+    const env: Record<string, string> = { ...baseEnv, [SESSION_ENV_MARKER]: this.id, TERM: baseEnv.TERM && baseEnv.TERM !== 'dumb' ? baseEnv.TERM : 'xterm-256color' };
+    try {
+      checkCwd(this.record.cwd);
+      const file = resolveExecutable(command, this.record.cwd, env.PATH);
+      this.process = pty.spawn(file, args, {
+        name: env.TERM,
+        cols: this.record.cols,
+        rows: this.record.rows,
+        cwd: this.record.cwd,
+        env,
+        encoding: null,
+      } as pty.IPtyForkOptions);
+    } catch (error) {
+      const failure =
+        error instanceof CcxError ? error : new CcxError('E_SPAWN', `could not start ${command}: ${(error as Error).message}`, 'check the command and its permissions');
+      this.record.status = 'failed';
+      this.record.error = failure.message;
+      this.record.endedAt = this.deps.now().toISOString();
+      this.persist();
+      this.deps.bus.publish('session-error', { sessionId: this.id, code: failure.code, message: failure.message });
+      this.deps.bus.publish('session-status', { sessionId: this.id, status: 'failed' });
+      throw failure;
+    }
+    const proc = this.process;
+    this.screenState = new Screen(this.record.cols, this.record.rows);
+    this.record.pid = proc.pid;
+    this.record.processStartTime = readProcStat(proc.pid)?.startTime ?? null;
+    this.record.startedAt = this.deps.now().toISOString();
+    this.persist();
+    proc.onData((data) => this.handleOutput(data as unknown as Buffer));
+    proc.onExit(({ exitCode, signal }) => this.handleExit(exitCode, signal));
+    this.deps.bus.publish('session-started', { sessionId: this.id, pid: proc.pid, command: this.record.command });
+  }
+
+  private handleOutput(chunk: Buffer): void {
+    try {
+      this.output.append(chunk);
+    } catch (error) {
+      this.deps.logger.error('output log write failed', { session: this.id, error: String(error) });
+      this.deps.bus.publish('session-error', { sessionId: this.id, code: 'E_INTERNAL', message: `output log write failed: ${String(error)}` });
+    }
+    this.screenState?.write(chunk);
+    this.lastOutputAt = Date.now();
+    if (this.activity === 'idle') this.setActivity('busy');
+    this.idleTimer ??= setTimeout(() => this.checkIdle(), this.deps.idleAfterMs);
+    const end = this.output.end;
+    for (const listener of this.outputListeners) {
+      try {
+        listener(chunk, end);
+      } catch (error) {
+        this.deps.logger.warn('output listener threw', { session: this.id, error: String(error) });
+      }
+    }
+    this.deps.bus.publish('session-output', { sessionId: this.id, offset: end - chunk.length, bytes: chunk.length });
+  }
+
+  private checkIdle(): void {
+    const quietFor = Date.now() - this.lastOutputAt;
+    if (quietFor >= this.deps.idleAfterMs) {
+      this.idleTimer = undefined;
+      this.setActivity('idle');
+    } else {
+      this.idleTimer = setTimeout(() => this.checkIdle(), this.deps.idleAfterMs - quietFor);
+    }
+  }
+
+  private setActivity(activity: 'busy' | 'idle'): void {
+    this.activity = activity;
+    this.record.lastActivityAt = this.deps.now().toISOString();
+    this.deps.bus.publish('session-status', { sessionId: this.id, status: this.record.status, activity });
+  }
+
+  private handleExit(exitCode: number, signal: number | undefined): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    const signalName = signal ? (SIGNAL_NAMES[signal] ?? String(signal)) : null;
+    this.record.status = this.cancelRequested ? 'cancelled' : 'exited';
+    this.record.exitCode = signalName ? null : exitCode;
+    this.record.signal = signalName;
+    this.record.endedAt = this.deps.now().toISOString();
+    this.output.close();
+    this.persist();
+    this.deps.bus.publish('process-exit', { sessionId: this.id, code: this.record.exitCode, signal: signalName });
+    this.deps.bus.publish('session-status', { sessionId: this.id, status: this.record.status });
+    this.process = undefined;
+    for (const waiter of this.exitWaiters) waiter();
+    this.exitWaiters.clear();
+  }
+
+  /** Resolves true once the program has exited, false after `timeoutMs`. */
+  waitForExit(timeoutMs: number): Promise<boolean> {
+    if (!this.isRunning) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.exitWaiters.delete(done);
+        resolve(false);
+      }, timeoutMs);
+      this.exitWaiters.add(done);
+    });
+  }
+
+  onOutput(listener: OutputListener): Disposable {
+    this.outputListeners.add(listener);
+    return { dispose: () => this.outputListeners.delete(listener) };
+  }
+
+  /**
+   * Pastes text (inside bracketed-paste markers when the program asked for
+   * them), then — after a pause, as a separate write — Enter, then any keys.
+   * Claude Code and Codex treat text and CR arriving together as a paste and
+   * would never submit it. Queued, so concurrent sends never interleave.
+   */
+  send(opts: { text?: string; enter: boolean; keys: string[]; enterDelayMs?: number; source?: string }): Promise<SendResult> {
+    const keyData = opts.keys.map(keyBytes);
+    return this.input.run(async () => {
+      this.assertRunning();
+      const screen = this.screenState!;
+      await screen.flush();
+      const bracketed = screen.bracketedPaste;
+      const offset = this.output.end;
+      const writtenAt = this.deps.now().toISOString();
+      let bytes = 0;
+      if (opts.text !== undefined && opts.text.length > 0) {
+        const payload = bracketed ? PASTE_START + opts.text + PASTE_END : opts.text;
+        this.write(payload);
+        bytes += Buffer.byteLength(payload);
+      }
+      const tail = (opts.enter ? ['\r'] : []).concat(keyData);
+      for (const key of tail) {
+        if (bytes > 0) await delay(opts.enterDelayMs ?? this.record.enterDelayMs);
+        this.assertRunning();
+        this.write(key);
+        bytes += Buffer.byteLength(key);
+      }
+      this.deps.bus.publish('input-sent', {
+        sessionId: this.id,
+        bytes,
+        text: opts.text !== undefined ? truncate(opts.text, 200) : undefined,
+        keys: opts.keys.length ? opts.keys : undefined,
+        enter: opts.enter,
+        bracketedPaste: bracketed,
+        source: opts.source ?? 'send',
+      });
+      return { session: this.id, bytes, bracketedPaste: bracketed, writtenAt, offset };
+    });
+  }
+
+  /** Raw keystrokes from an attached client, through the same queue as `send`. */
+  sendRaw(data: string | Buffer): Promise<void> {
+    return this.input.run(async () => {
+      if (this.isRunning) this.write(data);
+    });
+  }
+
+  resize(cols: number, rows: number): void {
+    if (!this.process) return;
+    this.process.resize(cols, rows);
+    this.screenState?.resize(cols, rows);
+    this.record.cols = cols;
+    this.record.rows = rows;
+  }
+
+  private write(data: string | Buffer): void {
+    (this.process as unknown as { write(d: string | Buffer): void }).write(data);
+  }
+
+  private assertRunning(): void {
+    if (!this.isRunning || !this.process) {
+      throw new CcxError('E_NOT_RUNNING', `session ${this.label} is ${this.record.status}`, `start a new one with: ccx start -- ${this.record.command.join(' ')}`);
+    }
+  }
+
+  get label(): string {
+    return this.record.name ? `${this.record.name} (${this.id})` : this.id;
+  }
+
+  persist(): void {
+    try {
+      this.deps.store.save(this.record);
+    } catch (error) {
+      this.deps.logger.error('could not save session metadata', { session: this.id, error: String(error) });
+      this.deps.bus.publish('session-error', { sessionId: this.id, code: 'E_INTERNAL', message: `metadata write failed: ${String(error)}` });
+    }
+  }
+
+  info(): SessionInfo {
+    const r = this.record;
+    return {
+      id: r.id,
+      name: r.name,
+      status: r.status,
+      activity: this.isRunning ? this.activity : null,
+      pid: r.pid,
+      command: r.command,
+      cwd: r.cwd,
+      cols: r.cols,
+      rows: r.rows,
+      createdAt: r.createdAt,
+      startedAt: r.startedAt,
+      endedAt: r.endedAt,
+      lastActivityAt: r.lastActivityAt,
+      exitCode: r.exitCode,
+      signal: r.signal,
+      error: r.error,
+      attachedClients: this.attachedClients,
+      outputBytes: this.output.end,
+      preset: r.preset,
+    };
+  }
+
+  /** Frees in-memory state once a session is removed or the daemon stops. */
+  dispose(): void {
+    clearTimeout(this.idleTimer);
+    this.output.close();
+    this.screenState?.dispose();
+    this.screenState = undefined;
+    this.outputListeners.clear();
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

@@ -1,0 +1,118 @@
+import type { Socket } from 'node:net';
+import { encodeFrame, FrameDecoder, FrameError } from '@ccx/shared';
+import type { ServerMessage } from '@ccx/shared';
+import type { Logger } from '../logger.js';
+
+/** Bytes queued in a socket beyond which a writer should wait for `drain`. */
+export const SOCKET_HIGH_WATER_BYTES = 1024 * 1024;
+
+/**
+ * One client connection: decodes frames with the size guard, encodes replies,
+ * and tells writers when to wait for the socket to drain.
+ */
+export class Connection {
+  private readonly decoder = new FrameDecoder();
+  private closed = false;
+  private readonly closeHandlers = new Set<() => void>();
+  greeted = false;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    private readonly logger: Logger,
+  ) {
+    socket.on('close', () => this.handleClose());
+    // Errors (EPIPE, ECONNRESET) end the connection; they must never reach the process.
+    socket.on('error', (error) => logger.log('debug', 'client socket error', { conn: id, error: String(error) }));
+  }
+
+  /** Parses incoming bytes; returns the frames or undefined if the connection was closed for a violation. */
+  decode(chunk: Buffer): unknown[] | undefined {
+    try {
+      return this.decoder.push(chunk);
+    } catch (error) {
+      const reason = error instanceof FrameError ? error.message : String(error);
+      this.logger.warn('closing connection: framing violation', { conn: this.id, reason });
+      this.fatal('E_PROTOCOL', reason, 'frames are a 4-byte big-endian length and at most 1 MiB of JSON');
+      return undefined;
+    }
+  }
+
+  /** Writes a message; false means the socket buffer is full and the writer should await `drained()`. */
+  send(message: ServerMessage): boolean {
+    if (this.closed) return false;
+    let frame: Buffer;
+    try {
+      frame = encodeFrame(message);
+    } catch (error) {
+      this.logger.error('reply too large to send', { conn: this.id, error: String(error) });
+      frame = encodeFrame({
+        t: 'res',
+        id: 'id' in message ? message.id : 0,
+        ok: false,
+        error: { code: 'E_INTERNAL', message: 'reply exceeded the frame size limit' },
+      });
+    }
+    this.socket.write(frame);
+    return this.socket.writableLength < SOCKET_HIGH_WATER_BYTES;
+  }
+
+  get writableLength(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Resolves when the socket's buffer has drained, or the connection closed. */
+  drained(): Promise<void> {
+    if (this.closed || this.socket.writableLength < SOCKET_HIGH_WATER_BYTES) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.closeHandlers.delete(done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.closeHandlers.add(done);
+    });
+  }
+
+  fatal(code: 'E_PROTOCOL' | 'E_VERSION', message: string, hint?: string): void {
+    if (this.closed) return;
+    try {
+      this.socket.end(encodeFrame({ t: 'fatal', error: { code, message, hint } }));
+    } catch {
+      this.socket.destroy();
+    }
+    // A client that never reads must not keep the socket (and its buffers) alive.
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+    this.closed = true;
+  }
+
+  onClose(handler: () => void): () => void {
+    if (this.closed) {
+      handler();
+      return () => {};
+    }
+    this.closeHandlers.add(handler);
+    return () => this.closeHandlers.delete(handler);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private handleClose(): void {
+    this.closed = true;
+    for (const handler of [...this.closeHandlers]) {
+      try {
+        handler();
+      } catch (error) {
+        this.logger.warn('close handler threw', { conn: this.id, error: String(error) });
+      }
+    }
+    this.closeHandlers.clear();
+  }
+}

@@ -1,0 +1,76 @@
+/** Stable error codes: scripts match on these, so never rename one. */
+export const ERROR_CODES = [
+  'E_USAGE',
+  'E_NOT_FOUND',
+  'E_AMBIGUOUS',
+  'E_NAME_TAKEN',
+  'E_SPAWN',
+  'E_NOT_RUNNING',
+  'E_TIMEOUT',
+  'E_PROTOCOL',
+  'E_VERSION',
+  'E_DAEMON_UNAVAILABLE',
+  'E_PERMISSION',
+  'E_INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+  hint?: string;
+  /** Extra machine-readable detail, e.g. the candidates of an ambiguous prefix. */
+  details?: unknown;
+}
+
+/** An error meant for the user: it has a stable code and says what to do. */
+export class CcxError extends Error {
+  readonly code: ErrorCode;
+  readonly hint?: string;
+  readonly details?: unknown;
+
+  constructor(code: ErrorCode, message: string, hint?: string, details?: unknown) {
+    super(message);
+    this.name = 'CcxError';
+    this.code = code;
+    this.hint = hint;
+    this.details = details;
+  }
+
+  toPayload(): ErrorPayload {
+    const payload: ErrorPayload = { code: this.code, message: this.message };
+    if (this.hint !== undefined) payload.hint = this.hint;
+    if (this.details !== undefined) payload.details = this.details;
+    return payload;
+  }
+
+  static fromPayload(payload: ErrorPayload): CcxError {
+    return new CcxError(payload.code, payload.message, payload.hint, payload.details);
+  }
+}
+
+export function isCcxError(error: unknown): error is CcxError {
+  return error instanceof CcxError;
+}
+
+/** Exit codes of `ccx`, as documented in design.md. */
+export const EXIT = {
+  OK: 0,
+  ERROR: 1,
+  USAGE: 2,
+  NOT_FOUND: 3,
+  DAEMON_UNAVAILABLE: 4,
+  TIMEOUT: 124,
+} as const;
+
+const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  E_USAGE: EXIT.USAGE,
+  E_NOT_FOUND: EXIT.NOT_FOUND,
+  E_DAEMON_UNAVAILABLE: EXIT.DAEMON_UNAVAILABLE,
+  E_TIMEOUT: EXIT.TIMEOUT,
+};
+
+export function exitCodeFor(code: ErrorCode): number {
+  return EXIT_BY_CODE[code] ?? EXIT.ERROR;
+}

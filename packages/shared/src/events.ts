@@ -1,0 +1,32 @@
+/** The event types the daemon publishes, as listed in design.md. */
+export const EVENT_TYPES = [
+  'daemon-started',
+  'daemon-stopping',
+  'session-created',
+  'session-started',
+  'session-status',
+  'input-sent',
+  'cancel-initiated',
+  'cancel-escalated',
+  'process-exit',
+  'session-error',
+  'session-removed',
+  'client-attached',
+  'client-detached',
+  'session-output',
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Events that are only delivered live: their payload lives elsewhere (the output log). */
+export const LIVE_ONLY_EVENTS: ReadonlySet<EventType> = new Set(['session-output']);
+
+export interface CcxEvent {
+  /** Global, strictly increasing across daemon restarts. */
+  seq: number;
+  type: EventType;
+  /** ISO-8601. */
+  time: string;
+  sessionId?: string;
+  [key: string]: unknown;
+}

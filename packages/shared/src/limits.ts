@@ -1,0 +1,29 @@
+/** Largest frame either side accepts; a bigger one closes the connection. */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+/** Output is streamed in chunks no bigger than this. */
+export const MAX_OUTPUT_CHUNK_BYTES = 64 * 1024;
+
+/** How long a client waits for a connection to be accepted. */
+export const CONNECT_TIMEOUT_MS = 2_000;
+
+/** How long `ccx` waits for a daemon it started to answer. */
+export const DAEMON_START_TIMEOUT_MS = 10_000;
+
+/** Default time a plain request may take before the CLI gives up. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** Unix socket paths are capped by sockaddr_un.sun_path (104 on macOS, 108 on Linux). */
+export const MAX_SOCKET_PATH_BYTES = 103;
+
+/** Longest session name; names also become parts of file names in logs. */
+export const MAX_NAME_LENGTH = 64;
+
+/** Default per-session output log size before rotation (one rotated file is kept). */
+export const DEFAULT_OUTPUT_LOG_BYTES = 64 * 1024 * 1024;
+
+/** Daemon's own log is rotated past this size. */
+export const DAEMON_LOG_MAX_BYTES = 5 * 1024 * 1024;
+
+/** Events log is rotated past this size; one rotated file is kept. */
+export const EVENTS_LOG_MAX_BYTES = 16 * 1024 * 1024;

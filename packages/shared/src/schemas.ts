@@ -1,0 +1,174 @@
+/**
+ * Runtime schemas of every message and method, with types inferred from them.
+ * Only the daemon (and tests) import this module at run time: the CLI uses
+ * `import type`, so zod never weighs on its start-up.
+ */
+import { z } from 'zod';
+import { ERROR_CODES } from './errors.js';
+import { MAX_NAME_LENGTH } from './limits.js';
+
+const id = z.number().int().nonnegative();
+const target = z.string().min(1).max(256);
+const dimension = z.number().int().min(1).max(1000);
+
+export const SessionNameSchema = z
+  .string()
+  .max(MAX_NAME_LENGTH)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits, ".", "_" and "-", starting with a letter or digit');
+
+// ---- connection-level messages -------------------------------------------
+
+export const HelloSchema = z.object({ t: z.literal('hello'), protocol: z.number().int(), version: z.string().max(64) });
+export const RequestSchema = z.object({ t: z.literal('req'), id, method: z.string().max(64), params: z.unknown() });
+export const StreamInputSchema = z.object({ t: z.literal('input'), id, data: z.string().max(512 * 1024) });
+export const StreamResizeSchema = z.object({ t: z.literal('resize'), id, cols: dimension, rows: dimension });
+export const StreamCloseSchema = z.object({ t: z.literal('close'), id });
+
+export const ClientMessageSchema = z.discriminatedUnion('t', [
+  HelloSchema,
+  RequestSchema,
+  StreamInputSchema,
+  StreamResizeSchema,
+  StreamCloseSchema,
+]);
+export type ClientMessage = z.infer<typeof ClientMessageSchema>;
+export type Hello = z.infer<typeof HelloSchema>;
+export type Request = z.infer<typeof RequestSchema>;
+
+export const ErrorPayloadSchema = z.object({
+  code: z.enum(ERROR_CODES),
+  message: z.string(),
+  hint: z.string().optional(),
+  details: z.unknown().optional(),
+});
+
+export const WelcomeSchema = z.object({ t: z.literal('welcome'), protocol: z.number(), version: z.string(), pid: z.number() });
+export const ResponseSchema = z.union([
+  z.object({ t: z.literal('res'), id, ok: z.literal(true), result: z.unknown() }),
+  z.object({ t: z.literal('res'), id, ok: z.literal(false), error: ErrorPayloadSchema }),
+]);
+/** One item of a stream (attach, logs -f, events -f, wait). */
+export const StreamFrameSchema = z.object({ t: z.literal('frame'), id, data: z.unknown() });
+/** Ends a stream: its final result or the error that ended it. */
+export const StreamEndSchema = z.object({
+  t: z.literal('end'),
+  id,
+  result: z.unknown().optional(),
+  error: ErrorPayloadSchema.optional(),
+});
+/** A reply that is not tied to a request, sent before the daemon closes a connection. */
+export const FatalSchema = z.object({ t: z.literal('fatal'), error: ErrorPayloadSchema });
+
+export type Welcome = z.infer<typeof WelcomeSchema>;
+export type Response = z.infer<typeof ResponseSchema>;
+export type StreamFrame = z.infer<typeof StreamFrameSchema>;
+export type StreamEnd = z.infer<typeof StreamEndSchema>;
+export type Fatal = z.infer<typeof FatalSchema>;
+export type ServerMessage = Welcome | Response | StreamFrame | StreamEnd | Fatal;
+
+// ---- sessions --------------------------------------------------------------
+
+export const SessionStatusSchema = z.enum(['running', 'exited', 'cancelled', 'failed', 'lost']);
+export type SessionStatus = z.infer<typeof SessionStatusSchema>;
+
+/**
+ * What `ccx list --json` prints for each session. Stable: fields may be
+ * added, never renamed or removed. Times are ISO-8601 strings.
+ */
+export const SessionInfoSchema = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  status: SessionStatusSchema,
+  activity: z.enum(['busy', 'idle']).nullable(),
+  pid: z.number().nullable(),
+  command: z.array(z.string()),
+  cwd: z.string(),
+  cols: z.number(),
+  rows: z.number(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  lastActivityAt: z.string().nullable(),
+  exitCode: z.number().nullable(),
+  signal: z.string().nullable(),
+  error: z.string().nullable(),
+  attachedClients: z.number(),
+  outputBytes: z.number(),
+  preset: z.string().nullable(),
+});
+export type SessionInfo = z.infer<typeof SessionInfoSchema>;
+
+// ---- method parameters -------------------------------------------------------
+
+const envName = z.string().regex(/^[^=\0]+$/);
+
+export const MethodParams = {
+  'daemon.status': z.object({}).strict(),
+  'daemon.stop': z.object({}).strict(),
+  'session.start': z
+    .object({
+      command: z.array(z.string().max(64 * 1024)).min(1).max(1024),
+      name: SessionNameSchema.optional(),
+      cwd: z.string().max(4096).optional(),
+      env: z.record(envName, z.string().max(64 * 1024)).optional(),
+      cols: dimension.optional(),
+      rows: dimension.optional(),
+      preset: z.string().max(64).optional(),
+      reuse: z.boolean().optional(),
+    })
+    .strict(),
+  'session.list': z.object({ all: z.boolean().optional() }).strict(),
+  'session.get': z.object({ target }).strict(),
+  'session.send': z
+    .object({
+      target,
+      text: z.string().max(512 * 1024).optional(),
+      enter: z.boolean().optional(),
+      keys: z.array(z.string().max(256)).max(256).optional(),
+      enterDelayMs: z.number().int().min(0).max(10_000).optional(),
+    })
+    .strict(),
+  'session.cancel': z
+    .object({ target, graceMs: z.number().int().min(0).max(600_000).optional(), force: z.boolean().optional() })
+    .strict(),
+  'session.rm': z.object({ targets: z.array(target).min(1).max(1000), force: z.boolean().optional() }).strict(),
+  'session.prune': z.object({ olderThanMs: z.number().int().nonnegative().optional() }).strict(),
+} as const;
+
+export type MethodName = keyof typeof MethodParams;
+export type ParamsOf<M extends MethodName> = z.infer<(typeof MethodParams)[M]>;
+
+// ---- method results ------------------------------------------------------------
+
+export interface DaemonStatus {
+  pid: number;
+  version: string;
+  protocol: number;
+  startedAt: string;
+  uptimeMs: number;
+  socket: string;
+  stateDir: string;
+  sessions: { total: number; running: number };
+  clients: number;
+  events: { lastSeq: number; counts: Record<string, number>; subscribers: number };
+  rssBytes: number;
+}
+
+export interface SendResult {
+  session: string;
+  bytes: number;
+  bracketedPaste: boolean;
+  writtenAt: string;
+  /** Output-log offset at the moment the text was written. */
+  offset: number;
+}
+
+export interface CancelResult {
+  session: SessionInfo;
+  steps: string[];
+  timedOut: boolean;
+}
+
+export interface RemoveResult {
+  removed: string[];
+}
