@@ -1,0 +1,175 @@
+/**
+ * Test harness: every test file gets real daemons in fresh temp CCX_HOMEs,
+ * runs the real CLI as a child process, and ends every process it started by
+ * pid in teardown.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CCX_BIN = join(ROOT, 'packages', 'cli', 'bin', 'ccx');
+export const FIXTURES = join(ROOT, 'test', 'fixtures');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Home {
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  /** Runs `ccx ...args` against this home's daemon. */
+  ccx(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<RunResult>;
+  /** Starts `ccx ...args` and returns the child (for followers, attach). */
+  spawnCcx(args: string[], opts?: { env?: NodeJS.ProcessEnv }): ChildProcess;
+  /** Pid of the daemon that currently owns this home, from its registry file. */
+  daemonPid(): number | undefined;
+  /** Remembers a pid to kill in teardown. */
+  track(pid: number | undefined): void;
+  /** Kills the daemon and everything tracked, by pid, and removes the dir. */
+  cleanup(): Promise<void>;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function waitFor<T>(probe: () => T | Promise<T>, timeoutMs = 15_000, what = 'condition'): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) return last as NonNullable<T>;
+    await sleep(50);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)})`);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Environment for a test CLI: a fresh home, and no colour or TTY assumptions. */
+function baseEnv(dir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CCX_HOME: dir, NO_COLOR: '1' };
+  delete env.XDG_RUNTIME_DIR;
+  delete env.CCX_VERSION_OVERRIDE;
+  return env;
+}
+
+export function makeHome(): Home {
+  // Short prefix: the socket path must stay under ~104 bytes.
+  const dir = mkdtempSync(join(tmpdir(), 'ccxt-'));
+  const env = baseEnv(dir);
+  const tracked = new Set<number>();
+  const children = new Set<ChildProcess>();
+  const registryFile = join(dir, 'state', 'daemon.json');
+  const daemonPid = (): number | undefined => {
+    try {
+      return (JSON.parse(readFileSync(registryFile, 'utf8')) as { pid: number }).pid;
+    } catch {
+      return undefined;
+    }
+  };
+  const home: Home = {
+    dir,
+    env,
+    ccx(args, opts = {}) {
+      return new Promise((resolve) => {
+        const child = execFile(
+          process.execPath,
+          [CCX_BIN, ...args],
+          { env: { ...env, ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
+          (error, stdout, stderr) => {
+            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+            resolve({ code, stdout, stderr });
+          },
+        );
+        if (child.pid) tracked.add(child.pid);
+        if (opts.input !== undefined) child.stdin?.end(opts.input);
+        else child.stdin?.end();
+        const pid = daemonPid();
+        if (pid) tracked.add(pid);
+      }).then((r) => {
+        const pid = daemonPid();
+        if (pid) tracked.add(pid);
+        return r as RunResult;
+      });
+    },
+    spawnCcx(args, opts = {}) {
+      const child = spawn(process.execPath, [CCX_BIN, ...args], { env: { ...env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+      children.add(child);
+      if (child.pid) tracked.add(child.pid);
+      return child;
+    },
+    daemonPid,
+    track(pid) {
+      if (pid) tracked.add(pid);
+    },
+    async cleanup() {
+      const pid = daemonPid();
+      if (pid) tracked.add(pid);
+      for (const child of children) child.kill('SIGKILL');
+      // Daemon first, gracefully, so it ends its sessions' processes itself.
+      if (pid && isAlive(pid)) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {}
+        const deadline = Date.now() + 10_000;
+        while (isAlive(pid) && Date.now() < deadline) await sleep(50);
+      }
+      for (const p of tracked) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {}
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return home;
+}
+
+export function parseJson<T = any>(r: RunResult): T {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`stdout is not JSON (exit ${r.code}): ${r.stdout.slice(0, 500)}\nstderr: ${r.stderr.slice(0, 500)}`);
+  }
+}
+
+/** Reads a session's whole output log (all segments), for assertions. */
+export function outputOf(home: Home, sessionId: string): Promise<string> {
+  return home.ccx(['logs', sessionId, '--raw']).then((r) => r.stdout);
+}
+
+/** Pids of processes whose environment carries CCX_SESSION_ID=<id> (Linux /proc). */
+export function pidsWithMarker(sessionId: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const environ = readFileSync(`/proc/${name}/environ`);
+      if (environ.includes(Buffer.from(`CCX_SESSION_ID=${sessionId}\0`))) {
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z') out.push(Number(name));
+      }
+    } catch {}
+  }
+  return out;
+}
+
+/** Raw bytes of the session's output log segments, read straight from disk. */
+export function outputLogBytes(home: Home, sessionId: string): Buffer {
+  const dir = join(home.dir, 'state', 'sessions', sessionId);
+  const files = readdirSync(dir).filter((f) => f.startsWith('output-')).sort();
+  return Buffer.concat(files.map((f) => readFileSync(join(dir, f))));
+}
