@@ -34,12 +34,18 @@ export interface Home {
   cleanup(): Promise<void>;
 }
 
+/** Alive = exists and is not a zombie (this machine's init may reap late or never). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return process.platform !== 'linux';
   }
 }
 
@@ -172,4 +178,36 @@ export function outputLogBytes(home: Home, sessionId: string): Buffer {
   const dir = join(home.dir, 'state', 'sessions', sessionId);
   const files = readdirSync(dir).filter((f) => f.startsWith('output-')).sort();
   return Buffer.concat(files.map((f) => readFileSync(join(dir, f))));
+}
+
+/** Persisted events of this home (events.log and its rotated file), read from disk. */
+export function eventsFromLog(home: Home): Array<{ seq: number; type: string; sessionId?: string; [k: string]: unknown }> {
+  const out: Array<{ seq: number; type: string; sessionId?: string }> = [];
+  for (const file of ['events.log.1', 'events.log']) {
+    let text = '';
+    try {
+      text = readFileSync(join(home.dir, 'state', file), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) if (line) out.push(JSON.parse(line));
+  }
+  return out;
+}
+
+/** Waits until the session's on-disk output contains `needle`. */
+export function waitForOutput(home: Home, sessionId: string, needle: string | RegExp, timeoutMs = 15_000): Promise<string> {
+  return waitFor(
+    () => {
+      let text = '';
+      try {
+        text = outputLogBytes(home, sessionId).toString('utf8');
+      } catch {
+        return undefined;
+      }
+      return (typeof needle === 'string' ? text.includes(needle) : needle.test(text)) ? text : undefined;
+    },
+    timeoutMs,
+    `output ${String(needle)} in session ${sessionId}`,
+  );
 }

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, watchFile } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { CcxError, type DaemonStatus } from '@ccx/shared';
+import { CcxError, isProcessAlive as isAlive, type DaemonStatus } from '@ccx/shared';
 import { runCommand, type CliContext } from '../context.js';
 import { formatAge, humanBytes } from '../format.js';
 import { printJson, printLine } from '../output.js';
@@ -9,15 +9,6 @@ type Args = { json?: boolean; follow?: boolean; lines?: number };
 
 /** How long `daemon stop` waits for the daemon to end its sessions and exit. */
 const STOP_TIMEOUT_MS = 20_000;
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

@@ -1,15 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** Signal 0 checks existence; EPERM means it exists but is not ours. */
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { isProcessAlive, isZombie } from '@ccx/shared';
 
 export interface ProcStat {
   pid: number;
@@ -47,11 +38,6 @@ export function readProcStat(pid: number): ProcStat | undefined {
     tpgid: Number(fields[5]),
     startTime: Number(fields[19]),
   };
-}
-
-/** True when the process has exited but not been reaped yet. */
-export function isZombie(pid: number): boolean {
-  return readProcStat(pid)?.state === 'Z';
 }
 
 export function listPids(): number[] {
