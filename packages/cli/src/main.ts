@@ -1,5 +1,3 @@
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { CCX_VERSION } from '@ccx/shared';
 import { cancelCommand, killCommand } from './commands/cancel.js';
 import { daemonCommand } from './commands/daemon.js';
@@ -7,6 +5,7 @@ import { listCommand } from './commands/list.js';
 import { pruneCommand, rmCommand } from './commands/remove.js';
 import { sendCommand } from './commands/send.js';
 import { startCommand } from './commands/start.js';
+import { tryFastPath } from './fast-path.js';
 import { reportError } from './output.js';
 import type { CommandModule } from 'yargs';
 
@@ -14,11 +13,19 @@ import type { CommandModule } from 'yargs';
 const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand];
 
 export async function main(argv: string[]): Promise<void> {
+  try {
+    if (await tryFastPath(COMMANDS, argv)) return;
+  } catch (error) {
+    process.exitCode = reportError(error, argv.includes('--json'));
+    return;
+  }
+  // Help, completion, and anything the fast path declined: the full parser.
+  const { default: yargs } = await import('yargs');
   let cli = yargs(argv)
     .scriptName('ccx')
     .usage('$0 <command> [options]\n\nKeep interactive terminal programs running in a background daemon, and drive them from any shell or cron.')
     .version(CCX_VERSION)
-    .parserConfiguration({ 'populate--': true })
+    .parserConfiguration({ 'populate--': true, 'parse-positional-numbers': false })
     .strict()
     .demandCommand(1, 'give a command; see ccx --help')
     .recommendCommands()
@@ -43,4 +50,4 @@ export async function main(argv: string[]): Promise<void> {
   }
 }
 
-await main(hideBin(process.argv));
+await main(process.argv.slice(2));

@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { CcxError, DAEMON_START_TIMEOUT_MS, ipcAddress, preparePaths, type CcxPaths } from '@ccx/shared';
+import { readFileSync } from 'node:fs';
+import { CcxError, DAEMON_START_TIMEOUT_MS, ipcAddress, type CcxPaths } from '@ccx/shared';
 import { ConnectError, DaemonConnection } from './ipc-client.js';
 
 export interface ClientEnv {
@@ -11,11 +9,6 @@ export interface ClientEnv {
 }
 
 const POLL_MS = 25;
-
-/** Path of the daemon's entry module, found through the workspace dependency. */
-export function daemonEntry(): string {
-  return fileURLToPath(import.meta.resolve('@ccx/daemon'));
-}
 
 /** Connects to a running daemon; undefined when none is listening. */
 export async function tryConnect(env: ClientEnv): Promise<DaemonConnection | undefined> {
@@ -39,6 +32,8 @@ export async function tryConnect(env: ClientEnv): Promise<DaemonConnection | und
 export async function connectOrStart(env: ClientEnv, timeoutMs = startTimeoutMs()): Promise<DaemonConnection> {
   const existing = await tryConnect(env);
   if (existing) return existing;
+  // Loaded only here: child_process is not needed when a daemon already runs.
+  const { startDaemonProcess } = await import('./daemon-spawner.js');
   const child = startDaemonProcess(env.paths);
   let exitCode: number | null = null;
   child.once('exit', (code) => (exitCode = code ?? 1));
@@ -57,26 +52,6 @@ export async function connectOrStart(env: ClientEnv, timeoutMs = startTimeoutMs(
       : `the daemon did not become ready within ${timeoutMs} ms${lastLogLine(env.paths)}`,
     `see its log: ${env.paths.daemonLog}; or run it in the foreground: ccx daemon run`,
   );
-}
-
-export function startDaemonProcess(paths: CcxPaths) {
-  preparePaths(paths, typeof process.getuid === 'function' ? process.getuid() : -1);
-  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-  const log = openSync(paths.daemonLog, 'a', 0o600);
-  try {
-    const child = spawn(process.execPath, [daemonEntry(), 'run'], {
-      detached: true,
-      stdio: ['ignore', log, log],
-      env: process.env,
-      // The daemon must not keep the caller's directory busy.
-      cwd: existsSync('/') ? '/' : undefined,
-      windowsHide: true,
-    });
-    child.unref();
-    return child;
-  } finally {
-    closeSync(log);
-  }
 }
 
 function startTimeoutMs(): number {

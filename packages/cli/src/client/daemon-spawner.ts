@@ -1,0 +1,30 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { preparePaths, type CcxPaths } from '@ccx/shared';
+
+/** Path of the daemon's entry module, found through the workspace dependency. */
+export function daemonEntry(): string {
+  return fileURLToPath(import.meta.resolve('@ccx/daemon'));
+}
+
+/** Starts `ccxd` detached from this process, its output appended to the daemon log. */
+export function startDaemonProcess(paths: CcxPaths): ChildProcess {
+  preparePaths(paths, typeof process.getuid === 'function' ? process.getuid() : -1);
+  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
+  const log = openSync(paths.daemonLog, 'a', 0o600);
+  try {
+    const child = spawn(process.execPath, [daemonEntry(), 'run'], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: process.env,
+      // The daemon must not keep the caller's directory busy.
+      cwd: existsSync('/') ? '/' : undefined,
+      windowsHide: true,
+    });
+    child.unref();
+    return child;
+  } finally {
+    closeSync(log);
+  }
+}
