@@ -1,6 +1,8 @@
 import { CCX_VERSION } from '@ccx/shared';
 import { cancelCommand, killCommand } from './commands/cancel.js';
 import { daemonCommand } from './commands/daemon.js';
+import { eventsCommand } from './commands/events.js';
+import { hooksCommand } from './commands/hooks.js';
 import { listCommand } from './commands/list.js';
 import { pruneCommand, rmCommand } from './commands/remove.js';
 import { sendCommand } from './commands/send.js';
@@ -10,7 +12,7 @@ import { reportError } from './output.js';
 import type { CommandModule } from 'yargs';
 
 /** Every command, one module each; adding one is adding a line here. */
-const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand];
+const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand];
 
 export async function main(argv: string[]): Promise<void> {
   try {

@@ -1,18 +1,24 @@
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { CcxError, EVENTS_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, PROTOCOL_VERSION, ipcAddress, preparePaths, type CcxPaths, type DaemonStatus } from '@ccx/shared';
+import { loadSettings } from './config/settings.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus } from './events/event-bus.js';
 import { EventsLog } from './events/events-log.js';
 import { daemonHandlers } from './handlers/daemon-handlers.js';
+import { eventsHandlers } from './handlers/events-handlers.js';
+import { hooksHandlers } from './handlers/hooks-handlers.js';
 import { sessionHandlers } from './handlers/session-handlers.js';
 import type { Logger } from './logger.js';
 import type { HandlerTable } from './router.js';
 import { SessionManager } from './session/session-manager.js';
+import type { Session } from './session/session.js';
 import { probeSocket } from './socket-probe.js';
 import { readRegistry, removeRegistry, writeRegistry } from './store/registry.js';
 import { SessionStore } from './store/session-store.js';
 import { acquireStartLock, releaseStartLock } from './store/start-lock.js';
 import { IpcServer } from './transport/ipc-server.js';
+import { WebhookService } from './webhooks/webhook-service.js';
 
 export interface DaemonOptions {
   paths: CcxPaths;
@@ -38,6 +44,7 @@ export class Daemon {
   private server: IpcServer | undefined;
   private sessions: SessionManager | undefined;
   private bus: EventBus | undefined;
+  private webhooks: WebhookService | undefined;
   private startedAt = new Date();
   private stopping: Promise<void> | undefined;
   private readonly stopped: Promise<void>;
@@ -83,6 +90,7 @@ export class Daemon {
         rmSync(address, { force: true });
       }
     }
+    const settings = loadSettings(paths.configFile, this.opts.env, logger);
     const bus = (this.bus = new EventBus(new EventsLog(paths.eventsLog, EVENTS_LOG_MAX_BYTES), logger));
     const store = new SessionStore(paths.sessionsDir);
     const sessions = (this.sessions = new SessionManager(
@@ -91,17 +99,38 @@ export class Daemon {
         logger,
         store,
         outputLogBytes: this.opts.outputLogBytes ?? DEFAULT_OUTPUT_LOG_BYTES,
-        idleAfterMs: this.opts.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS,
+        idleAfterMs: this.opts.idleAfterMs ?? settings.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS,
         now: () => new Date(),
       },
       store,
       logger,
     ));
+    const sessionById = (id: string): Session | undefined => {
+      try {
+        return sessions.resolve(id);
+      } catch {
+        return undefined;
+      }
+    };
+    // Before restore, so subscribers hear about sessions a dead daemon lost.
+    const webhooks = (this.webhooks = new WebhookService({
+      bus,
+      logger,
+      configFile: paths.configFile,
+      outboxDir: join(paths.stateDir, 'webhooks'),
+      settings: settings.webhookDelivery,
+      sessionName: (id) => sessionById(id)?.record.name ?? null,
+      readOutput: (id, offset, maxBytes) => sessionById(id)?.output.read(offset, maxBytes),
+      userAgent: `ccx/${version}`,
+    }));
+    webhooks.start();
     const reaped = sessions.restore();
     if (reaped.lost.length) logger.warn('sessions lost by a previous daemon', reaped);
 
     const table: HandlerTable = {
       ...daemonHandlers({ status: () => this.status(), requestStop: () => void this.stop('request') }),
+      ...eventsHandlers(bus, sessions, settings.eventsFollowerQueueMax),
+      ...hooksHandlers(webhooks),
       ...sessionHandlers(sessions, this.opts.env),
     };
     const dispatcher = new Dispatcher(table, version, logger);
@@ -132,6 +161,9 @@ export class Daemon {
       } catch (error) {
         logger.error('error while ending sessions', { error: String(error) });
       }
+      // Output still batching goes to the outboxes; pending deliveries wait there for the next start.
+      this.webhooks?.flush();
+      this.webhooks?.dispose();
       this.sessions?.dispose();
       await this.server?.close();
       if (process.platform !== 'win32') rmSync(ipcAddress(paths), { force: true });
@@ -156,6 +188,7 @@ export class Daemon {
       clients: this.server?.connectionCount ?? 0,
       events: { lastSeq: bus.lastSeq, counts: bus.countsByType(), subscribers: bus.subscriberCount },
       rssBytes: process.memoryUsage().rss,
+      webhooks: this.webhooks?.status() ?? [],
     };
   }
 }

@@ -12,6 +12,10 @@ export const ERROR_CODES = [
   'E_DAEMON_UNAVAILABLE',
   'E_PERMISSION',
   'E_INTERNAL',
+  /** Events asked for (`--since`) are older than what the rotated events log still holds. */
+  'E_GAP',
+  /** A follower read too slowly and its bounded queue overflowed; resume with `--since`. */
+  'E_OVERFLOW',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -14,6 +14,8 @@ export const EVENT_TYPES = [
   'client-attached',
   'client-detached',
   'session-output',
+  /** A webhook subscriber's outbox overflowed and its oldest deliveries were dropped. */
+  'webhook-dropped',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -6,4 +6,5 @@ export * from './limits.js';
 export * from './paths.js';
 export * from './process-alive.js';
 export * from './version.js';
+export * from './webhooks.js';
 export type * from './schemas.js';

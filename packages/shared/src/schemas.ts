@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
 import { MAX_NAME_LENGTH } from './limits.js';
+import { EVENT_TYPES } from './events.js';
+import { HOOK_LEVELS, type HookStatus } from './webhooks.js';
 
 const id = z.number().int().nonnegative();
 const target = z.string().min(1).max(256);
@@ -102,6 +104,23 @@ export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 
 const envName = z.string().regex(/^[^=\0]+$/);
 
+/** A webhook subscriber as `hooks add` sends it and the config file's `webhooks` array holds it. */
+export const HookSpecSchema = z
+  .object({
+    url: z.string().max(4096).regex(/^https?:\/\/[^\s]+$/i, 'an http:// or https:// URL'),
+    level: z.enum(HOOK_LEVELS).optional(),
+    events: z.array(z.enum(EVENT_TYPES)).max(64).optional(),
+    sessions: z.array(target).max(256).optional(),
+    headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/, 'an HTTP header name'), z.string().max(8192).regex(/^[^\r\n\0]*$/, 'no line breaks')).optional(),
+    secret: z.string().min(1).max(1024).optional(),
+    label: z.string().min(1).max(64).optional(),
+  })
+  .strict();
+export type HookSpec = z.infer<typeof HookSpecSchema>;
+/** A stored hook: the spec plus the id and creation time the daemon gives it (hand-written entries may omit them). */
+export const HookConfigSchema = HookSpecSchema.extend({ id: z.string().regex(/^[a-z2-7]{8}$/).optional(), createdAt: z.string().max(64).optional() }).strict();
+
+
 export const MethodParams = {
   'daemon.status': z.object({}).strict(),
   'daemon.stop': z.object({}).strict(),
@@ -133,6 +152,19 @@ export const MethodParams = {
     .strict(),
   'session.rm': z.object({ targets: z.array(target).min(1).max(1000), force: z.boolean().optional() }).strict(),
   'session.prune': z.object({ olderThanMs: z.number().int().nonnegative().optional() }).strict(),
+  'events.stream': z
+    .object({
+      target: target.optional(),
+      types: z.array(z.enum(EVENT_TYPES)).max(64).optional(),
+      since: z.number().int().nonnegative().optional(),
+      follow: z.boolean().optional(),
+    })
+    .strict(),
+  'hooks.add': HookSpecSchema,
+  'hooks.list': z.object({}).strict(),
+  'hooks.rm': z.object({ targets: z.array(target).min(1).max(256) }).strict(),
+  'hooks.test': z.object({ target }).strict(),
+  'hooks.status': z.object({}).strict(),
 } as const;
 
 export type MethodName = keyof typeof MethodParams;
@@ -152,6 +184,8 @@ export interface DaemonStatus {
   clients: number;
   events: { lastSeq: number; counts: Record<string, number>; subscribers: number };
   rssBytes: number;
+  /** Per webhook subscriber: delivered, failed, pending, last error. */
+  webhooks?: HookStatus[];
 }
 
 export interface SendResult {

@@ -63,6 +63,10 @@ function printStatus(s: DaemonStatus): void {
   printLine(`clients   ${s.clients} connected`);
   printLine(`events    last seq ${s.events.lastSeq}, ${s.events.subscribers} subscribers${counts ? `; ${counts}` : ''}`);
   printLine(`memory    ${humanBytes(s.rssBytes)} RSS`);
+  for (const h of s.webhooks ?? []) {
+    const error = h.lastError ? `; last error ${h.lastError.message} ${formatAge(h.lastError.time)} ago` : '';
+    printLine(`webhook   ${h.label ?? h.id} ${h.state}: ${h.delivered} delivered, ${h.failed} failed, ${h.pending} pending, ${h.dropped} dropped${error}`);
+  }
 }
 
 function tailLines(file: string, lines: number): string {

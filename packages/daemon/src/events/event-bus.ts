@@ -67,6 +67,11 @@ export class EventBus {
     return false;
   }
 
+  /** Every event the events log still holds, oldest first (rotation drops the oldest). */
+  history(): CcxEvent[] {
+    return this.log?.readAll() ?? [];
+  }
+
   get lastSeq(): number {
     return this.seq;
   }
