@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CcxError, EVENTS_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, PROTOCOL_VERSION, ipcAddress, preparePaths, type CcxPaths, type DaemonStatus } from '@ccx/shared';
 import { loadSettings } from './config/settings.js';
@@ -33,6 +33,16 @@ export interface DaemonOptions {
 
 export const DEFAULT_IDLE_AFTER_MS = 1_500;
 
+/** Open file descriptors of this process; null where /proc is absent. */
+function openFdCount(): number | null {
+  try {
+    // The directory listing itself holds one fd while it is read.
+    return readdirSync('/proc/self/fd').length - 1;
+  } catch {
+    return null;
+  }
+}
+
 /** Exit codes of the daemon process itself. */
 export const DAEMON_EXIT = { OK: 0, FATAL: 1, ALREADY_RUNNING: 0 } as const;
 
@@ -44,6 +54,7 @@ export class Daemon {
   private server: IpcServer | undefined;
   private sessions: SessionManager | undefined;
   private bus: EventBus | undefined;
+  private dispatcher: Dispatcher | undefined;
   private webhooks: WebhookService | undefined;
   private startedAt = new Date();
   private stopping: Promise<void> | undefined;
@@ -133,7 +144,7 @@ export class Daemon {
       ...hooksHandlers(webhooks),
       ...sessionHandlers(sessions, this.opts.env),
     };
-    const dispatcher = new Dispatcher(table, version, logger);
+    const dispatcher = (this.dispatcher = new Dispatcher(table, version, logger));
     this.server = new IpcServer(address, logger, (conn) => dispatcher.attach(conn), (conn, chunk) => dispatcher.receive(conn, chunk));
     try {
       await this.server.listen();
@@ -188,6 +199,13 @@ export class Daemon {
       clients: this.server?.connectionCount ?? 0,
       events: { lastSeq: bus.lastSeq, counts: bus.countsByType(), subscribers: bus.subscriberCount },
       rssBytes: process.memoryUsage().rss,
+      resources: {
+        fds: openFdCount(),
+        connections: this.server?.connectionCount ?? 0,
+        streams: this.dispatcher?.openStreams ?? 0,
+        ...this.sessions!.resourceCounts(),
+        heapUsedBytes: process.memoryUsage().heapUsed,
+      },
       webhooks: this.webhooks?.status() ?? [],
     };
   }

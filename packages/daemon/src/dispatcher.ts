@@ -25,6 +25,13 @@ export class Dispatcher {
     private readonly logger: Logger,
   ) {}
 
+  /** Streams open on every connection, for leak checks. */
+  get openStreams(): number {
+    let n = 0;
+    for (const open of this.streams.values()) n += open.size;
+    return n;
+  }
+
   attach(conn: Connection): void {
     this.streams.set(conn, new Map());
     conn.onClose(() => {

@@ -184,8 +184,22 @@ export interface DaemonStatus {
   clients: number;
   events: { lastSeq: number; counts: Record<string, number>; subscribers: number };
   rssBytes: number;
+  /** What leak checks compare against a baseline: every count returns to it once clients are gone. */
+  resources?: DaemonResources;
   /** Per webhook subscriber: delivered, failed, pending, last error. */
   webhooks?: HookStatus[];
+}
+
+export interface DaemonResources {
+  /** Open file descriptors (/proc/self/fd); null where /proc is absent. */
+  fds: number | null;
+  connections: number;
+  /** Open streams (attach, logs -f, events -f, wait) over all connections. */
+  streams: number;
+  outputListeners: number;
+  exitWaiters: number;
+  attachedClients: number;
+  heapUsedBytes: number;
 }
 
 export interface SendResult {

@@ -154,6 +154,18 @@ export class SessionManager {
     );
   }
 
+  /** Listeners, waiters and attached clients summed over every session, for leak checks. */
+  resourceCounts(): { outputListeners: number; exitWaiters: number; attachedClients: number } {
+    const totals = { outputListeners: 0, exitWaiters: 0, attachedClients: 0 };
+    for (const s of this.sessions.values()) {
+      const c = s.listenerCounts();
+      totals.outputListeners += c.output;
+      totals.exitWaiters += c.exit;
+      totals.attachedClients += s.attachedClients;
+    }
+    return totals;
+  }
+
   counts(): { total: number; running: number } {
     let running = 0;
     for (const s of this.sessions.values()) if (s.isRunning) running++;

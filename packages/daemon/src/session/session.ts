@@ -191,6 +191,11 @@ export class Session {
     return { dispose: () => this.outputListeners.delete(listener) };
   }
 
+  /** Live output listeners and exit waiters: leak checks read them through `daemon status`. */
+  listenerCounts(): { output: number; exit: number } {
+    return { output: this.outputListeners.size, exit: this.exitWaiters.size };
+  }
+
   /**
    * Pastes text (inside bracketed-paste markers when the program asked for
    * them), then — after a pause, as a separate write — Enter, then any keys.
