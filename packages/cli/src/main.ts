@@ -1,10 +1,13 @@
 import { CCX_VERSION } from '@ccx/shared';
+import { attachCommand } from './commands/attach.js';
 import { cancelCommand, killCommand } from './commands/cancel.js';
 import { daemonCommand } from './commands/daemon.js';
 import { eventsCommand } from './commands/events.js';
 import { hooksCommand } from './commands/hooks.js';
 import { listCommand } from './commands/list.js';
+import { logsCommand } from './commands/logs.js';
 import { pruneCommand, rmCommand } from './commands/remove.js';
+import { screenCommand } from './commands/screen.js';
 import { sendCommand } from './commands/send.js';
 import { startCommand } from './commands/start.js';
 import { tryFastPath } from './fast-path.js';
@@ -12,7 +15,7 @@ import { reportError } from './output.js';
 import type { CommandModule } from 'yargs';
 
 /** Every command, one module each; adding one is adding a line here. */
-const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand];
+const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand, screenCommand, logsCommand, attachCommand];
 
 export async function main(argv: string[]): Promise<void> {
   try {

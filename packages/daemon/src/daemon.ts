@@ -5,10 +5,12 @@ import { loadSettings } from './config/settings.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus } from './events/event-bus.js';
 import { EventsLog } from './events/events-log.js';
+import { attachHandlers } from './handlers/attach-handlers.js';
 import { daemonHandlers } from './handlers/daemon-handlers.js';
 import { eventsHandlers } from './handlers/events-handlers.js';
 import { hooksHandlers } from './handlers/hooks-handlers.js';
 import { sessionHandlers } from './handlers/session-handlers.js';
+import { watchHandlers } from './handlers/watch-handlers.js';
 import type { Logger } from './logger.js';
 import type { HandlerTable } from './router.js';
 import { SessionManager } from './session/session-manager.js';
@@ -143,6 +145,8 @@ export class Daemon {
       ...eventsHandlers(bus, sessions, settings.eventsFollowerQueueMax),
       ...hooksHandlers(webhooks),
       ...sessionHandlers(sessions, this.opts.env),
+      ...watchHandlers(sessions, bus),
+      ...attachHandlers(sessions, bus, logger),
     };
     const dispatcher = (this.dispatcher = new Dispatcher(table, version, logger));
     this.server = new IpcServer(address, logger, (conn) => dispatcher.attach(conn), (conn, chunk) => dispatcher.receive(conn, chunk));

@@ -1,4 +1,4 @@
-import { DAEMON_LOG_MAX_BYTES, currentPathEnv, effectiveVersion, resolvePaths } from '@ccx/shared';
+import { DAEMON_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, currentPathEnv, effectiveVersion, resolvePaths } from '@ccx/shared';
 import { Daemon } from './daemon.js';
 import { FileLogger } from './logger.js';
 
@@ -12,7 +12,8 @@ export async function main(argv: string[]): Promise<number> {
   const pathEnv = currentPathEnv();
   const paths = resolvePaths(pathEnv);
   const logger = new FileLogger(paths.daemonLog, DAEMON_LOG_MAX_BYTES, foreground && !!process.stderr.isTTY);
-  const daemon = new Daemon({ paths, version: effectiveVersion(), env: process.env, uid: pathEnv.uid, logger });
+  const outputLogBytes = outputLogBytesFrom(process.env.CCX_OUTPUT_LOG_BYTES, (message) => logger.warn(message));
+  const daemon = new Daemon({ paths, version: effectiveVersion(), env: process.env, uid: pathEnv.uid, logger, outputLogBytes });
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void daemon.stop(signal));
   // The daemon outlives the terminal that started it.
@@ -22,6 +23,21 @@ export async function main(argv: string[]): Promise<number> {
   process.on('unhandledRejection', (error) => logger.error('unhandled rejection', { error: String((error as Error)?.stack ?? error) }));
 
   return daemon.run();
+}
+
+/** Smallest output log segment accepted from CCX_OUTPUT_LOG_BYTES: one output chunk. */
+const MIN_OUTPUT_LOG_BYTES = 64 * 1024;
+
+/** Per-segment cap of session output logs, from CCX_OUTPUT_LOG_BYTES (bytes; suffixes k, m, g in powers of 1024). */
+export function outputLogBytesFrom(value: string | undefined, warn: (message: string) => void): number {
+  if (value === undefined || value === '') return DEFAULT_OUTPUT_LOG_BYTES;
+  const m = /^(\d+)\s*([kmg]?)i?b?$/i.exec(value.trim());
+  const bytes = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes < MIN_OUTPUT_LOG_BYTES) {
+    warn(`ignoring CCX_OUTPUT_LOG_BYTES=${value}: give a size of at least 64k, e.g. 256m; using ${DEFAULT_OUTPUT_LOG_BYTES}`);
+    return DEFAULT_OUTPUT_LOG_BYTES;
+  }
+  return bytes;
 }
 
 const entry = process.argv[1] ?? '';

@@ -165,6 +165,20 @@ export const MethodParams = {
   'hooks.rm': z.object({ targets: z.array(target).min(1).max(256) }).strict(),
   'hooks.test': z.object({ target }).strict(),
   'hooks.status': z.object({}).strict(),
+  'session.screen': z
+    .object({ target, ansi: z.boolean().optional(), scrollback: z.number().int().min(0).max(100_000).optional() })
+    .strict(),
+  'session.logs': z
+    .object({
+      target,
+      since: z.number().int().nonnegative().optional(),
+      tail: z.number().int().nonnegative().optional(),
+      follow: z.boolean().optional(),
+    })
+    .strict(),
+  'session.attach': z
+    .object({ target, readOnly: z.boolean().optional(), cols: dimension.optional(), rows: dimension.optional() })
+    .strict(),
 } as const;
 
 export type MethodName = keyof typeof MethodParams;
@@ -219,4 +233,42 @@ export interface CancelResult {
 
 export interface RemoveResult {
   removed: string[];
+}
+
+/** `session.screen`: what the session's headless terminal shows right now. */
+export interface ScreenResult {
+  session: string;
+  cols: number;
+  rows: number;
+  /** 0-based, relative to the top of the visible screen. */
+  cursor: { x: number; y: number };
+  alternateScreen: boolean;
+  title: string;
+  /** Output-log offset up to which the screen reflects the output. */
+  offset: number;
+  /** Plain text: trailing blanks trimmed, wrapped lines joined. */
+  text: string;
+  /** With colours and attributes (serialize addon), when asked for. */
+  ansi?: string;
+}
+
+/**
+ * Frames of the `session.logs` and `session.attach` streams. Output bytes
+ * travel base64-encoded, at most MAX_OUTPUT_CHUNK_BYTES per frame.
+ */
+export type OutputFrame =
+  /** First frame: where reading starts, and the oldest offset still kept on disk. */
+  | { k: 'start'; session: SessionInfo; from: number; logStart: number }
+  | { k: 'out'; offset: number; data: string }
+  /** Bytes in [from, to) were rotated away before this follower read them. */
+  | { k: 'gap'; from: number; to: number }
+  /** attach only: the serialized screen to draw before live output. */
+  | { k: 'screen'; data: string };
+
+/** End result of `session.logs` / `session.attach`: where reading stopped and how the session stands. */
+export interface OutputStreamEnd {
+  offset: number;
+  status: SessionStatus;
+  exitCode: number | null;
+  signal: string | null;
 }

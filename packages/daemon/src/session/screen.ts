@@ -1,7 +1,9 @@
 import xtermHeadless from '@xterm/headless';
-import type { Terminal as TerminalType } from '@xterm/headless';
+import type { ITerminalAddon, Terminal as TerminalType } from '@xterm/headless';
+import serializeModule from '@xterm/addon-serialize';
 
 const { Terminal } = xtermHeadless;
+const { SerializeAddon } = serializeModule;
 
 /** Lines of scrollback each session's headless terminal keeps. */
 export const SCREEN_SCROLLBACK_LINES = 1000;
@@ -13,9 +15,15 @@ export const SCREEN_SCROLLBACK_LINES = 1000;
  */
 export class Screen {
   readonly terminal: TerminalType;
+  /** Renders the buffers back to escape sequences (`screen --ansi`, attach replay). */
+  readonly serializer = new SerializeAddon();
+  /** Last window title the program set (OSC 0/2). */
+  title = '';
 
   constructor(cols: number, rows: number, scrollback = SCREEN_SCROLLBACK_LINES) {
     this.terminal = new Terminal({ cols, rows, scrollback, allowProposedApi: true });
+    this.terminal.loadAddon(this.serializer as unknown as ITerminalAddon);
+    this.terminal.onTitleChange((title) => (this.title = title));
   }
 
   write(data: Uint8Array | string): void {
@@ -25,6 +33,23 @@ export class Screen {
   /** Resolves once everything written so far has been parsed. */
   flush(): Promise<void> {
     return new Promise((resolve) => this.terminal.write('', resolve));
+  }
+
+  /**
+   * Runs `read` once everything written so far has been parsed and before
+   * anything written later is: xterm parses asynchronously, and this is the
+   * one point where the screen matches a known prefix of the output.
+   */
+  whenParsed<T>(read: () => T): Promise<T> {
+    return new Promise((resolve, reject) =>
+      this.terminal.write('', () => {
+        try {
+          resolve(read());
+        } catch (error) {
+          reject(error);
+        }
+      }),
+    );
   }
 
   resize(cols: number, rows: number): void {

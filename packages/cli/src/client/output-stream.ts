@@ -1,0 +1,69 @@
+import { constants as osConstants } from 'node:os';
+import type { OutputFrame, OutputStreamEnd } from '@ccx/shared';
+import type { DaemonConnection } from './ipc-client.js';
+
+export interface OutputStreamHandlers {
+  /** Receives output bytes; returns false when its destination is full (the stream then pauses until `resume`). */
+  output(data: Buffer, offset: number): boolean;
+  start?(frame: Extract<OutputFrame, { k: 'start' }>): void;
+  gap?(from: number, to: number): void;
+  /** attach's screen replay. */
+  screen?(data: Buffer): void;
+}
+
+/**
+ * Opens an output stream (`session.logs`, `session.attach`) and hands its
+ * frames over. When the destination is full the connection stops reading,
+ * so the daemon's follower waits instead of anyone buffering: the pause
+ * travels back to the daemon through the socket.
+ */
+export function openOutputStream(
+  conn: DaemonConnection,
+  method: 'session.logs' | 'session.attach',
+  params: Record<string, unknown>,
+  handlers: OutputStreamHandlers,
+): { id: number; done: Promise<OutputStreamEnd>; resume(): void } {
+  let paused = false;
+  const resume = (): void => {
+    if (!paused) return;
+    paused = false;
+    conn.resume();
+  };
+  const { id, done } = conn.stream<OutputStreamEnd>(method, params, (data) => {
+    const frame = data as OutputFrame;
+    switch (frame.k) {
+      case 'out':
+        if (!handlers.output(Buffer.from(frame.data, 'base64'), frame.offset) && !paused) {
+          paused = true;
+          conn.pause();
+        }
+        return;
+      case 'start':
+        handlers.start?.(frame);
+        return;
+      case 'gap':
+        handlers.gap?.(frame.from, frame.to);
+        return;
+      case 'screen':
+        handlers.screen?.(Buffer.from(frame.data, 'base64'));
+        return;
+    }
+  });
+  return { id, done, resume };
+}
+
+/** Exit code of a command that followed a session to its end: the program's code, 128+N for signal N, 1 if it failed or was lost. */
+export function sessionExitCode(end: Pick<OutputStreamEnd, 'status' | 'exitCode' | 'signal'>): number {
+  if (end.exitCode !== null) return end.exitCode;
+  if (end.signal) {
+    const number = (osConstants.signals as Record<string, number>)[end.signal];
+    return number ? 128 + number : 1;
+  }
+  return end.status === 'running' || end.status === 'exited' ? 0 : 1;
+}
+
+/** How a session ended, in words: "exited with code 0", "killed by SIGTERM". */
+export function describeEnd(end: Pick<OutputStreamEnd, 'status' | 'exitCode' | 'signal'>): string {
+  const how = end.signal ? `killed by ${end.signal}` : end.exitCode !== null ? `exited with code ${end.exitCode}` : end.status;
+  return end.status === 'cancelled' ? `cancelled (${how})` : how;
+}

@@ -1,0 +1,70 @@
+import type { CommandModule } from 'yargs';
+import { openOutputStream, sessionExitCode } from '../client/output-stream.js';
+import { runCommand } from '../context.js';
+import { humanBytes } from '../format.js';
+import { usageError } from '../output.js';
+import { TerminalTextDecoder } from '../text/terminal-text.js';
+
+interface LogsArgs {
+  id: string;
+  tail?: number;
+  since?: number;
+  follow?: boolean;
+  raw?: boolean;
+  json?: boolean;
+}
+
+function note(text: string): void {
+  process.stderr.write(`ccx: ${text}\n`);
+}
+
+/** Writes to stdout; false when its buffer is full. */
+function writeOut(data: string | Buffer): boolean {
+  return data.length === 0 || process.stdout.write(data);
+}
+
+export const logsCommand: CommandModule<object, LogsArgs> = {
+  command: 'logs <id>',
+  describe: "Print a session's output from its on-disk log (-f: then follow it live)",
+  builder: (y) =>
+    y
+      .positional('id', { type: 'string', describe: 'session id, id prefix or name' })
+      .option('tail', { alias: 'n', type: 'number', describe: 'start at the last N lines' })
+      .option('since', { type: 'number', describe: 'start at this byte offset of the output (as in `screen --json`, `send --json`)' })
+      .option('follow', { alias: 'f', type: 'boolean', describe: 'keep printing new output until the session ends; then exit with its exit code' })
+      .option('raw', { type: 'boolean', describe: 'the exact bytes the program wrote, escape sequences and all' })
+      .example('$0 logs agent --tail 50', 'the last 50 lines, as text')
+      .example('$0 logs -f build', 'follow until the program ends; exits with its code')
+      .example('$0 logs sh --raw > out.bin', 'byte-exact copy of the output') as never,
+  handler: (argv) =>
+    runCommand(argv, async (ctx) => {
+      for (const [name, value] of [['--tail', argv.tail], ['--since', argv.since]] as const) {
+        if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) throw usageError(`${name} needs a whole number ≥ 0, got ${value}`);
+      }
+      const conn = await ctx.connect();
+      const text = argv.raw ? undefined : new TerminalTextDecoder();
+      const stream = openOutputStream(
+        conn,
+        'session.logs',
+        { target: argv.id, tail: argv.tail, since: argv.since, follow: argv.follow ?? false },
+        {
+          start: ({ from, logStart }) => {
+            const asked = argv.since ?? 0;
+            if (logStart > asked && argv.tail === undefined) {
+              note(`the first ${humanBytes(logStart)} of output (offsets 0–${logStart}) were rotated out of the log; printing from offset ${from}`);
+            }
+          },
+          gap: (from, to) => note(`${humanBytes(to - from)} of output (offsets ${from}–${to}) were rotated out of the log before they could be printed`),
+          output: (data) => writeOut(text ? text.write(data) : data),
+        },
+      );
+      process.stdout.on('drain', stream.resume);
+      // A reader that went away (`ccx logs -f | head`) just ends the command.
+      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EPIPE') process.exit(0);
+      });
+      const end = await stream.done;
+      if (text) writeOut(text.end());
+      return argv.follow ? sessionExitCode(end) : 0;
+    }),
+};

@@ -1,0 +1,85 @@
+import { CcxError, MAX_OUTPUT_CHUNK_BYTES, type OutputFrame } from '@ccx/shared';
+import type { EventBus } from '../events/event-bus.js';
+import type { Logger } from '../logger.js';
+import { stream, type HandlerTable, type StreamSink } from '../router.js';
+import { followOutput } from '../session/log-follower.js';
+import { screenReplay } from '../session/screen-render.js';
+import type { SessionManager } from '../session/session-manager.js';
+import type { Session } from '../session/session.js';
+import { finishStream } from './watch-handlers.js';
+
+/** One attached terminal: its own size, applied to the session whenever it becomes the most recently active client. */
+class AttachedClient {
+  constructor(
+    readonly id: string,
+    readonly readOnly: boolean,
+    private cols: number | undefined,
+    private rows: number | undefined,
+    private readonly session: Session,
+  ) {}
+
+  setSize(cols: number, rows: number): void {
+    this.cols = cols;
+    this.rows = rows;
+  }
+
+  /**
+   * The window follows the client that last typed or resized, as tmux's
+   * `window-size latest`. A read-only client only watches: it never resizes
+   * the program under the clients that type.
+   */
+  activate(): void {
+    if (this.readOnly || this.cols === undefined || this.rows === undefined) return;
+    const { cols, rows } = this.session.record;
+    if (cols !== this.cols || rows !== this.rows) this.session.resize(this.cols, this.rows);
+  }
+}
+
+/** Sends the replay of the screen in frames of at most MAX_OUTPUT_CHUNK_BYTES. */
+async function sendReplay(sink: StreamSink, replay: string): Promise<void> {
+  const bytes = Buffer.from(replay, 'utf8');
+  for (let at = 0; at < bytes.length && !sink.closed; at += MAX_OUTPUT_CHUNK_BYTES) {
+    const data = bytes.subarray(at, at + MAX_OUTPUT_CHUNK_BYTES).toString('base64');
+    if (!sink.send({ k: 'screen', data } satisfies OutputFrame)) await sink.drained();
+  }
+}
+
+/** attach: replay the screen, stream live output, take keystrokes and window sizes. */
+export function attachHandlers(sessions: SessionManager, bus: EventBus, logger: Logger): HandlerTable {
+  return {
+    'session.attach': stream(async (params, ctx, sink) => {
+      const session = sessions.resolve(params.target);
+      const screen = session.screen;
+      if (!session.isRunning || !screen) {
+        throw new CcxError('E_NOT_RUNNING', `session ${session.label} is ${session.record.status}`, `its output is kept: ccx logs ${session.id}`);
+      }
+      const client = new AttachedClient(`${ctx.conn.id}.${ctx.requestId}`, params.readOnly ?? false, params.cols, params.rows, session);
+      client.activate();
+      session.attachedClients++;
+      bus.publish('client-attached', { sessionId: session.id, client: client.id, readOnly: client.readOnly, cols: params.cols, rows: params.rows });
+      sink.onClose(() => {
+        session.attachedClients--;
+        bus.publish('client-detached', { sessionId: session.id, client: client.id });
+      });
+      sink.onInput((data) => {
+        if (client.readOnly) return;
+        client.activate();
+        session.sendRaw(data).catch((error) => logger.warn('attach input failed', { session: session.id, error: String(error) }));
+      });
+      sink.onResize((cols, rows) => {
+        client.setSize(cols, rows);
+        client.activate();
+      });
+
+      sink.send({ k: 'start', session: session.info(), from: session.output.end, logStart: session.output.start } satisfies OutputFrame);
+      // The log offset is taken in the same turn as the parse marker is
+      // queued, so the replay shows exactly the output before `offset` and
+      // live output resumes right after it: nothing missed, nothing twice.
+      const offset = session.output.end;
+      const replay = await screen.whenParsed(() => screenReplay(screen));
+      await sendReplay(sink, replay);
+      const result = await followOutput(session, bus, sink, { from: offset, follow: true });
+      finishStream(session, sink, result);
+    }),
+  };
+}

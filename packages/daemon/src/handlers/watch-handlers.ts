@@ -1,0 +1,60 @@
+import { CcxError, type OutputFrame, type OutputStreamEnd, type ScreenResult } from '@ccx/shared';
+import type { EventBus } from '../events/event-bus.js';
+import { stream, unary, type HandlerTable, type StreamSink } from '../router.js';
+import { followOutput } from '../session/log-follower.js';
+import { tailOffset } from '../session/log-tail.js';
+import { screenAnsi, screenState, screenText } from '../session/screen-render.js';
+import type { SessionManager } from '../session/session-manager.js';
+import type { Session } from '../session/session.js';
+
+/** How a session stands when an output stream ends. */
+export function streamEnd(session: Session, offset: number): OutputStreamEnd {
+  const { status, exitCode, signal } = session.record;
+  return { offset, status, exitCode, signal };
+}
+
+/** Ends an output stream once following stopped; a removed session is an error, a closed stream needs nothing. */
+export function finishStream(session: Session, sink: StreamSink, result: { offset: number; outcome: string }): void {
+  if (result.outcome === 'closed') return;
+  if (result.outcome === 'removed') {
+    sink.fail(new CcxError('E_NOT_FOUND', `session ${session.label} was removed`, 'see the sessions with: ccx list --all'));
+    return;
+  }
+  sink.end(streamEnd(session, result.offset));
+}
+
+/** screen, logs (and logs -f). */
+export function watchHandlers(sessions: SessionManager, bus: EventBus): HandlerTable {
+  return {
+    'session.screen': unary(async (params): Promise<ScreenResult> => {
+      const session = sessions.resolve(params.target);
+      const screen = session.screen;
+      if (!screen) {
+        throw new CcxError(
+          'E_NOT_RUNNING',
+          `no screen for session ${session.label}: it ended before the daemon restarted, and screens live in the daemon's memory`,
+          `its output is kept on disk: ccx logs ${session.id}`,
+        );
+      }
+      const scrollback = params.scrollback ?? 0;
+      const offset = session.output.end;
+      return screen.whenParsed(() => ({
+        session: session.id,
+        ...screenState(screen),
+        offset,
+        text: screenText(screen, scrollback),
+        ...(params.ansi ? { ansi: screenAnsi(screen, scrollback) } : {}),
+      }));
+    }),
+    'session.logs': stream(async (params, _ctx, sink) => {
+      const session = sessions.resolve(params.target);
+      const log = session.output;
+      const until = log.end;
+      let from = Math.max(params.since ?? 0, log.start);
+      if (params.tail !== undefined) from = Math.max(from, tailOffset(log, params.tail, from));
+      sink.send({ k: 'start', session: session.info(), from, logStart: log.start } satisfies OutputFrame);
+      const result = await followOutput(session, bus, sink, { from, follow: params.follow ?? false, until });
+      finishStream(session, sink, result);
+    }),
+  };
+}

@@ -1,0 +1,74 @@
+import { MAX_OUTPUT_CHUNK_BYTES, type OutputFrame } from '@ccx/shared';
+import type { EventBus } from '../events/event-bus.js';
+import type { StreamSink } from '../router.js';
+import type { Session } from './session.js';
+
+export interface FollowOptions {
+  /** Offset to start at (clamped to what the log still holds). */
+  from: number;
+  /** Keep streaming live output until the session ends; otherwise stop at `until`. */
+  follow: boolean;
+  /** Without `follow`: stop here (the log's end when the request came in). */
+  until?: number;
+}
+
+export type FollowOutcome = 'ended' | 'reached' | 'closed' | 'removed';
+
+/**
+ * Streams a session's output log to one client, as a cursor into the log:
+ * it reads from disk at its own offset, at most MAX_OUTPUT_CHUNK_BYTES at a
+ * time, and waits for the socket to drain before reading more. So a follower
+ * that reads slowly or not at all holds one chunk and a socket buffer, never
+ * a queue of its own, and never slows the program or other followers. New
+ * output only wakes it; the bytes are read back from the log.
+ *
+ * Resolves with the offset reached and why it stopped.
+ */
+export async function followOutput(session: Session, bus: EventBus, sink: StreamSink, opts: FollowOptions): Promise<{ offset: number; outcome: FollowOutcome }> {
+  let offset = opts.from;
+  let removed = false;
+  let wake: (() => void) | undefined;
+  const wakeUp = (): void => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  const output = session.onOutput(wakeUp);
+  const lifecycle = bus.subscribe(
+    (event) => {
+      if (event.sessionId !== session.id) return;
+      if (event.type === 'session-removed') removed = true;
+      wakeUp();
+    },
+    ['process-exit', 'session-removed'],
+  );
+  sink.onClose(wakeUp);
+  try {
+    for (;;) {
+      if (sink.closed) return { offset, outcome: 'closed' };
+      if (removed) return { offset, outcome: 'removed' };
+      const limit = opts.follow || opts.until === undefined ? MAX_OUTPUT_CHUNK_BYTES : Math.min(MAX_OUTPUT_CHUNK_BYTES, opts.until - offset);
+      if (limit <= 0) return { offset, outcome: 'reached' };
+      // Checked before reading: output that arrives after this read is then
+      // still read on the next turn, since exit comes after the last output.
+      const ended = !session.isRunning;
+      const chunk = session.output.read(offset, limit);
+      if (chunk.offset > offset) {
+        sink.send({ k: 'gap', from: offset, to: chunk.offset } satisfies OutputFrame);
+        offset = chunk.offset;
+      }
+      if (chunk.data.length > 0) {
+        offset += chunk.data.length;
+        const open = sink.send({ k: 'out', offset: chunk.offset, data: chunk.data.toString('base64') } satisfies OutputFrame);
+        if (!open) await sink.drained();
+        continue;
+      }
+      if (!opts.follow) return { offset, outcome: 'reached' };
+      if (ended) return { offset, outcome: 'ended' };
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  } finally {
+    output.dispose();
+    lifecycle.dispose();
+  }
+}
