@@ -4,18 +4,22 @@ import { cancelCommand, killCommand } from './commands/cancel.js';
 import { daemonCommand } from './commands/daemon.js';
 import { eventsCommand } from './commands/events.js';
 import { hooksCommand } from './commands/hooks.js';
+import { interruptCommand } from './commands/interrupt.js';
 import { listCommand } from './commands/list.js';
 import { logsCommand } from './commands/logs.js';
+import { presetsCommand } from './commands/presets.js';
 import { pruneCommand, rmCommand } from './commands/remove.js';
+import { runToEndCommand } from './commands/run.js';
 import { screenCommand } from './commands/screen.js';
 import { sendCommand } from './commands/send.js';
 import { startCommand } from './commands/start.js';
+import { waitCommand } from './commands/wait.js';
 import { tryFastPath } from './fast-path.js';
 import { reportError } from './output.js';
 import type { CommandModule } from 'yargs';
 
 /** Every command, one module each; adding one is adding a line here. */
-const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand, screenCommand, logsCommand, attachCommand];
+const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand, screenCommand, logsCommand, attachCommand, waitCommand, interruptCommand, presetsCommand, runToEndCommand];
 
 export async function main(argv: string[]): Promise<void> {
   try {

@@ -10,8 +10,10 @@ import { daemonHandlers } from './handlers/daemon-handlers.js';
 import { eventsHandlers } from './handlers/events-handlers.js';
 import { hooksHandlers } from './handlers/hooks-handlers.js';
 import { sessionHandlers } from './handlers/session-handlers.js';
+import { waitHandlers } from './handlers/wait-handlers.js';
 import { watchHandlers } from './handlers/watch-handlers.js';
 import type { Logger } from './logger.js';
+import { PresetCatalog } from './presets/preset-catalog.js';
 import type { HandlerTable } from './router.js';
 import { SessionManager } from './session/session-manager.js';
 import type { Session } from './session/session.js';
@@ -140,11 +142,13 @@ export class Daemon {
     const reaped = sessions.restore();
     if (reaped.lost.length) logger.warn('sessions lost by a previous daemon', reaped);
 
+    const presets = new PresetCatalog(paths.configFile);
     const table: HandlerTable = {
       ...daemonHandlers({ status: () => this.status(), requestStop: () => void this.stop('request') }),
       ...eventsHandlers(bus, sessions, settings.eventsFollowerQueueMax),
       ...hooksHandlers(webhooks),
-      ...sessionHandlers(sessions, this.opts.env),
+      ...sessionHandlers(sessions, this.opts.env, presets),
+      ...waitHandlers(sessions, bus, presets),
       ...watchHandlers(sessions, bus),
       ...attachHandlers(sessions, bus, logger),
     };

@@ -66,6 +66,8 @@ export const EXIT = {
   NOT_FOUND: 3,
   DAEMON_UNAVAILABLE: 4,
   TIMEOUT: 124,
+  /** `wait` (and `send --wait`): the session ended while waiting for something other than its exit. */
+  SESSION_ENDED: 125,
 } as const;
 
 const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {

@@ -4,6 +4,8 @@ export * from './framing.js';
 export * from './keys.js';
 export * from './limits.js';
 export * from './paths.js';
+export * from './plain-text.js';
+export * from './presets.js';
 export * from './process-alive.js';
 export * from './version.js';
 export * from './webhooks.js';

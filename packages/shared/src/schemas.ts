@@ -145,6 +145,7 @@ export const MethodParams = {
       enter: z.boolean().optional(),
       keys: z.array(z.string().max(256)).max(256).optional(),
       enterDelayMs: z.number().int().min(0).max(10_000).optional(),
+      preset: z.string().max(64).optional(),
     })
     .strict(),
   'session.cancel': z
@@ -152,6 +153,28 @@ export const MethodParams = {
     .strict(),
   'session.rm': z.object({ targets: z.array(target).min(1).max(1000), force: z.boolean().optional() }).strict(),
   'session.prune': z.object({ olderThanMs: z.number().int().nonnegative().optional() }).strict(),
+  'session.wait': z
+    .object({
+      target,
+      /** Output-log offset to wait from; absent: the end of the output when the request arrives. */
+      from: z.number().int().nonnegative().optional(),
+      until: z.string().min(1).max(4096).optional(),
+      /** Match `until` against the rendered screen instead of the output text. */
+      screen: z.boolean().optional(),
+      idleMs: z.number().int().min(0).max(86_400_000).optional(),
+      exit: z.boolean().optional(),
+      /** Wait for the preset's ready pattern (start --wait-ready). */
+      ready: z.boolean().optional(),
+      timeoutMs: z.number().int().min(0).max(31 * 86_400_000).optional(),
+      preset: z.string().max(64).optional(),
+      /** The text just sent: removed from the captured output where echoed exactly. */
+      echo: z.string().max(512 * 1024).optional(),
+      /** What to return: the new output as text, the rendered screen, nothing, or what the preset says. */
+      capture: z.enum(['output', 'screen', 'none', 'auto']).optional(),
+    })
+    .strict(),
+  'session.interrupt': z.object({ target, key: z.string().max(256).optional(), preset: z.string().max(64).optional() }).strict(),
+  'presets.list': z.object({}).strict(),
   'events.stream': z
     .object({
       target: target.optional(),
@@ -271,4 +294,27 @@ export interface OutputStreamEnd {
   status: SessionStatus;
   exitCode: number | null;
   signal: string | null;
+}
+
+/** Why `session.wait` ended; every reason but `timeout` and `ended` means the condition was met. */
+export type WaitReason = 'match' | 'ready' | 'prompt' | 'idle' | 'exit' | 'timeout' | 'ended';
+
+/** End result of the `session.wait` stream (`ccx wait --json`). Fields may be added, never renamed. */
+export interface WaitResult {
+  session: string;
+  reason: WaitReason;
+  met: boolean;
+  /** Offset the wait started from, and how far into the output it had read when it ended. */
+  from: number;
+  offset: number;
+  elapsedMs: number;
+  /** What `until` (or the ready pattern) matched: the whole match and its groups. */
+  match: { text: string; groups: Array<string | null> } | null;
+  status: SessionStatus;
+  exitCode: number | null;
+  signal: string | null;
+  /** The new output as plain text (echo and trailing prompt removed), when captured. */
+  output?: string;
+  /** The rendered screen as text, when captured. */
+  screen?: string;
 }

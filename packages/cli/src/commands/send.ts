@@ -2,14 +2,17 @@ import type { CommandModule } from 'yargs';
 import type { SendResult } from '@ccx/shared';
 import { runCommand } from '../context.js';
 import { printJson, usageError } from '../output.js';
+import { describeWait, printCaptured, reportWaitFailure, runWait, waitConditionParams, waitExitCode, wantsWait, withWaitOptions, type PrintMode, type WaitArgs } from '../wait-options.js';
 
-interface SendArgs {
+interface SendArgs extends WaitArgs {
   id: string;
   text?: string[];
   stdin?: boolean;
   enter?: boolean;
   key?: string[];
   'enter-delay'?: number;
+  wait?: boolean;
+  print?: PrintMode;
   json?: boolean;
 }
 
@@ -23,15 +26,20 @@ export const sendCommand: CommandModule<object, SendArgs> = {
   command: 'send <id> [text..]',
   describe: 'Type text (and Enter) or keys into a session',
   builder: (y) =>
-    y
+    withWaitOptions(y)
       .positional('id', { type: 'string', describe: 'session id, id prefix or name' })
       .positional('text', { type: 'string', array: true, describe: 'text to paste; words are joined with spaces' })
       .option('stdin', { type: 'boolean', describe: 'read the text from standard input' })
       .option('enter', { type: 'boolean', default: true, describe: 'press Enter after the text (--no-enter to not)' })
       .option('key', { type: 'string', array: true, describe: 'key to press after the text: Enter, Escape, Tab, Up, C-c, or a literal like "\\x1b[A" (repeatable)' })
       .option('enter-delay', { type: 'number', describe: 'ms between the text and Enter (default 150)' })
-      .option('json', { type: 'boolean', describe: 'print what was sent as JSON' })
+      .option('preset', { type: 'string', describe: "preset for this send (Enter delay; with --wait: prompt, idle time, what to print); default: the session's" })
+      .option('wait', { type: 'boolean', describe: 'then wait for the answer (the wait options below) and print it' })
+      .option('print', { type: 'string', describe: "with --wait: print the new output as text (echo and prompt removed), the screen, or none (default: the preset's, else output)" })
+      .option('json', { type: 'boolean', describe: 'print what was sent (and, with --wait, the outcome and answer) as JSON' })
       .example('$0 send py "6*7"', 'paste 6*7 and press Enter')
+      .example("answer=$($0 send py '6*7' --wait --preset python)", 'send, wait for the prompt, capture the answer (42)')
+      .example("$0 send sh 'make; echo END' --until '^END$' --timeout 10m", 'wait for a marker line, at most 10 minutes')
       .example('$0 send agent --key Escape', 'press Escape only')
       .example('echo hi | $0 send sh --stdin', 'send standard input') as never,
   handler: (argv) =>
@@ -43,6 +51,8 @@ export const sendCommand: CommandModule<object, SendArgs> = {
       }
       const keys = argv.key?.map(String) ?? [];
       if (text === undefined && keys.length === 0 && !argv.enter) throw usageError('nothing to send', 'give text, --stdin or --key');
+      if (argv.print !== undefined && !['output', 'screen', 'none'].includes(argv.print)) throw usageError(`--print takes output, screen or none, got: ${argv.print}`);
+      const wait = argv.wait || wantsWait(argv) ? waitConditionParams(argv) : undefined;
       const conn = await ctx.connect();
       const result = await conn.request<SendResult>('session.send', {
         target: argv.id,
@@ -51,7 +61,16 @@ export const sendCommand: CommandModule<object, SendArgs> = {
         enter: text === undefined ? keys.length === 0 : argv.enter !== false && keys.length === 0,
         keys,
         enterDelayMs: argv['enter-delay'],
+        preset: argv.preset,
       });
+      if (wait) {
+        // The wait starts at the offset the text was written at, so an answer that came before this request is still seen.
+        const outcome = await runWait(conn, { target: result.session, from: result.offset, echo: text, capture: argv.print ?? 'auto', ...wait });
+        if (ctx.json) printJson({ ...result, wait: outcome });
+        else printCaptured(outcome, outcome.output !== undefined ? 'output' : outcome.screen !== undefined ? 'screen' : 'none');
+        reportWaitFailure(outcome, ctx.json, describeWait(wait));
+        return waitExitCode(outcome);
+      }
       if (ctx.json) printJson(result);
     }),
 };

@@ -3,6 +3,7 @@ import type { CommandModule } from 'yargs';
 import type { SessionInfo } from '@ccx/shared';
 import { runCommand } from '../context.js';
 import { printJson, printLine, usageError } from '../output.js';
+import { parseTimeout, reportWaitFailure, runWait, waitExitCode, withWaitOptions } from '../wait-options.js';
 
 interface StartArgs {
   name?: string;
@@ -11,6 +12,9 @@ interface StartArgs {
   cols?: number;
   rows?: number;
   reuse?: boolean;
+  preset?: string;
+  'wait-ready'?: boolean;
+  timeout?: string;
   json?: boolean;
   '--'?: string[];
   cmd?: string[];
@@ -30,7 +34,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
   command: 'start [cmd..]',
   describe: 'Start a program in a new background session',
   builder: (y) =>
-    y
+    withWaitOptions(y, false)
       .positional('cmd', { type: 'string', array: true, describe: 'program and arguments, after --' })
       .option('name', { type: 'string', describe: 'unique name for the session' })
       .option('cwd', { type: 'string', describe: 'working directory (default: the current one)' })
@@ -38,14 +42,19 @@ export const startCommand: CommandModule<object, StartArgs> = {
       .option('cols', { type: 'number', describe: 'terminal width' })
       .option('rows', { type: 'number', describe: 'terminal height' })
       .option('reuse', { type: 'boolean', describe: 'with --name: return the running session of that name instead of failing' })
+      .option('preset', { type: 'string', describe: 'how to drive the program: shell, python, claude, codex, or one of yours (see ccx presets)' })
+      .option('wait-ready', { type: 'boolean', describe: "wait until it is ready for input (the preset's ready pattern or prompt, else a quiet spell) before returning" })
       .option('json', { type: 'boolean', describe: 'print the session as JSON' })
       .example('$0 start --name py -- python3 -q', 'start a Python REPL named py')
+      .example('$0 start --name py --reuse --preset python --wait-ready --timeout 30 -- python3 -q', 'idempotent for cron: reuse py if it runs, and wait for >>>')
       .example('$0 start -- bash', 'start a shell; prints its id') as never,
   handler: (argv) =>
     runCommand(argv, async (ctx) => {
       const command = [...(argv.cmd ?? []), ...(argv['--'] ?? [])].map(String);
       if (command.length === 0) throw usageError('no command given', 'put the command after --, e.g.: ccx start -- bash');
       const env = { ...(process.env as Record<string, string>), ...parseEnvPairs(argv.env) };
+      if (argv.timeout !== undefined && !argv['wait-ready']) throw usageError('--timeout goes with --wait-ready', 'example: ccx start --wait-ready --timeout 30 --preset python -- python3');
+      const readyTimeoutMs = parseTimeout(argv.timeout);
       const conn = await ctx.connect();
       const info = await conn.request<SessionInfo>('session.start', {
         command,
@@ -55,8 +64,18 @@ export const startCommand: CommandModule<object, StartArgs> = {
         cols: argv.cols ?? (process.stdout.isTTY ? process.stdout.columns : undefined),
         rows: argv.rows ?? (process.stdout.isTTY ? process.stdout.rows : undefined),
         reuse: argv.reuse,
+        preset: argv.preset,
       });
+      let code = 0;
+      if (argv['wait-ready']) {
+        // From offset 0: a reused session that is already at its prompt counts as ready at once.
+        const outcome = await runWait(conn, { target: info.id, from: 0, ready: true, timeoutMs: readyTimeoutMs, preset: argv.preset });
+        reportWaitFailure(outcome, ctx.json, 'the program to be ready');
+        code = waitExitCode(outcome);
+      }
+      // The id is printed even when the wait failed, so a script can still cancel the session.
       if (ctx.json) printJson(info);
       else printLine(info.id);
+      return code;
     }),
 };

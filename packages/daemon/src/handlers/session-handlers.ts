@@ -1,15 +1,18 @@
 import type { CancelResult, RemoveResult, SendResult, SessionInfo } from '@ccx/shared';
+import type { PresetCatalog } from '../presets/preset-catalog.js';
 import { unary, type HandlerTable } from '../router.js';
 import type { SessionManager } from '../session/session-manager.js';
 
 /** start, list, send, cancel, kill, rm, prune. */
-export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.ProcessEnv): HandlerTable {
+export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.ProcessEnv, presets?: PresetCatalog): HandlerTable {
   return {
     'session.start': unary((params): SessionInfo => {
       // The CLI sends its environment so the program runs as if started from
       // that shell; without one (raw protocol use) the daemon's own is used.
       const base = params.env ? {} : (daemonEnv as Record<string, string>);
-      return sessions.start(params, base).info();
+      // A preset sets the session's Enter delay; an unknown name fails before anything starts.
+      const enterDelayMs = params.preset !== undefined ? presets?.get(params.preset).enterDelayMs : undefined;
+      return sessions.start({ ...params, enterDelayMs }, base).info();
     }),
     'session.list': unary((params): SessionInfo[] => sessions.list(params.all ?? false)),
     'session.get': unary((params): SessionInfo => sessions.resolve(params.target).info()),
@@ -19,7 +22,7 @@ export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.Proc
           text: params.text,
           enter: params.enter ?? (params.text !== undefined && !(params.keys?.length ?? 0)),
           keys: params.keys ?? [],
-          enterDelayMs: params.enterDelayMs,
+          enterDelayMs: params.enterDelayMs ?? (params.preset !== undefined ? presets?.get(params.preset).enterDelayMs : undefined),
         }),
     ),
     'session.cancel': unary(

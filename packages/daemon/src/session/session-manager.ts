@@ -57,7 +57,8 @@ export class SessionManager {
     if (params.name !== undefined) {
       const existing = this.byName(params.name);
       if (existing && params.reuse && existing.isRunning) return existing;
-      if (existing && (existing.isRunning || params.reuse)) {
+      // An ended session of that name does not block --reuse: cron's next run starts a fresh one.
+      if (existing && existing.isRunning) {
         throw new CcxError('E_NAME_TAKEN', `a session named ${params.name} exists (${existing.id}, ${existing.record.status})`, `pick another --name, use --reuse, or remove it: ccx rm ${params.name}`);
       }
       // An ended session's name is given to the new one, as tmux reuses names.

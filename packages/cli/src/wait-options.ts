@@ -1,0 +1,131 @@
+import { constants as osConstants } from 'node:os';
+import type { Argv } from 'yargs';
+import { CcxError, EXIT, type WaitResult } from '@ccx/shared';
+import type { DaemonConnection } from './client/ipc-client.js';
+import { parseDuration } from './format.js';
+import { usageError } from './output.js';
+
+/** The wait options `wait`, `send --wait` and `start --wait-ready` share. */
+export interface WaitArgs {
+  until?: string;
+  screen?: boolean;
+  idle?: number;
+  exit?: boolean;
+  timeout?: string;
+  preset?: string;
+}
+
+export type PrintMode = 'output' | 'screen' | 'none';
+
+/** How long past its own deadline the CLI waits for the daemon to report a timeout before giving up on it. */
+const DAEMON_GRACE_MS = 15_000;
+
+export function withWaitOptions<T>(y: Argv<T>, conditions = true): Argv<T> {
+  let out = y as Argv<any>;
+  if (conditions) {
+    out = out
+      .option('until', { type: 'string', describe: 'wait until this regex (JavaScript, multiline) matches the new output as plain text' })
+      .option('screen', { type: 'boolean', describe: 'match --until against the rendered screen instead' })
+      .option('idle', { type: 'number', describe: 'wait until the program has been quiet this many ms (after its output began)' })
+      .option('exit', { type: 'boolean', describe: 'wait until the program exits; exit with its code' });
+  }
+  return out.option('timeout', { type: 'string', describe: 'give up after this long (seconds, or 500ms/30s/5m/1h) and exit 124; default: no limit' }) as Argv<T>;
+}
+
+/** The `timeout` option in ms, or undefined. */
+export function parseTimeout(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(String(text));
+  if (ms === undefined) throw usageError(`--timeout needs a duration, got: ${text}`, 'seconds (10, 2.5) or with a unit: 500ms, 30s, 5m, 1h');
+  return ms;
+}
+
+/** The condition parameters of `session.wait` given on the command line. */
+export function waitConditionParams(argv: WaitArgs): { until?: string; screen?: boolean; idleMs?: number; exit?: boolean; timeoutMs?: number; preset?: string } {
+  if (argv.idle !== undefined && !(Number.isInteger(argv.idle) && argv.idle >= 0)) throw usageError(`--idle needs a whole number of ms ≥ 0, got ${argv.idle}`);
+  if (argv.screen && argv.until === undefined) throw usageError('--screen says where --until looks; give --until too', "example: --until 'Done' --screen");
+  return {
+    until: argv.until,
+    screen: argv.screen,
+    idleMs: argv.idle,
+    exit: argv.exit,
+    timeoutMs: parseTimeout(argv.timeout),
+    preset: argv.preset,
+  };
+}
+
+/** True when any option that only makes sense when waiting was given. */
+export function wantsWait(argv: WaitArgs & { print?: string }): boolean {
+  return argv.until !== undefined || argv.idle !== undefined || argv.exit !== undefined || argv.timeout !== undefined || argv.print !== undefined || argv.screen !== undefined;
+}
+
+/** Runs a `session.wait` stream to its end. */
+export async function runWait(conn: DaemonConnection, params: Record<string, unknown> & { timeoutMs?: number }): Promise<WaitResult> {
+  const { done } = conn.stream<WaitResult>('session.wait', params, () => {});
+  if (params.timeoutMs === undefined) return done;
+  // The daemon keeps the deadline; this only guards against a daemon that stopped answering.
+  let timer: NodeJS.Timeout | undefined;
+  const backstop = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => reject(new CcxError('E_TIMEOUT', `the daemon did not end the wait within ${params.timeoutMs! + DAEMON_GRACE_MS} ms`, 'it may be overloaded or stuck: ccx daemon status')),
+      params.timeoutMs! + DAEMON_GRACE_MS,
+    );
+  });
+  try {
+    return await Promise.race([done, backstop]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Exit code for a finished wait: 0 when the condition was met, the
+ * program's own code when it was its exit (128+N for signal N), 124 on
+ * timeout, 125 when the session ended while waiting for something else.
+ */
+export function waitExitCode(result: WaitResult): number {
+  switch (result.reason) {
+    case 'timeout':
+      return EXIT.TIMEOUT;
+    case 'ended':
+      return EXIT.SESSION_ENDED;
+    case 'exit': {
+      if (result.exitCode !== null) return result.exitCode;
+      const signal = result.signal ? (osConstants.signals as Record<string, number>)[result.signal] : undefined;
+      return signal ? 128 + signal : EXIT.SESSION_ENDED;
+    }
+    default:
+      return EXIT.OK;
+  }
+}
+
+/** Says on stderr why a wait did not succeed (a timeout, or the session ending). */
+export function reportWaitFailure(result: WaitResult, json: boolean, what: string): void {
+  let error: CcxError | undefined;
+  if (result.reason === 'timeout') {
+    error = new CcxError('E_TIMEOUT', `timed out after ${(result.elapsedMs / 1000).toFixed(1)} s waiting for ${what}`, 'give it longer with --timeout, or look at it: ccx screen ' + result.session);
+  } else if (result.reason === 'ended') {
+    const how = result.signal ? `killed by ${result.signal}` : result.exitCode !== null ? `exited with code ${result.exitCode}` : result.status;
+    error = new CcxError('E_NOT_RUNNING', `session ${result.session} ended (${how}) while waiting for ${what}`, `its output: ccx logs ${result.session}`);
+  }
+  if (!error) return;
+  if (json) process.stderr.write(JSON.stringify({ error: error.toPayload() }) + '\n');
+  else process.stderr.write(`ccx: ${error.message} [${error.code}]\nhint: ${error.hint}\n`);
+}
+
+/** Prints what the wait captured: the answer text or the screen, as the user chose. */
+export function printCaptured(result: WaitResult, mode: PrintMode): void {
+  const text = mode === 'output' ? result.output : mode === 'screen' ? result.screen : undefined;
+  if (!text) return;
+  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+}
+
+/** A short description of what was waited for, for messages. */
+export function describeWait(params: { until?: string; screen?: boolean; idleMs?: number; exit?: boolean; ready?: boolean }): string {
+  const parts: string[] = [];
+  if (params.until !== undefined) parts.push(`/${params.until}/${params.screen ? ' on the screen' : ''}`);
+  if (params.idleMs !== undefined) parts.push(`${params.idleMs} ms of quiet`);
+  if (params.exit) parts.push('the exit');
+  if (params.ready) parts.push('the ready prompt');
+  return parts.length ? parts.join(' or ') : 'the answer';
+}

@@ -1,0 +1,28 @@
+import type { SendResult, WaitResult } from '@ccx/shared';
+import type { EventBus } from '../events/event-bus.js';
+import type { PresetCatalog } from '../presets/preset-catalog.js';
+import { stream, unary, type HandlerTable } from '../router.js';
+import type { SessionManager } from '../session/session-manager.js';
+import { Waiter } from '../wait/waiter.js';
+import { waitSpec } from '../wait/wait-spec.js';
+
+/** wait (send --wait, start --wait-ready, run), interrupt, and the preset list. */
+export function waitHandlers(sessions: SessionManager, bus: EventBus, presets: PresetCatalog): HandlerTable {
+  return {
+    'session.wait': stream(async (params, _ctx, sink) => {
+      const session = sessions.resolve(params.target);
+      const spec = waitSpec(params, presets.forSession(session.record.preset, params.preset));
+      const waiter = new Waiter(session, bus, spec);
+      // A client that goes away must not leave listeners behind on the session.
+      sink.onClose(() => waiter.abandon());
+      const result: WaitResult | undefined = await waiter.run();
+      if (result && !sink.closed) sink.end(result);
+    }),
+    'session.interrupt': unary((params): Promise<SendResult> => {
+      const session = sessions.resolve(params.target);
+      const key = params.key ?? presets.forSession(session.record.preset, params.preset).interruptKey;
+      return session.send({ keys: [key], enter: false, source: 'interrupt' });
+    }),
+    'presets.list': unary(() => presets.all()),
+  };
+}

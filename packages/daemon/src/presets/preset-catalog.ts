@@ -1,0 +1,25 @@
+import { DEFAULT_PRESET_FIELDS, findPreset, loadPresets, type Preset } from '@ccx/shared';
+
+/**
+ * The presets this daemon knows: the built-in ones plus the user's from the
+ * config file, read on every use so an edit takes effect without a restart
+ * (the file is small and presets are looked up once per command).
+ */
+export class PresetCatalog {
+  constructor(private readonly configFile: string) {}
+
+  all(): Preset[] {
+    return Object.values(loadPresets(this.configFile));
+  }
+
+  get(name: string): Preset {
+    return findPreset(loadPresets(this.configFile), name);
+  }
+
+  /** The preset a command on a session runs with: the one it names, else the session's, else the defaults. */
+  forSession(sessionPreset: string | null, override: string | undefined): Preset {
+    const name = override ?? sessionPreset;
+    if (name === null || name === undefined) return { name: '', description: 'no preset', ...DEFAULT_PRESET_FIELDS };
+    return this.get(name);
+  }
+}

@@ -1,0 +1,265 @@
+import { MAX_OUTPUT_CHUNK_BYTES, PlainText, type WaitReason, type WaitResult } from '@ccx/shared';
+import { DisposableStore } from '../disposable.js';
+import type { EventBus } from '../events/event-bus.js';
+import { screenText } from '../session/screen-render.js';
+import type { Screen } from '../session/screen.js';
+import type { Session } from '../session/session.js';
+import { extractAnswer } from './answer.js';
+import type { WaitSpec } from './wait-spec.js';
+
+/**
+ * Plain text kept per wait: the tail of the output the pattern is matched
+ * against and the answer is cut from. Bounded so a flood cannot grow the
+ * daemon, and so the captured answer fits in one protocol frame.
+ */
+export const MAX_WAIT_TEXT_CHARS = 256 * 1024;
+/** A pattern is re-tested over the new text plus this much before it, so a match may span chunks. */
+const MATCH_OVERLAP_CHARS = 16 * 1024;
+/** How far before the mark to look for the start of the line the mark is in. */
+const LINE_LOOKBACK_BYTES = 4 * 1024;
+
+type Match = { text: string; groups: Array<string | null> };
+
+/**
+ * Waits, where the bytes are, for a condition on a session's output — in two
+ * stages, as expect users learned: first for output to begin after the mark
+ * (a prompt still on screen from before must not count as the answer), then
+ * for the pattern, the prompt, a quiet spell, or the exit. Output between the
+ * mark and the moment the wait began is read back from the log, so nothing
+ * is missed however late the request arrives.
+ */
+export class Waiter {
+  private readonly plain = new PlainText();
+  /** Completed lines of plain text since the mark (the last MAX_WAIT_TEXT_CHARS). */
+  private text = '';
+  private testedUpTo = 0;
+  private cursor = 0;
+  private mark = 0;
+  private sawOutput = false;
+  /** The part of the line before the mark (a prompt, usually); not new output. */
+  private prefix = '';
+  private sawNewline = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private screenCheck: 'idle' | 'running' | 'again' = 'idle';
+  private finished = false;
+  private startedAt = 0;
+  private readonly subscriptions = new DisposableStore();
+  private settle!: (result: WaitResult | undefined) => void;
+
+  constructor(
+    private readonly session: Session,
+    private readonly bus: EventBus,
+    private readonly spec: WaitSpec,
+  ) {}
+
+  /** Resolves with the outcome, or undefined when `abandon` was called first. */
+  run(): Promise<WaitResult | undefined> {
+    const done = new Promise<WaitResult | undefined>((resolve) => (this.settle = resolve));
+    this.startedAt = Date.now();
+    const { output } = this.session;
+    this.mark = this.cursor = Math.max(this.spec.from ?? output.end, output.start);
+    this.primeLine();
+    if (this.spec.timeoutMs !== undefined) {
+      const timer = setTimeout(() => void this.finish('timeout'), this.spec.timeoutMs);
+      this.subscriptions.add({ dispose: () => clearTimeout(timer) });
+    }
+    this.subscriptions.add({ dispose: () => clearTimeout(this.idleTimer) });
+    // Reading the backlog and subscribing happen in one turn of the event
+    // loop, so no chunk can fall between them.
+    this.catchUp();
+    this.subscriptions.add(
+      this.session.onOutput((chunk, end) => {
+        if (end <= this.cursor) return;
+        const start = end - chunk.length;
+        this.feed(start < this.cursor ? chunk.subarray(this.cursor - start) : chunk);
+        this.cursor = end;
+      }),
+    );
+    this.subscriptions.add(
+      this.bus.subscribe(
+        (event) => {
+          if (event.sessionId === this.session.id) void this.ended();
+        },
+        ['process-exit', 'session-removed'],
+      ),
+    );
+    if (!this.session.isRunning) void this.ended();
+    else if (this.sawOutput) this.checkScreen();
+    return done;
+  }
+
+  /** The client went away: stop listening, report nothing. */
+  abandon(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.subscriptions.dispose();
+    this.settle(undefined);
+  }
+
+  /**
+   * Feeds the start of the line the mark falls in, so that line editing
+   * after the mark (readline returning to column 0 and redrawing the prompt
+   * and the echoed text) lands where it did on the real terminal.
+   */
+  private primeLine(): void {
+    if (this.mark === 0) return;
+    let before: Buffer;
+    try {
+      const start = Math.max(this.session.output.start, this.mark - LINE_LOOKBACK_BYTES);
+      before = this.session.output.read(start, this.mark - start).data;
+    } catch {
+      return;
+    }
+    this.plain.push(before.subarray(before.lastIndexOf(0x0a) + 1));
+    this.prefix = this.plain.partial;
+  }
+
+  /** Plain text since the mark: completed lines, then the line being written, without the part before the mark. */
+  private newText(): string {
+    const full = this.text + this.plain.partial;
+    return this.prefix && full.startsWith(this.prefix) ? full.slice(this.prefix.length) : full;
+  }
+
+  /** The new text since the last test, plus some before it so a match may span chunks. */
+  private matchWindow(): string {
+    const from = Math.max(0, this.testedUpTo - MATCH_OVERLAP_CHARS);
+    this.testedUpTo = this.text.length;
+    return from > 0 ? this.text.slice(from) + this.plain.partial : this.newText();
+  }
+
+  private catchUp(): void {
+    for (;;) {
+      let chunk;
+      try {
+        chunk = this.session.output.read(this.cursor, MAX_OUTPUT_CHUNK_BYTES);
+      } catch {
+        return; // removed with its files while we waited
+      }
+      if (chunk.data.length === 0) return;
+      this.cursor = chunk.offset + chunk.data.length;
+      this.feed(chunk.data);
+    }
+  }
+
+  private feed(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    const lines = this.plain.push(chunk);
+    if (lines) this.sawNewline = true;
+    this.appendText(lines);
+    this.sawOutput = true;
+    if (this.finished) return;
+    const { pattern, prompt, idleMs } = this.spec;
+    if (pattern?.on === 'output') {
+      const m = pattern.re.exec(this.matchWindow());
+      if (m) return void this.finish(pattern.reason, toMatch(m));
+    }
+    // A prompt counts once it is on a new line: the one before the mark (still the current line until output breaks it) is not the answer.
+    if (prompt && (this.sawNewline || this.prefix === '') && prompt.test(this.plain.partial)) return void this.finish('prompt');
+    if (idleMs !== undefined) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = setTimeout(() => void this.finish('idle'), idleMs);
+    }
+    this.checkScreen();
+  }
+
+  private appendText(lines: string): void {
+    if (lines.length === 0) return;
+    this.text += lines;
+    let excess = this.text.length - MAX_WAIT_TEXT_CHARS;
+    if (excess > 0) {
+      // Whole lines only: a cut-off line would read like output the program never wrote.
+      const lineEnd = this.text.indexOf('\n', excess);
+      if (lineEnd >= 0 && lineEnd < this.text.length - 1) excess = lineEnd + 1;
+      this.text = this.text.slice(excess);
+      this.prefix = '';
+      this.testedUpTo = Math.max(0, this.testedUpTo - excess);
+    }
+  }
+
+  /**
+   * Tests the pattern against the rendered screen once the terminal has
+   * parsed what arrived so far. Checks never overlap: output arriving during
+   * one only asks for another after it.
+   */
+  private checkScreen(): void {
+    const { pattern } = this.spec;
+    if (pattern?.on !== 'screen' || !this.sawOutput || this.finished) return;
+    if (this.screenCheck !== 'idle') {
+      this.screenCheck = 'again';
+      return;
+    }
+    const screen = this.session.screen;
+    if (!screen) return;
+    this.screenCheck = 'running';
+    void parsed(screen).then(() => {
+      const again = this.screenCheck === 'again';
+      this.screenCheck = 'idle';
+      if (this.finished) return;
+      if (this.session.screen !== screen) return; // disposed: the session was removed
+      const m = pattern.re.exec(screenText(screen));
+      if (m) return void this.finish(pattern.reason, toMatch(m));
+      if (again) this.checkScreen();
+    });
+  }
+
+  /** The program exited (or the session was removed): last output first, then the verdict. */
+  private async ended(): Promise<void> {
+    if (this.finished) return;
+    this.catchUp();
+    if (this.finished) return;
+    const { pattern } = this.spec;
+    const screen = this.session.screen;
+    if (pattern?.on === 'screen' && this.sawOutput && screen) {
+      await parsed(screen);
+      if (this.finished) return;
+      const m = this.session.screen === screen ? pattern.re.exec(screenText(screen)) : null;
+      if (m) return this.finish(pattern.reason, toMatch(m));
+    }
+    return this.finish(this.spec.exit ? 'exit' : 'ended');
+  }
+
+  private async finish(reason: WaitReason, match: Match | null = null): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    this.subscriptions.dispose();
+    const r = this.session.record;
+    const result: WaitResult = {
+      session: this.session.id,
+      reason,
+      met: reason !== 'timeout' && reason !== 'ended',
+      from: this.mark,
+      offset: this.cursor,
+      elapsedMs: Date.now() - this.startedAt,
+      match,
+      status: r.status,
+      exitCode: r.exitCode,
+      signal: r.signal,
+    };
+    if (this.spec.capture === 'output') {
+      result.output = extractAnswer(this.newText(), this.spec.echo, this.spec.trailingPrompt);
+    } else if (this.spec.capture === 'screen') {
+      const screen = this.session.screen;
+      if (screen) {
+        await parsed(screen);
+        result.screen = this.session.screen ? screenText(screen) : '';
+      } else {
+        result.screen = '';
+      }
+    }
+    this.settle(result);
+  }
+}
+
+/** Longest wait for the terminal to parse pending output; a disposed terminal never answers. */
+const PARSE_WAIT_MS = 5_000;
+
+function parsed(screen: Screen): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, PARSE_WAIT_MS);
+    screen.flush().then(() => (clearTimeout(timer), resolve()), () => (clearTimeout(timer), resolve()));
+  });
+}
+
+function toMatch(m: RegExpExecArray): Match {
+  return { text: m[0], groups: m.slice(1).map((g) => g ?? null) };
+}

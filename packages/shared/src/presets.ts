@@ -1,0 +1,195 @@
+import { readFileSync } from 'node:fs';
+import { CcxError } from './errors.js';
+import { keyBytes } from './keys.js';
+
+/**
+ * How to drive one kind of program: when it waits for input, how long a quiet
+ * spell means it has answered, how to submit and how to interrupt. Regexes
+ * are JavaScript source, compiled with the `m` flag.
+ */
+export interface Preset {
+  name: string;
+  description: string;
+  /** Matches the last line of plain output when the program waits for input (`>>> `); null: unknown. */
+  prompt: string | null;
+  /** Matches the rendered screen once the program is ready for input (`start --wait-ready`); null: use `prompt`. */
+  ready: string | null;
+  /** Quiet time that counts as "answered" when there is no prompt to look for. */
+  idleMs: number;
+  /** Pause between pasted text and its Enter. */
+  enterDelayMs: number;
+  /** Key `ccx interrupt` sends (a `send --key` name). */
+  interruptKey: string;
+  /** What `send --wait` prints by default: the new output as text, or the rendered screen (TUIs). */
+  answer: 'output' | 'screen';
+}
+
+export type PresetFields = Omit<Preset, 'name' | 'description'>;
+
+/** What a session without a preset gets. */
+export const DEFAULT_PRESET_FIELDS: PresetFields = {
+  prompt: null,
+  ready: null,
+  idleMs: 1_000,
+  enterDelayMs: 150,
+  interruptKey: 'C-c',
+  answer: 'output',
+};
+
+export const BUILTIN_PRESETS: Readonly<Record<string, Preset>> = {
+  shell: {
+    name: 'shell',
+    description: 'bash, zsh, sh: a prompt ending in $, #, %, > or ❯ and a space',
+    ...DEFAULT_PRESET_FIELDS,
+    prompt: '[$#%>❯] $',
+    enterDelayMs: 50,
+  },
+  python: {
+    name: 'python',
+    description: 'the Python REPL: >>> and ... prompts',
+    ...DEFAULT_PRESET_FIELDS,
+    prompt: '^(>>>|\\.\\.\\.) ?$',
+    enterDelayMs: 50,
+  },
+  claude: {
+    name: 'claude',
+    description: 'Claude Code (TUI): answered after 3 s of quiet; Escape interrupts; prints the screen',
+    ...DEFAULT_PRESET_FIELDS,
+    ready: '\\? for shortcuts|^\\s*[│|]?\\s*>\\s',
+    idleMs: 3_000,
+    enterDelayMs: 300,
+    interruptKey: 'Escape',
+    answer: 'screen',
+  },
+  codex: {
+    name: 'codex',
+    description: 'Codex CLI (TUI): answered after 3 s of quiet; Escape interrupts; prints the screen',
+    ...DEFAULT_PRESET_FIELDS,
+    ready: 'context left|⏎ send|for shortcuts',
+    idleMs: 3_000,
+    enterDelayMs: 300,
+    interruptKey: 'Escape',
+    answer: 'screen',
+  },
+};
+
+const PRESET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * The built-in presets plus the user's, from the `presets` object of the
+ * config file. A user preset named like a built-in one changes only the
+ * fields it gives; `extends` starts a new one from another preset.
+ */
+export function loadPresets(configFile: string): Record<string, Preset> {
+  const presets: Record<string, Preset> = { ...BUILTIN_PRESETS };
+  const user = readUserPresets(configFile);
+  const pending = new Map(Object.entries(user));
+  // Resolve in dependency order so `extends` may name a user preset defined later in the file.
+  while (pending.size > 0) {
+    let progressed = false;
+    for (const [name, spec] of pending) {
+      const base = spec.extends ?? (Object.hasOwn(BUILTIN_PRESETS, name) ? name : undefined);
+      if (base !== undefined && base !== name && pending.has(base)) continue;
+      if (base !== undefined && !Object.hasOwn(presets, base)) {
+        throw configError(configFile, `preset ${name} extends unknown preset ${base}`);
+      }
+      const from = base !== undefined ? presets[base]! : { name, description: '', ...DEFAULT_PRESET_FIELDS };
+      const { extends: _ignored, ...fields } = spec;
+      presets[name] = { ...from, description: `user preset${base ? ` (from ${base})` : ''}`, ...fields, name };
+      pending.delete(name);
+      progressed = true;
+    }
+    if (!progressed) throw configError(configFile, `presets extend each other in a cycle: ${[...pending.keys()].join(', ')}`);
+  }
+  return presets;
+}
+
+/** Looks a preset up by name; unknown names are a usage error listing the known ones. */
+export function findPreset(presets: Record<string, Preset>, name: string): Preset {
+  if (Object.hasOwn(presets, name)) return presets[name]!;
+  throw new CcxError('E_USAGE', `unknown preset: ${name}`, `known presets: ${Object.keys(presets).join(', ')} (user presets go in the config file; see ccx presets)`);
+}
+
+type UserPreset = Partial<Omit<Preset, 'name'>> & { extends?: string };
+
+function readUserPresets(configFile: string): Record<string, UserPreset> {
+  let text: string;
+  try {
+    text = readFileSync(configFile, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw configError(configFile, `cannot read it: ${(error as Error).message}`);
+  }
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch (error) {
+    throw configError(configFile, `not valid JSON: ${(error as Error).message}`);
+  }
+  if (!isObject(config) || config.presets === undefined) return {};
+  if (!isObject(config.presets)) throw configError(configFile, '"presets" must be an object of name → preset');
+  const out: Record<string, UserPreset> = {};
+  for (const [name, raw] of Object.entries(config.presets)) {
+    if (!PRESET_NAME.test(name)) throw configError(configFile, `bad preset name ${JSON.stringify(name)}: letters, digits, ".", "_", "-"`);
+    out[name] = validateUserPreset(configFile, name, raw);
+  }
+  return out;
+}
+
+function validateUserPreset(configFile: string, name: string, raw: unknown): UserPreset {
+  if (!isObject(raw)) throw configError(configFile, `preset ${name} must be an object`);
+  const fail = (field: string, want: string): never => {
+    throw configError(configFile, `preset ${name}: "${field}" must be ${want}`);
+  };
+  const out: UserPreset = {};
+  for (const [field, value] of Object.entries(raw)) {
+    switch (field) {
+      case 'extends':
+      case 'description':
+        if (typeof value !== 'string') fail(field, 'a string');
+        out[field] = value as string;
+        break;
+      case 'prompt':
+      case 'ready':
+        if (value !== null && typeof value !== 'string') fail(field, 'a regular expression (string) or null');
+        if (typeof value === 'string') {
+          try {
+            new RegExp(value, 'm');
+          } catch (error) {
+            fail(field, `a valid regular expression (${(error as Error).message})`);
+          }
+        }
+        out[field] = value as string | null;
+        break;
+      case 'idleMs':
+      case 'enterDelayMs':
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 600_000) fail(field, 'an integer number of ms (0–600000)');
+        out[field] = value as number;
+        break;
+      case 'interruptKey':
+        if (typeof value !== 'string') fail(field, 'a key name such as "C-c" or "Escape"');
+        try {
+          keyBytes(value as string);
+        } catch {
+          fail(field, 'a key name such as "C-c" or "Escape"');
+        }
+        out.interruptKey = value as string;
+        break;
+      case 'answer':
+        if (value !== 'output' && value !== 'screen') fail(field, '"output" or "screen"');
+        out.answer = value as 'output' | 'screen';
+        break;
+      default:
+        throw configError(configFile, `preset ${name}: unknown field "${field}"`);
+    }
+  }
+  return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function configError(configFile: string, message: string): CcxError {
+  return new CcxError('E_USAGE', `config file ${configFile}: ${message}`, 'fix the file; see "Presets" in the README for the format');
+}
