@@ -1,0 +1,49 @@
+// What the figures were measured on: they mean little without it.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './paths.mjs';
+import { tmuxVersion } from './tmux.mjs';
+
+function readJson(path) {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+function gitCommit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function loadavg() {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export function machineInfo() {
+  const cpuList = cpus();
+  const pkg = (name) => readJson(join(ROOT, 'node_modules', '.pnpm', 'node_modules', name, 'package.json')).version;
+  return {
+    date: new Date().toISOString(),
+    os: `${process.platform} ${release()}`,
+    cpu: `${cpuList[0]?.model ?? 'unknown'} × ${cpuList.length}`,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    node: process.version,
+    ccx: readJson(join(ROOT, 'packages', 'cli', 'package.json')).version,
+    commit: gitCommit(),
+    tmux: tmuxVersion() ?? 'not installed',
+    nodePty: pkg('node-pty'),
+    xtermHeadless: pkg('@xterm/headless'),
+    loadAtStart: loadavg(),
+  };
+}

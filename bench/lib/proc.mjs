@@ -1,0 +1,109 @@
+// Child processes of the bench: timed runs, and a registry of every pid the
+// bench started so that cleanup can end each of them by pid (never by name).
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Alive = exists and is not a zombie (a detached daemon's parent may never reap it). */
+export function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if (error.code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
+export async function waitFor(probe, timeoutMs, what, intervalMs = 20) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** Every pid the bench started or learned of (daemons, tmux servers, sessions). */
+export class PidRegistry {
+  #pids = new Set();
+
+  track(pid) {
+    if (pid) this.#pids.add(pid);
+    return pid;
+  }
+
+  forget(pid) {
+    this.#pids.delete(pid);
+  }
+
+  /** SIGKILLs whatever is still alive; returns the pids it had to kill. */
+  killLeftovers() {
+    const killed = [];
+    for (const pid of this.#pids) {
+      if (!isAlive(pid)) continue;
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed.push(pid);
+      } catch {}
+    }
+    this.#pids.clear();
+    return killed;
+  }
+}
+
+/**
+ * Runs a command to completion and measures its wall time from just before
+ * spawn to the exit of the process with its output drained — what a person
+ * or a script waiting on the command sees.
+ */
+export function timeRun(pids, file, args, { env, timeoutMs = 30_000, input } = {}) {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(file, args, { env, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    pids.track(child.pid);
+    const out = [];
+    const err = [];
+    child.stdout.on('data', (c) => out.push(c));
+    child.stderr.on('data', (c) => err.push(c));
+    if (input !== undefined) child.stdin.end(input);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${file} ${args.join(' ')} did not end within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      const ms = performance.now() - started;
+      clearTimeout(timer);
+      pids.forget(child.pid);
+      resolve({ ms, code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
+}
+
+/** Like timeRun, but a non-zero exit is an error (a benchmark of a failing command measures nothing). */
+export async function timeOk(pids, file, args, opts) {
+  const r = await timeRun(pids, file, args, opts);
+  if (r.code !== 0) throw new Error(`${[file, ...args].join(' ')} exited ${r.code}: ${r.stderr.trim().slice(0, 400)}`);
+  return r;
+}
+
+/** Resident set size of a process in bytes (Linux /proc), or NaN. */
+export function rssBytes(pid) {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}

@@ -1,0 +1,125 @@
+// 4. Fan-out: the throughput run with 1, 10 and 50 `ccx logs -f` followers
+// attached. Every follower must receive every byte (checked against the
+// output log on disk, by length and sha256).
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ExitWatcher } from '../lib/exit-watcher.mjs';
+import { Follower } from '../lib/followers.mjs';
+import { mb, ms, x } from '../lib/format.mjs';
+import { median, mbPerSecond, ratio } from '../lib/stats.mjs';
+
+export const id = 'fan-out';
+export const title = '4. Fan-out to `logs -f` followers';
+export const requires = [['logs', '--help']];
+export const plannedTargets = ['50 followers: every byte delivered', '50 followers: throughput ≥ 50 % of the single-follower run'];
+
+const READY = 'ccx-bench-ready';
+
+function logDigest(home, sessionId) {
+  const dir = join(home.paths.sessionsDir ?? join(home.dir, 'state', 'sessions'), sessionId);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for (const name of readdirSync(dir).filter((f) => f.startsWith('output-')).sort()) {
+    const data = readFileSync(join(dir, name));
+    bytes += data.length;
+    hash.update(data);
+  }
+  return { bytes, digest: hash.digest('hex') };
+}
+
+/** One run: N followers attached before the program starts printing. */
+async function fanOutRun(ctx, home, conn, watcher, file, count) {
+  // The program waits for a line before printing, so every follower is
+  // connected (it has seen the marker) when the flood starts.
+  const info = await home.startSession(conn, ['sh', '-c', `echo ${READY}; read _; exec cat '${file}'`]);
+  const followers = Array.from({ length: count }, () => new Follower(home, info.id, READY));
+  try {
+    await Promise.all(followers.map((f) => f.ready));
+    const t0 = performance.now();
+    await conn.request('session.send', { target: info.id, keys: ['Enter'] });
+    await watcher.wait(info.id, 600_000);
+    await conn.request('session.screen', { target: info.id });
+    const programDone = performance.now() - t0;
+    await Promise.all(followers.map((f) => f.done));
+    const allDelivered = Math.max(...followers.map((f) => f.endedAt)) - t0;
+    const log = logDigest(home, info.id);
+    const complete = followers.filter((f) => f.bytes === log.bytes && f.digest === log.digest).length;
+    await conn.request('session.rm', { targets: [info.id] });
+    return { programDone, allDelivered, complete, count, logBytes: log.bytes, shortest: Math.min(...followers.map((f) => f.bytes)) };
+  } finally {
+    for (const f of followers) f.kill();
+  }
+}
+
+export async function run(ctx) {
+  const file = ctx.textFile(ctx.opts.throughputMB);
+  const home = ctx.newHome();
+  await home.ensureDaemon();
+  const conn = await home.connect();
+  const watcher = new ExitWatcher(conn);
+  await watcher.start();
+  const runs = {};
+  // Alternating counts per repetition, as the other scenarios alternate tools.
+  for (let rep = 0; rep < ctx.opts.fanOutReps; rep++) {
+    const counts = rep % 2 === 0 ? ctx.opts.fanOutFollowers : [...ctx.opts.fanOutFollowers].reverse();
+    for (const count of counts) {
+      const r = await fanOutRun(ctx, home, conn, watcher, file.path, count);
+      ctx.log(`   ${count} followers: program done ${ms(r.programDone)} ms, all delivered ${ms(r.allDelivered)} ms, complete ${r.complete}/${count}`);
+      (runs[count] ??= []).push(r);
+    }
+  }
+  const rows = [];
+  const base = runs[Math.min(...ctx.opts.fanOutFollowers)];
+  const baseProgram = median(base.map((r) => r.programDone));
+  const baseAll = median(base.map((r) => r.allDelivered));
+  const summary = {};
+  for (const [count, list] of Object.entries(runs)) {
+    const program = median(list.map((r) => r.programDone));
+    const all = median(list.map((r) => r.allDelivered));
+    const complete = list.every((r) => r.complete === r.count);
+    summary[count] = { program, all, complete };
+    rows.push([
+      count,
+      ms(program),
+      mb(mbPerSecond(file.bytes, program)),
+      x(ratio(baseProgram, program)),
+      ms(all),
+      mb(mbPerSecond(file.bytes, all)),
+      x(ratio(baseAll, all)),
+      complete ? `yes, ${count}/${count}` : `**no**: ${list.map((r) => `${r.complete}/${r.count}`).join(', ')}`,
+      list.length,
+    ]);
+  }
+  const most = Math.max(...ctx.opts.fanOutFollowers);
+  const fewest = Math.min(...ctx.opts.fanOutFollowers);
+  const programShare = ratio(baseProgram, summary[most].program);
+  const deliveryShare = ratio(baseAll, summary[most].all);
+  return {
+    description: `The throughput run (${(file.bytes / 1e6).toFixed(1)} MB \`cat\`) with N \`ccx logs -f ID --raw\` processes following the session from before the first byte. "Program done" is the scenario-3 measure (exit + output log + screen); "all delivered" is when the last follower has printed the last byte and exited. Each follower's bytes are checked against the output log on disk (length and sha256). Rate shares are relative to the ${fewest}-follower run.`,
+    tables: [
+      {
+        columns: ['followers', 'program done ms', 'MB/s', 'share of 1-follower rate', 'all delivered ms', 'MB/s', 'share of 1-follower rate', 'every byte at every follower', 'runs'],
+        rows,
+      },
+    ],
+    notes: [
+      `With ${most} followers the daemon sends ${most} × ${(file.bytes / 1e6).toFixed(0)} MB through its socket and ${most} CLI processes decode it, on ${ctx.cpuCount ?? 2} cores shared with the program and the bench.`,
+    ],
+    targets: [
+      {
+        target: `${most} followers: every byte delivered`,
+        measured: summary[most].complete ? 'every follower got every byte (sha256 checked)' : 'bytes missing',
+        met: summary[most].complete,
+      },
+      {
+        target: `${most} followers: throughput ≥ 50 % of the single-follower run`,
+        measured: `program: ${Math.round(programShare * 100)} %; all followers done: ${Math.round(deliveryShare * 100)} %`,
+        met: programShare >= 0.5,
+        limit: programShare >= 0.5 ? (deliveryShare >= 0.5 ? '' : `delivery to all ${most} followers is CPU-bound on this 2-core machine (${most} CLI processes decoding ${most} copies)`) : 'the daemon serving followers competes with reading the PTY for one event loop',
+      },
+    ],
+    data: { runs },
+  };
+}

@@ -1,0 +1,9 @@
+// The scenarios, in the order they run and are reported.
+import * as coldStart from './cold-start.mjs';
+import * as fanOut from './fan-out.mjs';
+import * as latency from './latency.mjs';
+import * as roundTrip from './round-trip.mjs';
+import * as scale from './scale.mjs';
+import * as throughput from './throughput.mjs';
+
+export const SCENARIOS = [roundTrip, coldStart, throughput, fanOut, latency, scale];

@@ -1,0 +1,62 @@
+// 3. Throughput: one program printing a ~20 MB text file as fast as it can,
+// until it has exited and every byte has been processed (ccx: output log
+// written and screen parsed). Peers: tmux (waited on with wait-for), and the
+// floor — a bare node-pty script that only reads the output — plus the same
+// script feeding a headless xterm, which shows what screen tracking costs.
+import { alternate } from '../lib/alternate.mjs';
+import { mb, ms, x } from '../lib/format.mjs';
+import { catInCcx, catInTmux, rawPtyCat } from '../lib/cat-runs.mjs';
+import { ExitWatcher } from '../lib/exit-watcher.mjs';
+import { mbPerSecond, ratio, summarize } from '../lib/stats.mjs';
+
+export const id = 'throughput';
+export const title = '3. Throughput';
+
+export async function run(ctx) {
+  const file = ctx.textFile(ctx.opts.throughputMB);
+  const home = ctx.newHome();
+  await home.ensureDaemon();
+  const conn = await home.connect();
+  const watcher = new ExitWatcher(conn);
+  await watcher.start();
+  const tmux = await ctx.newTmux();
+  const expected = file.bytes + file.lines; // the PTY turns each \n into \r\n
+  const tools = {
+    ccx: async () => (await catInCcx(home, conn, watcher, file.path, expected)).ms,
+    tmux: async () => (await catInTmux(tmux, file.path)).ms,
+    'node-pty, bare (floor)': async () => (await rawPtyCat(ctx, file.path, expected)).ms,
+    'node-pty + @xterm/headless, bare': async () => (await rawPtyCat(ctx, file.path, expected, { xterm: true })).ms,
+  };
+  const samples = await alternate(ctx.opts.throughputReps, tools);
+  const stats = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));
+  const ccx = stats.ccx.median;
+  const tmuxMs = stats.tmux.median;
+  const floor = stats['node-pty, bare (floor)'].median;
+  const vsTmux = ratio(ccx, tmuxMs);
+  const ofFloor = ratio(floor, ccx);
+  return {
+    description: `\`cat\` of a ${(file.bytes / 1e6).toFixed(1)} MB text file (${file.lines} lines of 80 columns) in an 80×24 terminal, from the start request until the program has exited and all output is processed. ccx: \`session.start\` over a connected client until the \`process-exit\` event, then \`session.screen\` (answers once the screen has parsed every byte); the output log is checked to hold all ${expected} bytes. tmux: \`new-session -d\` running \`cat FILE; tmux wait-for -S\`, waited on by \`tmux wait-for\`. MB/s counts the file's bytes.`,
+    tables: [
+      {
+        columns: ['tool', 'median ms', 'p90 ms', 'MB/s', 'time ÷ ccx', 'runs'],
+        rows: Object.entries(stats).map(([k, s]) => [k, ms(s.median), ms(s.p90), mb(mbPerSecond(file.bytes, s.median)), x(ratio(s.median, ccx)), s.n]),
+      },
+    ],
+    notes: [`ccx ÷ tmux time: ${x(vsTmux)}; ccx rate as a share of the bare node-pty floor: ${Math.round(ofFloor * 100)} %.`, watcher.streaming ? 'exit learned from the events stream' : 'exit learned by polling session.get every 5 ms (no events stream in this daemon)'],
+    targets: [
+      {
+        target: 'throughput ≥ tmux (time ratio ≤ 1.0)',
+        measured: `${x(vsTmux)} (${ms(ccx)} ms vs ${ms(tmuxMs)} ms)`,
+        met: vsTmux <= 1.0,
+        limit: vsTmux <= 1.0 ? '' : 'screen parsing in @xterm/headless (see the bare node-pty + xterm row)',
+      },
+      {
+        target: 'throughput ≥ 50 % of bare node-pty',
+        measured: `${Math.round(ofFloor * 100)} % (${mb(mbPerSecond(file.bytes, ccx))} vs ${mb(mbPerSecond(file.bytes, floor))} MB/s)`,
+        met: ofFloor >= 0.5,
+        limit: ofFloor >= 0.5 ? '' : 'screen parsing in @xterm/headless (see the bare node-pty + xterm row)',
+      },
+    ],
+    data: { samples, stats, fileBytes: file.bytes, expectedOutputBytes: expected },
+  };
+}
