@@ -44,9 +44,13 @@ export async function streamEvents(bus: EventBus, sink: StreamSink, opts: Follow
   let wake: (() => void) | undefined;
   const subscription = opts.follow
     ? bus.subscribe((event) => {
-        if (!matches(event)) return;
-        if (live.length >= opts.queueMax) overflowed = true;
-        else live.push(event);
+        if (!matches(event) || overflowed) return;
+        if (live.length < opts.queueMax) live.push(event);
+        else {
+          // Stop collecting at once; the reader learns why when it reads again.
+          overflowed = true;
+          subscription?.dispose();
+        }
         wake?.();
       }, types)
     : undefined;
@@ -78,7 +82,9 @@ export async function streamEvents(bus: EventBus, sink: StreamSink, opts: Follow
           new CcxError(
             'E_OVERFLOW',
             `this follower fell more than ${opts.queueMax} events behind and was cut off at seq ${cursor}`,
-            `read faster, or resume without losing anything: ccx events --since ${cursor} -f`,
+            types.some((t) => LIVE_ONLY_EVENTS.has(t))
+              ? `resume with: ccx events --since ${cursor} -f (output events are live only and not replayed; the output itself is in: ccx logs)`
+              : `read faster, or resume without losing anything: ccx events --since ${cursor} -f`,
             { resumeSince: cursor },
           ),
         );
