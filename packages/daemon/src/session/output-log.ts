@@ -14,19 +14,28 @@ const SEGMENT_RE = /^output-(\d{15})\.log$/;
  *
  * Writes are synchronous so that once `append` returns, any reader sees the
  * bytes; a PTY chunk is at most a few tens of KiB, so this costs little.
+ *
+ * This object is the only writer of its directory, so the list of segments
+ * is kept in memory rather than read from the directory on every read: with
+ * many followers each reading every PTY chunk back, a readdir per read was
+ * the largest cost of serving them. While the session runs, the newest
+ * segment also stays open for reading, for the same reason.
  */
 export class OutputLog {
   private fd: number | undefined;
   private base: number;
   private size: number;
+  /** Base offsets of the segment files on disk, oldest first. */
+  private bases: number[];
+  /** Read handle of the newest segment, kept only while the log is open for writing. */
+  private reader: { base: number; fd: number } | undefined;
 
   constructor(
     private readonly dir: string,
     private readonly maxBytes: number,
   ) {
-    const segments = this.segments();
-    const last = segments[segments.length - 1];
-    this.base = last ?? 0;
+    this.bases = this.scan();
+    this.base = this.bases[this.bases.length - 1] ?? 0;
     try {
       this.size = statSync(join(dir, segmentName(this.base))).size;
     } catch {
@@ -41,12 +50,15 @@ export class OutputLog {
 
   /** Oldest offset still on disk. */
   get start(): number {
-    return this.segments()[0] ?? 0;
+    return this.bases[0] ?? 0;
   }
 
   append(chunk: Buffer): void {
     if (this.size > 0 && this.size + chunk.length > this.maxBytes) this.rotate();
-    this.fd ??= openSync(join(this.dir, segmentName(this.base)), 'a', 0o600);
+    if (this.fd === undefined) {
+      this.fd = openSync(join(this.dir, segmentName(this.base)), 'a', 0o600);
+      if (this.bases[this.bases.length - 1] !== this.base) this.bases.push(this.base);
+    }
     let written = 0;
     while (written < chunk.length) written += writeSync(this.fd, chunk, written);
     this.size += chunk.length;
@@ -54,7 +66,7 @@ export class OutputLog {
 
   /** Reads up to `maxBytes` starting at `offset` (clamped to what is retained). */
   read(offset: number, maxBytes: number): { offset: number; data: Buffer } {
-    const segments = this.segments();
+    const segments = this.bases;
     const start = segments[0] ?? 0;
     let from = Math.max(offset, start);
     const end = this.end;
@@ -67,8 +79,16 @@ export class OutputLog {
       const segEnd = i + 1 < segments.length ? segments[i + 1]! : end;
       if (from >= segEnd) continue;
       const length = Math.min(remaining, segEnd - from);
+      let handle: { fd: number; keep: boolean };
+      try {
+        handle = this.openForRead(segBase);
+      } catch (error) {
+        // The session was removed under a reader: what was read so far is all there is.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') break;
+        throw error;
+      }
+      const { fd, keep } = handle;
       const buf = Buffer.allocUnsafe(length);
-      const fd = openSync(join(this.dir, segmentName(segBase)), 'r');
       try {
         let got = 0;
         while (got < length) {
@@ -81,7 +101,7 @@ export class OutputLog {
         remaining -= got;
         if (got < length) break;
       } finally {
-        closeSync(fd);
+        if (!keep) closeSync(fd);
       }
     }
     return { offset: at, data: parts.length === 1 ? parts[0]! : Buffer.concat(parts) };
@@ -90,19 +110,37 @@ export class OutputLog {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    this.closeReader();
+  }
+
+  /** The newest segment's cached handle while writing; any other segment is opened for this one read. */
+  private openForRead(base: number): { fd: number; keep: boolean } {
+    if (this.reader?.base === base) return { fd: this.reader.fd, keep: true };
+    const fd = openSync(join(this.dir, segmentName(base)), 'r');
+    if (this.fd === undefined || base !== this.base) return { fd, keep: false };
+    this.closeReader();
+    this.reader = { base, fd };
+    return { fd, keep: true };
+  }
+
+  private closeReader(): void {
+    if (this.reader) closeSync(this.reader.fd);
+    this.reader = undefined;
   }
 
   private rotate(): void {
-    this.close();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    this.closeReader();
     this.base += this.size;
     this.size = 0;
-    const segments = this.segments();
-    for (const old of segments.slice(0, Math.max(0, segments.length - 1))) {
-      rmSync(join(this.dir, segmentName(old)), { force: true });
-    }
+    // Keep the segment just finished; the new one is created by the next append.
+    const finished = this.bases.length ? this.bases[this.bases.length - 1]! : undefined;
+    for (const old of this.bases.slice(0, -1)) rmSync(join(this.dir, segmentName(old)), { force: true });
+    this.bases = finished === undefined ? [] : [finished];
   }
 
-  private segments(): number[] {
+  private scan(): number[] {
     let names: string[];
     try {
       names = readdirSync(this.dir);
