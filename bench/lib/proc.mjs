@@ -107,3 +107,17 @@ export function rssBytes(pid) {
     return NaN;
   }
 }
+
+/** CPU time (user + system) a process has used so far, in ms (Linux /proc; 10 ms resolution), or NaN. */
+export function cpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+/** USER_HZ: what /proc counts CPU time in; 100 on every Linux build that matters. */
+const CLOCK_TICKS_PER_SECOND = 100;

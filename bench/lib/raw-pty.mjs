@@ -2,7 +2,7 @@
 // The floor: a bare script that runs programs in node-pty and reads their
 // output, with nothing else — optionally feeding a headless xterm as well, to
 // show what screen tracking alone costs. Run as a child of the bench so its
-// event loop is its own. Prints one JSON line: {ms, bytes[]}.
+// event loop is its own. Prints one JSON line: {ms, bytes[], cpuMs} (cpuMs includes node's start-up).
 //
 //   raw-pty.mjs cat FILE [--count N] [--xterm]   N programs `cat FILE` at once
 import { readSync } from 'node:fs';
@@ -74,5 +74,6 @@ const withXterm = rest.includes('--xterm');
 const started = performance.now();
 const bytes = await Promise.all(Array.from({ length: count }, () => runCat(file, withXterm)));
 const ms = performance.now() - started;
-process.stdout.write(`${JSON.stringify({ ms, bytes })}\n`);
+const cpu = process.cpuUsage();
+process.stdout.write(`${JSON.stringify({ ms, bytes, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
 process.exit(0);
