@@ -29,6 +29,7 @@ export class DeliveryWorker {
   private disposed = false;
   private backoffTimer: NodeJS.Timeout | undefined;
   private wakeBackoff: (() => void) | undefined;
+  private inFlight: AbortController | undefined;
   private failuresInRow = 0;
   private state: HookStatus['state'] = 'idle';
   private nextAttemptAt: Date | null = null;
@@ -89,12 +90,15 @@ export class DeliveryWorker {
       this.state = 'sending';
       const attempt = this.failuresInRow + 1;
       const hook = this.hook;
+      this.inFlight = new AbortController();
       const result = await this.deps.post({
         url: hook.url,
         body: entry.body,
         headers: deliveryHeaders(hook, entry.id, entry.type, entry.body, attempt, this.deps.userAgent),
         timeoutMs: this.deps.settings.timeoutMs,
+        signal: this.inFlight.signal,
       });
+      this.inFlight = undefined;
       if (this.disposed) return;
       const outcome = classify(result);
       if (outcome === 'delivered') {
@@ -155,6 +159,8 @@ export class DeliveryWorker {
   /** Stops delivering; the outbox keeps what is pending (unless `discard`: the hook was removed). */
   dispose(discard = false): void {
     this.disposed = true;
+    // A request to a hanging receiver must not keep a stopping daemon alive until its timeout.
+    this.inFlight?.abort();
     clearTimeout(this.backoffTimer);
     this.wakeBackoff?.();
     if (discard) this.outbox.destroy();

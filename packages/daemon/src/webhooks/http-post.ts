@@ -16,6 +16,8 @@ export interface PostRequest {
   body: string;
   headers: Record<string, string>;
   timeoutMs: number;
+  /** Aborts the request (the subscriber was removed, or the daemon is stopping). */
+  signal?: AbortSignal;
 }
 
 /** How much of a response body is read before the connection is dropped: receivers' answers are not used. */
@@ -48,13 +50,14 @@ export function postJson(req: PostRequest, now: () => number = Date.now): Promis
     const client = send(url, {
       method: 'POST',
       agent: false,
+      signal: req.signal,
       headers: { ...req.headers, 'Content-Length': String(body.length) },
     });
     const timer = setTimeout(() => {
       finish({ error: `no response within ${req.timeoutMs} ms` });
       client.destroy();
     }, req.timeoutMs);
-    client.on('error', (error: NodeJS.ErrnoException) => finish({ error: describeNetworkError(error) }));
+    client.on('error', (error: NodeJS.ErrnoException) => finish({ error: error.name === 'AbortError' ? 'aborted' : describeNetworkError(error) }));
     client.on('response', (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
       const retryAfterMs = parseRetryAfter(res.headers['retry-after'], now());
