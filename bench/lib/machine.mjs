@@ -1,6 +1,6 @@
 // What the figures were measured on: they mean little without it.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './paths.mjs';
@@ -22,6 +22,19 @@ function gitCommit() {
   }
 }
 
+/** Which CLI build `bin/ccx` runs: the bundle when it is at least as new as the TypeScript build (the rule bin/ccx applies). */
+function cliEntry() {
+  const mtime = (rel) => {
+    try {
+      return statSync(join(ROOT, 'packages', rel)).mtimeMs;
+    } catch {
+      return NaN;
+    }
+  };
+  const bundle = mtime('cli/dist/ccx.mjs');
+  return bundle >= mtime('cli/tsconfig.tsbuildinfo') && bundle >= mtime('shared/tsconfig.tsbuildinfo') ? 'bundled (dist/ccx.mjs)' : 'unbundled (dist/main.js)';
+}
+
 export function loadavg() {
   try {
     return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
@@ -41,6 +54,7 @@ export function machineInfo() {
     node: process.version,
     ccx: readJson(join(ROOT, 'packages', 'cli', 'package.json')).version,
     commit: gitCommit(),
+    cli: cliEntry(),
     tmux: tmuxVersion() ?? 'not installed',
     nodePty: pkg('node-pty'),
     xtermHeadless: pkg('@xterm/headless'),

@@ -121,3 +121,10 @@ export function cpuMs(pid) {
 
 /** USER_HZ: what /proc counts CPU time in; 100 on every Linux build that matters. */
 const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Rejects if `promise` has not settled within `ms`: no step of the bench may wait forever. */
+export function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -32,7 +32,7 @@ export function renderMarkdown({ machine, scenarios, finishedAt, loadAtEnd, comm
         ['cpu', machine.cpu],
         ['memory', `${machine.memoryGiB} GiB`],
         ['node', machine.node],
-        ['ccx', `${machine.ccx} (commit ${machine.commit})`],
+        ['ccx', `${machine.ccx} (commit ${machine.commit}), CLI ${machine.cli}`],
         ['tmux', machine.tmux],
         ['node-pty / @xterm/headless', `${machine.nodePty} / ${machine.xtermHeadless}`],
         ['load average (1/5/15 min) at start → end', `${machine.loadAtStart.join(' ')} → ${loadAtEnd.join(' ')}`],
