@@ -12,6 +12,14 @@ export interface FollowOptions {
   until?: number;
 }
 
+/**
+ * While output flows, a follower reads at most this often. A PTY delivers a
+ * burst in ~4 KiB reads; batching them makes a few large frames instead of
+ * a frame (and a socket write) per read per follower. Output after a quiet
+ * spell, such as the echo of a keystroke, still goes out at once.
+ */
+export const FOLLOW_BATCH_MS = 5;
+
 export type FollowOutcome = 'ended' | 'reached' | 'closed' | 'removed';
 
 /**
@@ -27,6 +35,7 @@ export type FollowOutcome = 'ended' | 'reached' | 'closed' | 'removed';
 export async function followOutput(session: Session, bus: EventBus, sink: StreamSink, opts: FollowOptions): Promise<{ offset: number; outcome: FollowOutcome }> {
   let offset = opts.from;
   let removed = false;
+  let lastFrameAt = 0;
   let wake: (() => void) | undefined;
   const wakeUp = (): void => {
     const resolve = wake;
@@ -59,6 +68,7 @@ export async function followOutput(session: Session, bus: EventBus, sink: Stream
       }
       if (chunk.data.length > 0) {
         offset += chunk.data.length;
+        lastFrameAt = Date.now();
         const open = sink.send({ k: 'out', offset: chunk.offset, data: chunk.data.toString('base64') } satisfies OutputFrame);
         if (!open) await sink.drained();
         continue;
@@ -66,6 +76,8 @@ export async function followOutput(session: Session, bus: EventBus, sink: Stream
       if (!opts.follow) return { offset, outcome: 'reached' };
       if (ended) return { offset, outcome: 'ended' };
       await new Promise<void>((resolve) => (wake = resolve));
+      const sinceLastFrame = Date.now() - lastFrameAt;
+      if (sinceLastFrame < FOLLOW_BATCH_MS) await new Promise((resolve) => setTimeout(resolve, FOLLOW_BATCH_MS - sinceLastFrame));
     }
   } finally {
     output.dispose();

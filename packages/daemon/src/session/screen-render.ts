@@ -51,15 +51,28 @@ export function screenAnsi(screen: Screen, scrollback = 0): string {
   return body.replace(TRAILING_CURSOR_MOVES, '$1') + '\x1b[0m';
 }
 
+/** Absolute cursor position (CUP) of a buffer's cursor. */
+const cursorTo = (buffer: IBuffer): string => `\x1b[${buffer.cursorY + 1};${buffer.cursorX + 1}H`;
+
 /**
  * Escape sequences that redraw the screen on a terminal of the same size,
  * for `attach`: home and clear, the visible normal buffer, then (when the
  * program uses it) the switch to the alternate screen and its contents,
- * then the modes the program set (bracketed paste, application keys, mouse)
- * and the cursor position.
+ * then the modes the program set (bracketed paste, application keys, mouse).
+ *
+ * The serializer puts the cursor back with relative moves from the end of
+ * the last row; after a full-width row the terminal sits in its pending-wrap
+ * state and those moves land one column off. So each buffer's cursor is set
+ * again absolutely, before the modes (origin mode would make it relative).
  */
 export function screenReplay(screen: Screen): string {
-  return '\x1b[H\x1b[2J' + screen.serializer.serialize({ scrollback: 0 });
+  const { serializer, terminal } = screen;
+  const normal = serializer.serialize({ scrollback: 0, excludeAltBuffer: true, excludeModes: true });
+  const both = serializer.serialize({ scrollback: 0, excludeModes: true });
+  const modes = serializer.serialize({ scrollback: 0 }).slice(both.length);
+  let replay = '\x1b[H\x1b[2J' + normal + cursorTo(terminal.buffer.normal);
+  if (terminal.buffer.active.type === 'alternate') replay += both.slice(normal.length) + cursorTo(terminal.buffer.alternate);
+  return replay + modes;
 }
 
 export function screenState(screen: Screen): { cols: number; rows: number; cursor: { x: number; y: number }; alternateScreen: boolean; title: string } {

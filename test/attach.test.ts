@@ -1,0 +1,210 @@
+/**
+ * `ccx attach` driven through real PTYs. Most tests run each attach client
+ * as a ccx session of its own ("viewer"): the daemon's headless terminal then
+ * renders what that client's terminal shows (`ccx screen VIEWER`), and
+ * `ccx send VIEWER` types into it. The resize test drives the client with
+ * node-pty directly.
+ */
+import test from 'ava';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pty from 'node-pty';
+import { CCX_BIN, eventsFromLog, makeHome, parseJson, waitFor, type Home } from './helpers/ccx.js';
+
+const homes: Home[] = [];
+const scratch: string[] = [];
+const ptys: pty.IPty[] = [];
+test.after.always(async () => {
+  for (const p of ptys) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {}
+  }
+  await Promise.all(homes.map((h) => h.cleanup()));
+  for (const d of scratch) rmSync(d, { recursive: true, force: true });
+});
+
+function setup(): Home {
+  const h = makeHome();
+  homes.push(h);
+  return h;
+}
+
+async function start(h: Home, args: string[]): Promise<string> {
+  const r = await h.ccx(['start', '--json', ...args]);
+  if (r.code !== 0) throw new Error(`start failed (${r.code}): ${r.stderr}`);
+  const info = parseJson(r);
+  h.track(info.pid);
+  return info.id;
+}
+
+/** An attach client in a PTY of its own, run as a ccx session so its terminal can be read and typed into. */
+function viewer(h: Home, target: string, opts: { cols?: number; rows?: number; args?: string[] } = {}): Promise<string> {
+  return start(h, ['--cols', String(opts.cols ?? 80), '--rows', String(opts.rows ?? 24), '--', process.execPath, CCX_BIN, 'attach', target, ...(opts.args ?? [])]);
+}
+
+async function session(h: Home, id: string): Promise<any> {
+  return parseJson(await h.ccx(['list', '--all', '--json'])).find((s: any) => s.id === id);
+}
+
+async function screen(h: Home, id: string): Promise<any> {
+  const r = await h.ccx(['screen', id, '--json']);
+  if (r.code !== 0) throw new Error(`screen failed: ${r.stderr}`);
+  return parseJson(r);
+}
+
+function screenWhen(h: Home, id: string, ready: (s: any) => boolean, what: string): Promise<any> {
+  return waitFor(async () => {
+    const s = await screen(h, id);
+    return ready(s) ? s : undefined;
+  }, 20_000, what);
+}
+
+const linesOf = (s: any): string[] => s.text.split('\n');
+const BASH = ['--cols', '80', '--rows', '24', '--env', 'PS1=$ ', '--', 'bash', '--norc', '--noprofile'];
+const DETACH = 'C-\\';
+
+test('two attached clients see the same screen; typing in one reaches the program; detach leaves it running; read-only cannot type', async (t) => {
+  const h = setup();
+  const target = await start(h, ['--name', 'shared', ...BASH]);
+  await h.ccx(['send', target, 'echo before-attach']);
+  const a = await viewer(h, 'shared');
+  const b = await viewer(h, 'shared');
+  for (const v of [a, b]) await screenWhen(h, v, (s) => linesOf(s).includes('before-attach') && s.text.endsWith('$'), 'the replayed screen');
+  t.is((await session(h, target)).attachedClients, 2);
+
+  await h.ccx(['send', a, 'echo typed-in-$((20+1))']);
+  await screenWhen(h, target, (s) => linesOf(s).includes('typed-in-21'), 'the program to run what was typed in client A');
+  const same = await waitFor(async () => {
+    const [ta, tb, tt] = await Promise.all([screen(h, a), screen(h, b), screen(h, target)]);
+    return ta.text === tt.text && tb.text === tt.text && ta.text.endsWith('$') ? tt.text : undefined;
+  }, 20_000, 'both clients to show the program screen');
+  t.true(same.includes('typed-in-21'));
+
+  await h.ccx(['send', b, '--key', DETACH]);
+  const detached = await waitFor(async () => {
+    const s = await session(h, b);
+    return s.status !== 'running' ? s : undefined;
+  }, 20_000, 'client B to detach');
+  t.is(detached.exitCode, 0);
+  t.regex((await screen(h, b)).text, /\[ccx: detached from shared; it keeps running/);
+  const after = await session(h, target);
+  t.is(after.status, 'running');
+  t.is(after.attachedClients, 1);
+
+  const ro = await viewer(h, 'shared', { args: ['--read-only'] });
+  await screenWhen(h, ro, (s) => linesOf(s).includes('typed-in-21'), 'the read-only client to draw');
+  await h.ccx(['send', ro, 'echo from-read-only']);
+  await h.ccx(['send', a, 'echo marker-$((1+1))']);
+  await screenWhen(h, target, (s) => linesOf(s).includes('marker-2'), 'the marker');
+  await screenWhen(h, ro, (s) => linesOf(s).includes('marker-2'), 'the read-only client to see the marker');
+  t.false((await h.ccx(['logs', target])).stdout.includes('from-read-only'), 'keys typed in a read-only client never reach the program');
+
+  const events = eventsFromLog(h).filter((e) => e.sessionId === target);
+  t.is(events.filter((e) => e.type === 'client-attached').length, 3);
+  t.is(events.filter((e) => e.type === 'client-detached').length, 1);
+});
+
+test('reattaching to vim restores its screen', async (t) => {
+  const h = setup();
+  const dir = mkdtempSync(join(tmpdir(), 'ccxa-'));
+  scratch.push(dir);
+  const file = join(dir, 'notes.txt');
+  writeFileSync(file, 'first line of notes\nsecond line\nthird line\n');
+  const target = await start(h, ['--cols', '80', '--rows', '24', '--', 'vim', '-u', 'NONE', '-i', 'NONE', '-N', '-n', file]);
+  await screenWhen(h, target, (s) => s.text.includes('third line'), 'vim to show the file');
+
+  const first = await viewer(h, target);
+  await screenWhen(h, first, (s) => s.text.includes('third line'), 'the first client to show vim');
+  await h.ccx(['send', first, '--key', 'Oadded through attach\\e']);
+  await screenWhen(h, target, (s) => s.text.startsWith('added through attach\nfirst line of notes'), 'the edit to reach vim');
+  await h.ccx(['send', first, '--key', DETACH]);
+  await waitFor(async () => (await session(h, first)).status === 'exited', 20_000, 'the first client to detach');
+  const left = await screen(h, first);
+  t.false(left.alternateScreen, 'detaching switched the client terminal out of the alternate screen');
+  t.regex(left.text, /\[ccx: detached from/);
+
+  const second = await viewer(h, target);
+  const restored = await screenWhen(h, second, (s) => s.text.includes('third line'), 'the second client to show vim');
+  const expected = await screen(h, target);
+  t.is(restored.text, expected.text);
+  t.true(restored.alternateScreen);
+  t.deepEqual(linesOf(restored).slice(0, 5), ['added through attach', 'first line of notes', 'second line', 'third line', '~']);
+  t.deepEqual(restored.cursor, expected.cursor);
+});
+
+test('window size follows the most recently active client and reaches the program (stty size); keys typed in a PTY client arrive; custom detach key', async (t) => {
+  const h = setup();
+  const target = await start(h, BASH);
+  const client = (cols: number, rows: number, args: string[] = []): { p: pty.IPty; output: () => string; exit: Promise<number> } => {
+    const p = pty.spawn(process.execPath, [CCX_BIN, 'attach', target, ...args], { cols, rows, env: h.env as Record<string, string>, name: 'xterm-256color' });
+    ptys.push(p);
+    let out = '';
+    p.onData((d) => (out += d));
+    const exit = new Promise<number>((resolve) => p.onExit(({ exitCode }) => resolve(exitCode)));
+    return { p, output: () => out, exit };
+  };
+  const size = async (): Promise<string> => {
+    const s = await session(h, target);
+    return `${s.cols}x${s.rows}`;
+  };
+
+  const one = client(100, 30);
+  await waitFor(async () => (await size()) === '100x30', 20_000, 'the first client size');
+  const two = client(90, 25, ['--detach-key', 'C-b d']);
+  await waitFor(async () => (await size()) === '90x25', 20_000, 'the size of the client that attached last');
+  await waitFor(() => two.output().includes('$'), 20_000, 'the second client to draw');
+
+  one.p.write('stty size\r');
+  await waitFor(() => one.output().includes('30 100'), 20_000, 'stty to report the typing client size');
+  t.is(await size(), '100x30');
+
+  one.p.resize(120, 35);
+  await waitFor(async () => (await size()) === '120x35', 20_000, 'the resize to reach the daemon');
+  one.p.write('stty size\r');
+  await waitFor(() => one.output().includes('35 120'), 20_000, 'stty to report the new size');
+  await waitFor(() => two.output().includes('35 120'), 20_000, 'the other client to see it too');
+
+  one.p.write('\x1c');
+  t.is(await one.exit, 0);
+  two.p.write('\x02d');
+  t.is(await two.exit, 0, 'a tmux-style detach key works too');
+  t.is((await session(h, target)).status, 'running');
+});
+
+test('attach prints the exit status and exits with the program exit code', async (t) => {
+  const h = setup();
+  const target = await start(h, ['--name', 'leaving', '--', 'sh', '-c', 'echo waiting; read x; exit 7']);
+  const v = await viewer(h, target);
+  await screenWhen(h, v, (s) => s.text.includes('waiting'), 'the client to draw');
+  await h.ccx(['send', v, 'bye']);
+  const ended = await waitFor(async () => {
+    const s = await session(h, v);
+    return s.status !== 'running' ? s : undefined;
+  }, 20_000, 'the client to end');
+  t.is(ended.exitCode, 7);
+  t.regex((await screen(h, v)).text, /\[ccx: leaving exited with code 7\]/);
+
+  const again = await h.ccx(['attach', target]);
+  t.is(again.code, 2, 'not a terminal: usage error first');
+});
+
+test('attach without a terminal is a usage error pointing to logs -f and send; an ended session cannot be attached', async (t) => {
+  const h = setup();
+  const target = await start(h, ['--name', 'bg', '--', 'sh', '-c', 'exit 0']);
+  const r = await h.ccx(['attach', 'bg']);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /attach needs a terminal on stdin and stdout \[E_USAGE\]/);
+  t.regex(r.stderr, /ccx logs -f bg/);
+  t.regex(r.stderr, /ccx send bg/);
+
+  await waitFor(async () => (await session(h, target)).status === 'exited', 20_000, 'the program to exit');
+  const v = await viewer(h, target);
+  const ended = await waitFor(async () => {
+    const s = await session(h, v);
+    return s.status !== 'running' ? s : undefined;
+  }, 20_000, 'the client to give up');
+  t.is(ended.exitCode, 1);
+  t.regex((await screen(h, v)).text, /is exited \[E_NOT_RUNNING\]/);
+});
