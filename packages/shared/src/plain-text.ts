@@ -13,7 +13,7 @@ export class PlainText {
   private readonly decoder = new TextDecoder('utf-8');
   /** An escape sequence cut off at the end of the previous chunk. */
   private pendingEscape = '';
-  private line: string[] = [];
+  private line = '';
   private col = 0;
 
   /** Feeds output; returns the text of the lines it completed, each ending in "\n". */
@@ -23,9 +23,16 @@ export class PlainText {
     let done = '';
     let i = 0;
     while (i < text.length) {
+      // Runs of printable text go in whole; only control characters need a look.
+      let next = i;
+      while (next < text.length && !isControl(text.charCodeAt(next))) next++;
+      if (next > i) {
+        this.put(text.slice(i, next));
+        i = next;
+        if (i >= text.length) break;
+      }
       const ch = text[i]!;
-      const code = ch.charCodeAt(0);
-      if (ch === '\x1b' || code === 0x9b) {
+      if (ch === '\x1b' || ch === '\x9b') {
         const end = escapeEnd(text, i);
         if (end === -1) {
           this.pendingEscape = text.slice(i);
@@ -37,39 +44,41 @@ export class PlainText {
       }
       i++;
       if (ch === '\n') {
-        done += this.partial + '\n';
-        this.line = [];
+        done += this.line + '\n';
+        this.line = '';
         this.col = 0;
       } else if (ch === '\r') {
         this.col = 0;
       } else if (ch === '\b') {
         if (this.col > 0) this.col--;
-      } else if (ch === '\t' || code >= 0x20) {
-        if (code >= 0x7f && code < 0xa0) continue;
+      } else if (ch === '\t') {
         this.put(ch);
       }
+      // Any other control character (BEL, SO/SI, C1 codes) prints nothing.
     }
     return done;
   }
 
   /** The line being written (after the last newline), as it looks now. */
   get partial(): string {
-    return this.line.join('');
+    return this.line;
   }
 
   /** Ends the stream: returns the last, unterminated line (if any). */
   end(): string {
     this.push(this.decoder.decode());
-    const rest = this.partial;
-    this.line = [];
+    const rest = this.line;
+    this.line = '';
     this.col = 0;
     this.pendingEscape = '';
     return rest;
   }
 
-  private put(ch: string): void {
-    while (this.line.length < this.col) this.line.push(' ');
-    this.line[this.col++] = ch;
+  /** Writes text at the cursor, over what is there, as a terminal does. */
+  private put(run: string): void {
+    if (this.col > this.line.length) this.line += ' '.repeat(this.col - this.line.length);
+    this.line = this.col === this.line.length ? this.line + run : this.line.slice(0, this.col) + run + this.line.slice(this.col + run.length);
+    this.col += run.length;
   }
 
   private applyEscape(seq: string): void {
@@ -78,34 +87,40 @@ export class PlainText {
     const [, params = '', final] = csi;
     if (params.startsWith('?')) return;
     const n = Math.max(1, Number(params.split(';')[0]) || 1);
+    const { line, col } = this;
     switch (final) {
       case 'C':
         this.col += n;
         return;
       case 'D':
-        this.col = Math.max(0, this.col - n);
+        this.col = Math.max(0, col - n);
         return;
       case 'G':
         this.col = n - 1;
         return;
       case 'K': {
         const mode = Number(params) || 0;
-        if (mode === 0) this.line.length = Math.min(this.line.length, this.col);
-        else if (mode === 1) for (let c = 0; c <= this.col && c < this.line.length; c++) this.line[c] = ' ';
-        else this.line = [];
+        if (mode === 0) this.line = line.slice(0, col);
+        else if (mode === 1) this.line = ' '.repeat(Math.min(col + 1, line.length)) + line.slice(col + 1);
+        else this.line = '';
         return;
       }
       case 'P':
-        this.line.splice(this.col, n);
+        this.line = line.slice(0, col) + line.slice(col + n);
         return;
       case '@':
-        if (this.col < this.line.length) this.line.splice(this.col, 0, ...Array<string>(n).fill(' '));
+        if (col < line.length) this.line = line.slice(0, col) + ' '.repeat(n) + line.slice(col);
         return;
       case 'X':
-        for (let c = this.col; c < this.col + n && c < this.line.length; c++) this.line[c] = ' ';
+        if (col < line.length) this.line = line.slice(0, col) + ' '.repeat(Math.min(n, line.length - col)) + line.slice(col + n);
         return;
     }
   }
+}
+
+/** Control characters (C0, DEL, C1): everything that is not plain printable text. */
+function isControl(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code < 0xa0);
 }
 
 /**

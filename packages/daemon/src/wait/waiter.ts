@@ -17,6 +17,8 @@ export const MAX_WAIT_TEXT_CHARS = 256 * 1024;
 const MATCH_OVERLAP_CHARS = 16 * 1024;
 /** How far before the mark to look for the start of the line the mark is in. */
 const LINE_LOOKBACK_BYTES = 4 * 1024;
+/** Reading a long backlog yields to the event loop this often, so other clients are not held up. */
+const BACKLOG_YIELD_BYTES = 1024 * 1024;
 
 type Match = { text: string; groups: Array<string | null> };
 
@@ -42,6 +44,9 @@ export class Waiter {
   private idleTimer: NodeJS.Timeout | undefined;
   private screenCheck: 'idle' | 'running' | 'again' = 'idle';
   private finished = false;
+  /** While the backlog is read, live output is left to the backlog reader (it is in the log too). */
+  private catchingUp = false;
+  private endedSeen = false;
   private startedAt = 0;
   private readonly subscriptions = new DisposableStore();
   private settle!: (result: WaitResult | undefined) => void;
@@ -64,13 +69,11 @@ export class Waiter {
       this.subscriptions.add({ dispose: () => clearTimeout(timer) });
     }
     this.subscriptions.add({ dispose: () => clearTimeout(this.idleTimer) });
-    // Reading the backlog and subscribing happen in one turn of the event
-    // loop, so no chunk can fall between them.
-    this.catchUp();
     this.subscriptions.add(
       this.session.onOutput((chunk, end) => {
-        if (end <= this.cursor) return;
+        if (this.catchingUp || end <= this.cursor) return;
         const start = end - chunk.length;
+        if (start > this.cursor) return this.catchUp();
         this.feed(start < this.cursor ? chunk.subarray(this.cursor - start) : chunk);
         this.cursor = end;
       }),
@@ -83,9 +86,36 @@ export class Waiter {
         ['process-exit', 'session-removed'],
       ),
     );
-    if (!this.session.isRunning) void this.ended();
-    else if (this.sawOutput) this.checkScreen();
+    void this.readBacklog().then(() => {
+      if (!this.session.isRunning) void this.ended();
+      else if (this.sawOutput) this.checkScreen();
+    });
     return done;
+  }
+
+  /**
+   * Reads the output from the mark to the end of the log, yielding now and
+   * then. Live chunks are ignored meanwhile: they are in the log, and the
+   * loop stops only when it has reached the log's end, in the same turn as
+   * it hands over to the live listener — so nothing falls in between.
+   */
+  private async readBacklog(): Promise<void> {
+    this.catchingUp = true;
+    try {
+      let sinceYield = 0;
+      for (;;) {
+        if (this.finished) return;
+        const n = this.readChunk();
+        if (n === 0) return;
+        sinceYield += n;
+        if (sinceYield >= BACKLOG_YIELD_BYTES) {
+          sinceYield = 0;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+    } finally {
+      this.catchingUp = false;
+    }
   }
 
   /** The client went away: stop listening, report nothing. */
@@ -128,17 +158,21 @@ export class Waiter {
   }
 
   private catchUp(): void {
-    for (;;) {
-      let chunk;
-      try {
-        chunk = this.session.output.read(this.cursor, MAX_OUTPUT_CHUNK_BYTES);
-      } catch {
-        return; // removed with its files while we waited
-      }
-      if (chunk.data.length === 0) return;
-      this.cursor = chunk.offset + chunk.data.length;
-      this.feed(chunk.data);
+    while (this.readChunk() > 0);
+  }
+
+  /** Feeds the next chunk of the log after the cursor; returns its size (0: at the end). */
+  private readChunk(): number {
+    let chunk;
+    try {
+      chunk = this.session.output.read(this.cursor, MAX_OUTPUT_CHUNK_BYTES);
+    } catch {
+      return 0; // removed with its files while we waited
     }
+    if (chunk.data.length === 0) return 0;
+    this.cursor = chunk.offset + chunk.data.length;
+    this.feed(chunk.data);
+    return chunk.data.length;
   }
 
   private feed(chunk: Buffer): void {
@@ -204,7 +238,9 @@ export class Waiter {
 
   /** The program exited (or the session was removed): last output first, then the verdict. */
   private async ended(): Promise<void> {
-    if (this.finished) return;
+    // Once, and after the backlog: that reader calls this again when it is done.
+    if (this.finished || this.endedSeen || this.catchingUp) return;
+    this.endedSeen = true;
     this.catchUp();
     if (this.finished) return;
     const { pattern } = this.spec;
