@@ -1,10 +1,9 @@
 import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { EXIT, type CancelResult, type SessionInfo } from '@ccx/shared';
+import { EXIT, PlainText, type CancelResult, type SessionInfo } from '@ccx/shared';
 import { describeEnd, openOutputStream, sessionExitCode } from '../client/output-stream.js';
 import { runCommand } from '../context.js';
 import { usageError } from '../output.js';
-import { TerminalTextDecoder } from '../text/terminal-text.js';
 import { parseTimeout } from '../wait-options.js';
 import { parseEnvPairs } from './start.js';
 
@@ -87,14 +86,14 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
             }, timeoutMs);
 
       const raw = argv.raw ?? (process.stdout.isTTY && !ctx.json);
-      const text = raw ? undefined : new TerminalTextDecoder();
+      const text = raw ? undefined : new PlainText();
       const write = (chunk: string | Buffer, offset: number): boolean => {
         if (chunk.length === 0) return true;
         if (ctx.json) return jsonLine({ type: 'output', offset, text: chunk.toString() });
         return process.stdout.write(chunk);
       };
       const stream = openOutputStream(conn, 'session.logs', { target: info.id, since: 0, follow: true }, {
-        output: (data, offset) => write(text ? text.write(data) : data, offset),
+        output: (data, offset) => write(text ? text.push(data) : data, offset),
         gap: (from, to) => note(`output between offsets ${from} and ${to} was rotated out of the log before it could be printed`),
       });
       process.stdout.on('drain', stream.resume);
