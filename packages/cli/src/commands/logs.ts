@@ -1,9 +1,9 @@
 import type { CommandModule } from 'yargs';
+import { PlainText } from '@ccx/shared';
 import { openOutputStream, sessionExitCode } from '../client/output-stream.js';
 import { runCommand } from '../context.js';
 import { humanBytes } from '../format.js';
 import { usageError } from '../output.js';
-import { TerminalTextDecoder } from '../text/terminal-text.js';
 
 interface LogsArgs {
   id: string;
@@ -42,7 +42,7 @@ export const logsCommand: CommandModule<object, LogsArgs> = {
         if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) throw usageError(`${name} needs a whole number ≥ 0, got ${value}`);
       }
       const conn = await ctx.connect();
-      const text = argv.raw ? undefined : new TerminalTextDecoder();
+      const text = argv.raw ? undefined : new PlainText();
       const stream = openOutputStream(
         conn,
         'session.logs',
@@ -55,7 +55,7 @@ export const logsCommand: CommandModule<object, LogsArgs> = {
             }
           },
           gap: (from, to) => note(`${humanBytes(to - from)} of output (offsets ${from}–${to}) were rotated out of the log before they could be printed`),
-          output: (data) => writeOut(text ? text.write(data) : data),
+          output: (data) => writeOut(text ? text.push(data) : data),
         },
       );
       process.stdout.on('drain', stream.resume);
