@@ -43,9 +43,20 @@ export class Dispatcher {
 
   receive(conn: Connection, chunk: Buffer): void {
     const frames = conn.decode(chunk);
-    if (!frames) return;
-    for (const frame of frames) {
+    if (frames) this.process(conn, frames, 0);
+  }
+
+  private process(conn: Connection, frames: unknown[], from: number): void {
+    for (let i = from; i < frames.length; i++) {
+      const frame = frames[i];
       if (conn.isClosed) return;
+      if (conn.congested) {
+        // A client that sends requests without reading the replies would make
+        // the daemon buffer replies without bound (100k pipelined `list`s took
+        // it from 77 to 440 MiB): read nothing more until it catches up.
+        conn.holdUntilDrained(() => this.process(conn, frames, i));
+        return;
+      }
       const parsed = ClientMessageSchema.safeParse(frame);
       if (!parsed.success) {
         const id = typeof (frame as { id?: unknown })?.id === 'number' ? (frame as { id: number }).id : 0;

@@ -61,6 +61,21 @@ export class Connection {
     return this.socket.writableLength;
   }
 
+  /** True while replies past SOCKET_HIGH_WATER_BYTES wait for the client to read them. */
+  get congested(): boolean {
+    return !this.closed && this.socket.writableLength >= SOCKET_HIGH_WATER_BYTES;
+  }
+
+  /** Stops reading from the client until its replies have drained, then runs `resume` (not if it closed). */
+  holdUntilDrained(resume: () => void): void {
+    this.socket.pause();
+    void this.drained().then(() => {
+      if (this.closed) return;
+      this.socket.resume();
+      resume();
+    });
+  }
+
   /** Resolves when the socket's buffer has drained, or the connection closed. */
   drained(): Promise<void> {
     if (this.closed || this.socket.writableLength < SOCKET_HIGH_WATER_BYTES) return Promise.resolve();
