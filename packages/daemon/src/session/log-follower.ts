@@ -51,6 +51,8 @@ export async function followOutput(session: Session, bus: EventBus, sink: Stream
     },
     ['process-exit', 'session-removed'],
   );
+  // A stream closed while its socket is still full must not wait for a drain that may never come.
+  const closed = new Promise<void>((resolve) => sink.onClose(resolve));
   sink.onClose(wakeUp);
   try {
     for (;;) {
@@ -70,7 +72,7 @@ export async function followOutput(session: Session, bus: EventBus, sink: Stream
         offset += chunk.data.length;
         lastFrameAt = Date.now();
         const open = sink.send({ k: 'out', offset: chunk.offset, data: chunk.data.toString('base64') } satisfies OutputFrame);
-        if (!open) await sink.drained();
+        if (!open) await Promise.race([sink.drained(), closed]);
         continue;
       }
       if (!opts.follow) return { offset, outcome: 'reached' };
