@@ -63,7 +63,7 @@ export class Dispatcher {
         // A client that sends requests without reading the replies would make
         // the daemon buffer replies without bound (100k pipelined `list`s took
         // it from 77 to 440 MiB): read nothing more until it catches up.
-        conn.holdUntilDrained(() => this.process(conn, frames, i));
+        conn.holdReading(() => this.process(conn, frames, i));
         return;
       }
       const parsed = ClientMessageSchema.safeParse(frame);
@@ -121,12 +121,15 @@ export class Dispatcher {
     }
     const ctx = { conn, requestId: id };
     if (resolved.spec.kind === 'unary') {
+      conn.requestStarted();
       try {
         const result = await resolved.spec.handle(resolved.params as never, ctx);
         conn.send({ t: 'res', id, ok: true, result: result ?? null });
       } catch (error) {
         if (!(error instanceof CcxError)) this.logger.error('handler failed', { method, error: String((error as Error)?.stack ?? error) });
         conn.send({ t: 'res', id, ok: false, error: toErrorPayload(error) });
+      } finally {
+        conn.requestDone();
       }
       return;
     }

@@ -6,6 +6,9 @@ import type { Logger } from '../logger.js';
 /** Bytes queued in a socket beyond which a writer should wait for `drain`. */
 export const SOCKET_HIGH_WATER_BYTES = 1024 * 1024;
 
+/** Requests of one client answered at once; past this the daemon reads no more from it until replies go out. */
+export const MAX_IN_FLIGHT_REQUESTS = 64;
+
 /**
  * One client connection: decodes frames with the size guard, encodes replies,
  * and tells writers when to wait for the socket to drain.
@@ -14,6 +17,10 @@ export class Connection {
   private readonly decoder = new FrameDecoder();
   private closed = false;
   private readonly closeHandlers = new Set<() => void>();
+  /** Unary requests being handled whose replies have not been written yet. */
+  private inFlight = 0;
+  /** Where to go on once reading resumes (see `holdReading`). */
+  private held: (() => void) | undefined;
   greeted = false;
 
   constructor(
@@ -22,6 +29,7 @@ export class Connection {
     private readonly logger: Logger,
   ) {
     socket.on('close', () => this.handleClose());
+    socket.on('drain', () => this.release());
     // Errors (EPIPE, ECONNRESET) end the connection; they must never reach the process.
     socket.on('error', (error) => logger.log('debug', 'client socket error', { conn: id, error: String(error) }));
   }
@@ -61,19 +69,37 @@ export class Connection {
     return this.socket.writableLength;
   }
 
-  /** True while replies past SOCKET_HIGH_WATER_BYTES wait for the client to read them. */
+  /**
+   * True while the client has too much pending: replies past
+   * SOCKET_HIGH_WATER_BYTES it has not read, or MAX_IN_FLIGHT_REQUESTS
+   * requests still being answered (all requests of one read are dispatched
+   * before any reply is written, so the buffer alone would notice too late).
+   */
   get congested(): boolean {
-    return !this.closed && this.socket.writableLength >= SOCKET_HIGH_WATER_BYTES;
+    return !this.closed && (this.socket.writableLength >= SOCKET_HIGH_WATER_BYTES || this.inFlight >= MAX_IN_FLIGHT_REQUESTS);
   }
 
-  /** Stops reading from the client until its replies have drained, then runs `resume` (not if it closed). */
-  holdUntilDrained(resume: () => void): void {
+  /** Stops reading from the client until it is no longer congested, then runs `resume` (never if it closed). */
+  holdReading(resume: () => void): void {
     this.socket.pause();
-    void this.drained().then(() => {
-      if (this.closed) return;
-      this.socket.resume();
-      resume();
-    });
+    this.held = resume;
+  }
+
+  requestStarted(): void {
+    this.inFlight++;
+  }
+
+  requestDone(): void {
+    this.inFlight--;
+    this.release();
+  }
+
+  private release(): void {
+    if (!this.held || this.congested) return;
+    const resume = this.held;
+    this.held = undefined;
+    this.socket.resume();
+    resume();
   }
 
   /** Resolves when the socket's buffer has drained, or the connection closed. */
