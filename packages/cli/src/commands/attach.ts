@@ -83,7 +83,9 @@ export const attachCommand: CommandModule<object, AttachArgs> = {
       const onResize = (): void => void conn.control({ t: 'resize', id: stream.id, cols: stdout.columns, rows: stdout.rows });
       stdin.on('data', onKeys);
       stdout.on('resize', onResize);
-      // The terminal went away: leave the session running, as a detach would.
+      // The terminal went away: leave the session running, as a detach would
+      // (and writing to the vanished terminal fails with EIO: nothing to report).
+      stdout.on('error', () => undefined);
       process.once('SIGHUP', detach);
       process.once('SIGTERM', detach);
 
