@@ -23,3 +23,11 @@ test('chunks may split escape sequences and UTF-8 characters', (t) => {
   t.is(plain.partial, 'tail');
   t.is(plain.end(), 'tail');
 });
+
+test('an escape sequence that never ends is not held (and re-scanned) forever', (t) => {
+  const text = new PlainText();
+  for (let i = 0; i < 100; i++) text.push('\x1b]0;' + 'x'.repeat(1000));
+  // Past the limit the unterminated introducer is dropped and the bytes read as text.
+  t.true(text.partial.length > 90_000);
+  t.is(text.push('\n').length > 90_000, true);
+});

@@ -9,6 +9,9 @@
  * escape sequence may be split between chunks) and returns the lines it
  * completed; the line still being written is `partial`.
  */
+/** Longest unterminated escape sequence kept across chunks (OSC titles are the longest real ones). */
+const MAX_PENDING_ESCAPE_CHARS = 4096;
+
 export class PlainText {
   private readonly decoder = new TextDecoder('utf-8');
   /** An escape sequence cut off at the end of the previous chunk. */
@@ -35,6 +38,12 @@ export class PlainText {
       if (ch === '\x1b' || ch === '\x9b') {
         const end = escapeEnd(text, i);
         if (end === -1) {
+          // An escape that never ends (binary output) would otherwise be kept
+          // and re-scanned with every chunk: drop its introducer past a limit.
+          if (text.length - i > MAX_PENDING_ESCAPE_CHARS) {
+            i++;
+            continue;
+          }
           this.pendingEscape = text.slice(i);
           break;
         }
