@@ -29,5 +29,6 @@ test('an escape sequence that never ends is not held (and re-scanned) forever', 
   for (let i = 0; i < 100; i++) text.push('\x1b]0;' + 'x'.repeat(1000));
   // Past the limit the unterminated introducer is dropped and the bytes read as text.
   t.true(text.partial.length > 90_000);
-  t.is(text.push('\n').length > 90_000, true);
+  // What is still held is at most one limit's worth, and a terminator releases the line.
+  t.true(text.push('\x07\n').length > 90_000);
 });
