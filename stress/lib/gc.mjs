@@ -1,0 +1,54 @@
+// Full garbage collection in the daemon, from outside, so memory figures show
+// what is retained rather than what V8 has not collected yet. The daemon of a
+// drill is started with `--inspect-port` on a free loopback port; SIGUSR1
+// opens its inspector there, and HeapProfiler.collectGarbage runs a full GC.
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:net';
+import { sleep } from './procs.mjs';
+
+/** A free loopback port for the daemon's inspector. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Environment that lets `forceGc` reach a daemon started with it. */
+export async function gcEnv() {
+  const port = await freePort();
+  return { port, env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --inspect-port=127.0.0.1:${port}`.trim() } };
+}
+
+// Node 20 has a WebSocket client only behind a flag: the GC request runs in a child.
+const CLIENT = `
+const ws = new WebSocket(process.argv[1]);
+const timer = setTimeout(() => process.exit(2), 20000);
+ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+ws.onmessage = (m) => { if (JSON.parse(m.data).id === 1) { clearTimeout(timer); ws.close(); process.exit(0); } };
+ws.onerror = () => process.exit(3);
+`;
+
+/** Runs two full GCs in the daemon; false when its inspector cannot be reached. */
+export async function forceGc(pid, port) {
+  let target;
+  for (let attempt = 0; attempt < 40 && !target; attempt++) {
+    try {
+      const list = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
+      target = list[0]?.webSocketDebuggerUrl;
+    } catch {
+      if (attempt === 0) process.kill(pid, 'SIGUSR1');
+      await sleep(100);
+    }
+  }
+  if (!target) return false;
+  for (let i = 0; i < 2; i++) {
+    const ok = await new Promise((resolve) => execFile(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', CLIENT, target], { timeout: 30_000 }, (error) => resolve(!error)));
+    if (!ok) return false;
+  }
+  return true;
+}
