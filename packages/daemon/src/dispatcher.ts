@@ -88,15 +88,24 @@ export class Dispatcher {
         void this.request(conn, msg.id, msg.method, msg.params);
         return;
       case 'input':
-        stream?.inputHandlers.forEach((h) => h(Buffer.from(msg.data, 'base64')));
+        stream?.inputHandlers.forEach((h) => this.isolated('input', () => h(Buffer.from(msg.data, 'base64'))));
         return;
       case 'resize':
-        stream?.resizeHandlers.forEach((h) => h(msg.cols, msg.rows));
+        stream?.resizeHandlers.forEach((h) => this.isolated('resize', () => h(msg.cols, msg.rows)));
         return;
       case 'close':
         if (stream) this.closeStream(stream);
         this.streams.get(conn)?.delete(msg.id);
         return;
+    }
+  }
+
+  /** Runs a stream control handler; one that throws must not drop the rest of the client's frames. */
+  private isolated(what: string, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      this.logger.error('stream handler failed', { what, error: String((error as Error)?.stack ?? error) });
     }
   }
 

@@ -248,7 +248,14 @@ export class Session {
 
   resize(cols: number, rows: number): void {
     if (!this.process) return;
-    this.process.resize(cols, rows);
+    try {
+      this.process.resize(cols, rows);
+    } catch (error) {
+      // The program is exiting and its PTY is closed (ioctl EBADF) before its
+      // exit was handled: an attached client's resize then has nothing to do.
+      this.deps.logger.log('debug', 'resize of a closing PTY ignored', { session: this.id, error: String(error) });
+      return;
+    }
     this.screenState?.resize(cols, rows);
     this.record.cols = cols;
     this.record.rows = rows;
