@@ -8,6 +8,8 @@ interface UnixTerminalInternals {
 }
 
 const DRAIN_CHUNK_BYTES = 64 * 1024;
+/** Most bytes one data event is grown to from what the PTY already holds: the size of an output frame. */
+const GATHER_MAX_BYTES = 64 * 1024;
 /** A PTY holds a few KiB once its program is gone; this bound only guards against a surprise. */
 const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -41,4 +43,39 @@ export function drainOnEnd(proc: IPty, onData: (chunk: Buffer) => void): void {
       onData(chunk.subarray(0, n));
     }
   });
+}
+
+/**
+ * Grows a data event with what else the PTY holds right now, up to
+ * GATHER_MAX_BYTES.
+ *
+ * libuv reads a PTY once per event-loop turn and a PTY read returns at most
+ * ~4 KiB, so the program's output enters the daemon 4 KiB per turn. When
+ * the turn is long — many followers to serve, a screen to parse — a program
+ * that prints a lot is held to 4 KiB per turn and slows to a crawl (50
+ * `logs -f` followers cut a `cat` to a tenth of its pace). Reading the rest
+ * of what the kernel buffered in the same turn keeps the program's pace from
+ * depending on what else the daemon does, and gives the log, the screen and
+ * the followers fewer, larger chunks. The fd is non-blocking: an empty PTY
+ * answers EAGAIN (or EIO once the program's side has closed) at once.
+ */
+export function gatherPending(proc: IPty, first: Buffer): Buffer {
+  if (process.platform === 'win32' || first.length >= GATHER_MAX_BYTES) return first;
+  const { _fd: fd } = proc as unknown as UnixTerminalInternals;
+  if (typeof fd !== 'number') return first;
+  let more: Buffer | undefined;
+  let got = 0;
+  const room = GATHER_MAX_BYTES - first.length;
+  while (got < room) {
+    more ??= Buffer.allocUnsafe(room);
+    let n: number;
+    try {
+      n = readSync(fd, more, got, room - got, null);
+    } catch {
+      break; // EAGAIN: nothing more now; EIO: the program's side closed (libuv sees it next).
+    }
+    if (n <= 0) break;
+    got += n;
+  }
+  return got === 0 ? first : Buffer.concat([first, more!.subarray(0, got)], first.length + got);
 }

@@ -9,7 +9,7 @@ import { SESSION_ENV_MARKER, type SessionProcessIdentity } from '../process/sess
 import type { SessionStore } from '../store/session-store.js';
 import { InputQueue } from './input-queue.js';
 import { OutputLog } from './output-log.js';
-import { drainOnEnd } from './pty-drain.js';
+import { drainOnEnd, gatherPending } from './pty-drain.js';
 import { Screen } from './screen.js';
 import { ENDED_STATUSES, type SessionRecord } from './session-record.js';
 import { checkCwd, resolveExecutable } from './spawn-check.js';
@@ -111,7 +111,7 @@ export class Session {
     this.record.processStartTime = readProcStat(proc.pid)?.startTime ?? null;
     this.record.startedAt = this.deps.now().toISOString();
     this.persist();
-    proc.onData((data) => this.handleOutput(data as unknown as Buffer));
+    proc.onData((data) => this.handleOutput(gatherPending(proc, data as unknown as Buffer)));
     drainOnEnd(proc, (chunk) => this.handleOutput(chunk));
     proc.onExit(({ exitCode, signal }) => this.handleExit(exitCode, signal));
     this.deps.bus.publish('session-started', { sessionId: this.id, pid: proc.pid, command: this.record.command });
