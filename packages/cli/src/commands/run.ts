@@ -1,22 +1,14 @@
-import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { EXIT, PlainText, type CancelResult, type SessionInfo } from '@ccx/shared';
 import { describeEnd, openOutputStream, sessionExitCode } from '../client/output-stream.js';
 import { runCommand } from '../context.js';
-import { usageError } from '../output.js';
 import { parseTimeout } from '../wait-options.js';
-import { parseEnvPairs } from './start.js';
+import { spawnParams, withSpawnOptions, type SpawnArgs } from '../spawn-options.js';
 
-interface RunArgs {
-  name?: string;
-  cwd?: string;
-  env?: string[];
+interface RunArgs extends SpawnArgs {
   timeout?: string;
-  preset?: string;
   raw?: boolean;
   json?: boolean;
-  '--'?: string[];
-  cmd?: string[];
 }
 
 /** One JSON line on stdout (`run --json` streams these). */
@@ -32,13 +24,8 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
   command: 'run [cmd..]',
   describe: "Run a program in a new session to its end: stream its output, exit with its exit code",
   builder: (y) =>
-    y
-      .positional('cmd', { type: 'string', array: true, describe: 'program and arguments, after --' })
-      .option('name', { type: 'string', describe: 'unique name for the session' })
-      .option('cwd', { type: 'string', describe: 'working directory (default: the current one)' })
-      .option('env', { type: 'string', array: true, describe: 'extra environment variable KEY=VALUE (repeatable)' })
+    withSpawnOptions(y)
       .option('timeout', { type: 'string', describe: 'cancel the program after this long (seconds, or 30s/5m/1h) and exit 124' })
-      .option('preset', { type: 'string', describe: 'preset stored on the session (see ccx presets)' })
       .option('raw', { type: 'boolean', describe: 'the exact bytes the program wrote (the default when stdout is a terminal); otherwise plain text' })
       .option('json', { type: 'boolean', describe: 'JSON lines: {"type":"start"}, {"type":"output","text"}..., {"type":"end","exitCode"}' })
       .example("$0 run -- make test", 'run make in a session; exit with its code')
@@ -49,20 +36,10 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
       ) as never,
   handler: (argv) =>
     runCommand(argv, async (ctx) => {
-      const command = [...(argv.cmd ?? []), ...(argv['--'] ?? [])].map(String);
-      if (command.length === 0) throw usageError('no command given', 'put the command after --, e.g.: ccx run -- make test');
+      const params = spawnParams(argv, 'ccx run -- make test');
       const timeoutMs = parseTimeout(argv.timeout);
-      const env = { ...(process.env as Record<string, string>), ...parseEnvPairs(argv.env) };
       const conn = await ctx.connect();
-      const info = await conn.request<SessionInfo>('session.start', {
-        command,
-        name: argv.name,
-        cwd: resolve(argv.cwd ?? '.'),
-        env,
-        cols: process.stdout.isTTY ? process.stdout.columns : undefined,
-        rows: process.stdout.isTTY ? process.stdout.rows : undefined,
-        preset: argv.preset,
-      });
+      const info = await conn.request<SessionInfo>('session.start', params);
       if (ctx.json) jsonLine({ type: 'start', session: info });
 
       // Cancelling goes through the daemon, so the whole process tree ends the way `ccx cancel` ends it.

@@ -1,48 +1,26 @@
-import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import type { SessionInfo } from '@ccx/shared';
 import { runCommand } from '../context.js';
 import { printJson, printLine, usageError } from '../output.js';
+import { spawnParams, withSpawnOptions, type SpawnArgs } from '../spawn-options.js';
 import { parseTimeout, reportWaitFailure, runWait, waitExitCode, withWaitOptions } from '../wait-options.js';
 
-interface StartArgs {
-  name?: string;
-  cwd?: string;
-  env?: string[];
-  cols?: number;
-  rows?: number;
+interface StartArgs extends SpawnArgs {
   reuse?: boolean;
-  preset?: string;
   'wait-ready'?: boolean;
   timeout?: string;
   json?: boolean;
-  '--'?: string[];
-  cmd?: string[];
 }
 
-export function parseEnvPairs(pairs: string[] = []): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw usageError(`--env needs KEY=VALUE, got: ${pair}`, 'example: --env FOO=bar');
-    env[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return env;
-}
 
 export const startCommand: CommandModule<object, StartArgs> = {
   command: 'start [cmd..]',
   describe: 'Start a program in a new background session',
   builder: (y) =>
-    withWaitOptions(y, false)
-      .positional('cmd', { type: 'string', array: true, describe: 'program and arguments, after --' })
-      .option('name', { type: 'string', describe: 'unique name for the session' })
-      .option('cwd', { type: 'string', describe: 'working directory (default: the current one)' })
-      .option('env', { type: 'string', array: true, describe: 'extra environment variable KEY=VALUE (repeatable)' })
+    withSpawnOptions(withWaitOptions(y, false))
       .option('cols', { type: 'number', describe: 'terminal width' })
       .option('rows', { type: 'number', describe: 'terminal height' })
       .option('reuse', { type: 'boolean', describe: 'with --name: return the running session of that name instead of failing' })
-      .option('preset', { type: 'string', describe: 'how to drive the program: shell, python, claude, codex, or one of yours (see ccx presets)' })
       .option('wait-ready', { type: 'boolean', describe: "wait until it is ready for input (the preset's ready pattern or prompt, else a quiet spell) before returning" })
       .option('json', { type: 'boolean', describe: 'print the session as JSON' })
       .example('$0 start --name py -- python3 -q', 'start a Python REPL named py')
@@ -50,22 +28,11 @@ export const startCommand: CommandModule<object, StartArgs> = {
       .example('$0 start -- bash', 'start a shell; prints its id') as never,
   handler: (argv) =>
     runCommand(argv, async (ctx) => {
-      const command = [...(argv.cmd ?? []), ...(argv['--'] ?? [])].map(String);
-      if (command.length === 0) throw usageError('no command given', 'put the command after --, e.g.: ccx start -- bash');
-      const env = { ...(process.env as Record<string, string>), ...parseEnvPairs(argv.env) };
+      const params = spawnParams(argv, 'ccx start -- bash');
       if (argv.timeout !== undefined && !argv['wait-ready']) throw usageError('--timeout goes with --wait-ready', 'example: ccx start --wait-ready --timeout 30 --preset python -- python3');
       const readyTimeoutMs = parseTimeout(argv.timeout);
       const conn = await ctx.connect();
-      const info = await conn.request<SessionInfo>('session.start', {
-        command,
-        name: argv.name,
-        cwd: resolve(argv.cwd ?? '.'),
-        env,
-        cols: argv.cols ?? (process.stdout.isTTY ? process.stdout.columns : undefined),
-        rows: argv.rows ?? (process.stdout.isTTY ? process.stdout.rows : undefined),
-        reuse: argv.reuse,
-        preset: argv.preset,
-      });
+      const info = await conn.request<SessionInfo>('session.start', { ...params, reuse: argv.reuse });
       let code = 0;
       if (argv['wait-ready']) {
         // From offset 0: a reused session that is already at its prompt counts as ready at once.

@@ -1,0 +1,53 @@
+import { resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { usageError } from './output.js';
+
+/** Options every command that creates a session takes (`start`, `run`). */
+export interface SpawnArgs {
+  name?: string;
+  cwd?: string;
+  env?: string[];
+  preset?: string;
+  cols?: number;
+  rows?: number;
+  '--'?: string[];
+  cmd?: string[];
+}
+
+export function withSpawnOptions<T>(y: Argv<T>): Argv<T> {
+  return y
+    .positional('cmd', { type: 'string', array: true, describe: 'program and arguments, after --' })
+    .option('name', { type: 'string', describe: 'unique name for the session' })
+    .option('cwd', { type: 'string', describe: 'working directory (default: the current one)' })
+    .option('env', { type: 'string', array: true, describe: 'extra environment variable KEY=VALUE (repeatable)' })
+    .option('preset', { type: 'string', describe: 'how to drive the program: shell, python, claude, codex, or one of yours (see ccx presets)' }) as Argv<T>;
+}
+
+export function parseEnvPairs(pairs: string[] = []): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw usageError(`--env needs KEY=VALUE, got: ${pair}`, 'example: --env FOO=bar');
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+/**
+ * The `session.start` params for these options. The program gets this
+ * shell's environment (plus --env), as if it had been started here, and the
+ * terminal's size when there is one.
+ */
+export function spawnParams(argv: SpawnArgs, example: string) {
+  const command = [...(argv.cmd ?? []), ...(argv['--'] ?? [])].map(String);
+  if (command.length === 0) throw usageError('no command given', `put the command after --, e.g.: ${example}`);
+  return {
+    command,
+    name: argv.name,
+    cwd: resolve(argv.cwd ?? '.'),
+    env: { ...(process.env as Record<string, string>), ...parseEnvPairs(argv.env) },
+    cols: argv.cols ?? (process.stdout.isTTY ? process.stdout.columns : undefined),
+    rows: argv.rows ?? (process.stdout.isTTY ? process.stdout.rows : undefined),
+    preset: argv.preset,
+  };
+}
