@@ -139,8 +139,9 @@ export class Daemon {
       userAgent: `ccx/${version}`,
     }));
     webhooks.start();
+    const restoreStarted = Date.now();
     const reaped = sessions.restore();
-    if (reaped.lost.length) logger.warn('sessions lost by a previous daemon', reaped);
+    if (reaped.lost.length) logger.warn('sessions lost by a previous daemon', { ...reaped, ms: Date.now() - restoreStarted });
 
     const presets = new PresetCatalog(paths.configFile);
     const table: HandlerTable = {

@@ -47,6 +47,22 @@ export function listPids(): number[] {
     .map(Number);
 }
 
+/** The value of variable `name` in the process's environment (only readable for our own processes). */
+export function readEnvValue(pid: number, name: string): string | undefined {
+  let environ: Buffer;
+  try {
+    environ = readFileSync(`/proc/${pid}/environ`);
+  } catch {
+    return undefined;
+  }
+  const key = Buffer.from(`${name}=`);
+  let at = environ.subarray(0, key.length).equals(key) ? 0 : environ.indexOf(Buffer.concat([Buffer.from([0]), key]));
+  if (at < 0) return undefined;
+  if (environ[at] === 0) at++;
+  const end = environ.indexOf(0, at + key.length);
+  return environ.subarray(at + key.length, end < 0 ? environ.length : end).toString('utf8');
+}
+
 /** Whether the process's environment carries `NAME=value` (only readable for our own processes). */
 export function hasEnvMarker(pid: number, marker: string): boolean {
   try {

@@ -1,6 +1,6 @@
 import { CcxError, type ParamsOf, type SessionInfo } from '@ccx/shared';
 import type { Logger } from '../logger.js';
-import { signalSession } from '../process/session-processes.js';
+import { signalSessions } from '../process/session-processes.js';
 import type { SessionStore } from '../store/session-store.js';
 import { Escalator } from './escalation.js';
 import { newSessionId } from './session-id.js';
@@ -36,13 +36,15 @@ export class SessionManager {
     const lost: string[] = [];
     const killed: number[] = [];
     const records = this.store.loadAll((id, error) => this.logger.warn('unreadable session record', { session: id, error: String(error) }));
+    // Every lost session's leftovers are killed together: one /proc scan per pass, not three per session.
+    const leftovers = records
+      .filter((r) => r.status === 'running' && r.pid !== null)
+      .map((r) => ({ sessionId: r.id, pid: r.pid!, startTime: r.processStartTime ?? undefined }));
+    killed.push(...signalSessions(leftovers, 'SIGKILL'));
     for (const record of records) {
       const session = new Session(record, this.deps);
       this.sessions.set(record.id, session);
       if (record.status !== 'running') continue;
-      if (record.pid !== null) {
-        killed.push(...signalSession({ sessionId: record.id, pid: record.pid, startTime: record.processStartTime ?? undefined }, 'SIGKILL'));
-      }
       record.status = 'lost';
       record.endedAt = this.deps.now().toISOString();
       record.error = 'the daemon stopped while this session ran';
