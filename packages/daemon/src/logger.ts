@@ -1,4 +1,4 @@
-import { appendFileSync, renameSync, statSync } from 'node:fs';
+import { appendFileSync, renameSync, statSync, truncateSync } from 'node:fs';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -40,7 +40,11 @@ export class FileLogger implements Logger {
       appendFileSync(this.file, line, { mode: 0o600 });
       this.bytes += Buffer.byteLength(line);
     } catch {
-      // A full or read-only disk must not take the daemon down with it.
+      // A full or read-only disk must not take the daemon down with it; a
+      // line it took only part of is cut off, or the next one would be glued to it.
+      try {
+        truncateSync(this.file, this.bytes);
+      } catch {}
     }
   }
 

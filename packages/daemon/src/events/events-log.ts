@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, statSync, truncateSync } from 'node:fs';
 import type { CcxEvent } from '@ccx/shared';
 
 /**
@@ -26,7 +26,16 @@ export class EventsLog {
       renameSync(this.file, `${this.file}.1`);
       this.bytes = 0;
     }
-    appendFileSync(this.file, line, { mode: 0o600 });
+    try {
+      appendFileSync(this.file, line, { mode: 0o600 });
+    } catch (error) {
+      // A full disk can take part of a line; the next line would be glued to
+      // it and both lost to readers. Cut the torn part back off.
+      try {
+        truncateSync(this.file, this.bytes);
+      } catch {}
+      throw error;
+    }
     this.bytes += Buffer.byteLength(line);
   }
 

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Name of a segment file: its first byte's offset in the session's output, zero-padded so names sort. */
@@ -60,7 +60,18 @@ export class OutputLog {
       if (this.bases[this.bases.length - 1] !== this.base) this.bases.push(this.base);
     }
     let written = 0;
-    while (written < chunk.length) written += writeSync(this.fd, chunk, written);
+    try {
+      while (written < chunk.length) written += writeSync(this.fd, chunk, written);
+    } catch (error) {
+      // A full disk can take part of a chunk: cut it back off, so the file
+      // holds whole chunks and its size stays the log's end offset.
+      if (written > 0) {
+        try {
+          ftruncateSync(this.fd, this.size);
+        } catch {}
+      }
+      throw error;
+    }
     this.size += chunk.length;
   }
 

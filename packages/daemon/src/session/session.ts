@@ -26,6 +26,11 @@ export interface SessionDeps {
 
 export type OutputListener = (chunk: Buffer, endOffset: number) => void;
 
+/** Pause between attempts to save metadata that could not be written. */
+export const PERSIST_RETRY_MS = 2_000;
+/** An output log that failed counts as writable again after this long without a failure. */
+export const LOG_RECOVERED_AFTER_MS = 1_000;
+
 const PASTE_START = '\x1b[200~';
 const PASTE_END = '\x1b[201~';
 
@@ -47,6 +52,10 @@ export class Session {
   private activity: 'busy' | 'idle' = 'idle';
   private lastOutputAt = 0;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Set while the output log cannot be written (disk full): what has been dropped, and when it last failed. */
+  private logFailure: { droppedBytes: number; lastAt: number } | undefined;
+  /** Set while the metadata could not be saved: the retry that will try again. */
+  private persistRetry: NodeJS.Timeout | undefined;
   /** Set once a cancel starts: the exit then counts as `cancelled`. */
   cancelRequested = false;
   attachedClients = 0;
@@ -118,16 +127,13 @@ export class Session {
   }
 
   private handleOutput(chunk: Buffer): void {
-    try {
-      this.output.append(chunk);
-    } catch (error) {
-      this.deps.logger.error('output log write failed', { session: this.id, error: String(error) });
-      this.deps.bus.publish('session-error', { sessionId: this.id, code: 'E_INTERNAL', message: `output log write failed: ${String(error)}` });
-    }
+    const logged = this.appendToLog(chunk);
     this.screenState?.write(chunk);
     this.lastOutputAt = Date.now();
     if (this.activity === 'idle') this.setActivity('busy');
     this.idleTimer ??= setTimeout(() => this.checkIdle(), this.deps.idleAfterMs);
+    // Followers read from the log: a chunk it could not take has nothing for them.
+    if (!logged) return;
     const end = this.output.end;
     for (const listener of this.outputListeners) {
       try {
@@ -137,6 +143,35 @@ export class Session {
       }
     }
     this.deps.bus.publish('session-output', { sessionId: this.id, offset: end - chunk.length, bytes: chunk.length });
+  }
+
+  /**
+   * Appends to the output log; false when it cannot (disk full). Failures are
+   * reported once per episode, and again with the bytes dropped once writing
+   * has worked for a second — once per chunk, a full disk made hundreds of
+   * events a second, and a nearly full one flips between the two.
+   */
+  private appendToLog(chunk: Buffer): boolean {
+    try {
+      this.output.append(chunk);
+    } catch (error) {
+      if (this.logFailure) {
+        this.logFailure.droppedBytes += chunk.length;
+        this.logFailure.lastAt = Date.now();
+        return false;
+      }
+      this.logFailure = { droppedBytes: chunk.length, lastAt: Date.now() };
+      this.deps.logger.error('output log write failed; dropping output until it can be written', { session: this.id, error: String(error) });
+      this.deps.bus.publish('session-error', { sessionId: this.id, code: 'E_INTERNAL', message: `output log write failed: ${String(error)}; output is dropped until the log can be written again` });
+      return false;
+    }
+    if (this.logFailure && Date.now() - this.logFailure.lastAt >= LOG_RECOVERED_AFTER_MS) {
+      const { droppedBytes } = this.logFailure;
+      this.logFailure = undefined;
+      this.deps.logger.warn('output log writable again', { session: this.id, droppedBytes });
+      this.deps.bus.publish('session-error', { sessionId: this.id, code: 'E_INTERNAL', message: `output log writable again; ${droppedBytes} bytes of output were dropped while it was not`, droppedBytes });
+    }
+    return true;
   }
 
   private checkIdle(): void {
@@ -275,12 +310,26 @@ export class Session {
     return this.record.name ? `${this.record.name} (${this.id})` : this.id;
   }
 
+  /**
+   * Saves the record. When that fails (disk full) it is retried until it
+   * works: a session started while the disk was full would otherwise have no
+   * meta.json until its next status change, and a daemon crash meanwhile
+   * would leave its processes unknown to the reaper.
+   */
   persist(): void {
+    const retrying = this.persistRetry !== undefined;
+    clearTimeout(this.persistRetry);
+    this.persistRetry = undefined;
     try {
       this.deps.store.save(this.record);
+      if (retrying) this.deps.logger.info('session metadata saved again', { session: this.id });
     } catch (error) {
-      this.deps.logger.error('could not save session metadata', { session: this.id, error: String(error) });
-      this.deps.bus.publish('session-error', { sessionId: this.id, code: 'E_INTERNAL', message: `metadata write failed: ${String(error)}` });
+      if (!retrying) {
+        this.deps.logger.error('could not save session metadata; retrying', { session: this.id, error: String(error) });
+        this.deps.bus.publish('session-error', { sessionId: this.id, code: 'E_INTERNAL', message: `metadata write failed: ${String(error)}; retrying every ${PERSIST_RETRY_MS / 1000} s` });
+      }
+      this.persistRetry = setTimeout(() => this.persist(), PERSIST_RETRY_MS);
+      this.persistRetry.unref();
     }
   }
 
@@ -312,6 +361,8 @@ export class Session {
   /** Frees in-memory state once a session is removed or the daemon stops. */
   dispose(): void {
     clearTimeout(this.idleTimer);
+    clearTimeout(this.persistRetry);
+    this.persistRetry = undefined;
     this.output.close();
     this.screenState?.dispose();
     this.screenState = undefined;
