@@ -14,7 +14,7 @@ import { readOptions } from './lib/options.mjs';
 import { CCX_BIN, ROOT } from './lib/paths.mjs';
 import { PidRegistry, timeRun } from './lib/proc.mjs';
 import { renderMarkdown, writeOutputs } from './lib/report.mjs';
-import { TmuxServer } from './lib/tmux.mjs';
+import { TmuxServer, tmuxVersion } from './lib/tmux.mjs';
 import { SCENARIOS } from './scenarios/index.mjs';
 
 const opts = readOptions();
@@ -27,6 +27,8 @@ let owned = [];
 const ctx = {
   opts,
   cpuCount: cpus().length,
+  /** Without tmux the scenarios still run; tmux's rows are left out and its ratios not measured. */
+  hasTmux: tmuxVersion() !== undefined,
   pids,
   tmp,
   log,

@@ -26,7 +26,7 @@ export async function run(ctx) {
         await home.cleanup();
       }
     },
-    'tmux new-session -d (starts the server)': async () => {
+    ...(ctx.hasTmux && { 'tmux new-session -d (starts the server)': async () => {
       const server = new TmuxServer(ctx.pids, ctx.tmp);
       try {
         const { ms: took } = await server.run(['new-session', '-d', '-x', '80', '-y', '24', 'sleep 60']);
@@ -36,7 +36,7 @@ export async function run(ctx) {
       } finally {
         await server.cleanup();
       }
-    },
+    } }),
   };
   const samples = await alternate(ctx.opts.coldStartReps, tools);
   const stats = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));

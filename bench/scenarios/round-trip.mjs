@@ -20,7 +20,7 @@ export async function run(ctx) {
   await home.ensureDaemon();
   const conn = await home.connect();
   await home.startSession(conn, ['sleep', '86400']);
-  const tmux = await ctx.newTmux();
+  const tmux = ctx.hasTmux ? await ctx.newTmux() : undefined;
   const node = (args) => async () => (await timeOk(ctx.pids, process.execPath, args, { env: home.env })).ms;
   const tools = {
     'node -e 0': node(['-e', '0']),
@@ -28,7 +28,7 @@ export async function run(ctx) {
     'ccx daemon status': node([CCX_BIN, 'daemon', 'status']),
     'ccx --version': node([CCX_BIN, '--version']),
     'bare node:net session.list script': node([BARE_LIST, home.paths.socketPath, CCX_VERSION, String(PROTOCOL_VERSION)]),
-    'tmux list-sessions': async () => (await tmux.run(['list-sessions'])).ms,
+    ...(tmux && { 'tmux list-sessions': async () => (await tmux.run(['list-sessions'])).ms }),
   };
   const samples = await alternate(ctx.opts.roundTripReps, tools);
   const stats = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));

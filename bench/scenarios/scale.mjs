@@ -31,7 +31,7 @@ async function listTimes(ctx, home, tmux, reps) {
   const samples = await alternate(reps, {
     'node -e 0': async () => (await timeOk(ctx.pids, process.execPath, ['-e', '0'])).ms,
     'ccx list': async () => (await timeOk(ctx.pids, process.execPath, [CCX_BIN, 'list'], { env: home.env })).ms,
-    'tmux list-sessions': async () => (await tmux.run(['list-sessions'])).ms,
+    ...(tmux && { 'tmux list-sessions': async () => (await tmux.run(['list-sessions'])).ms }),
   });
   return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));
 }
@@ -42,19 +42,19 @@ async function idleSessions(ctx) {
   const daemonPid = await home.ensureDaemon();
   const conn = await home.connect();
   await home.startSession(conn, SHELL);
-  const tmux = await ctx.newTmux(SHELL.join(' '), 's0');
-  const rss1 = { ccx: await settledRss(daemonPid), tmux: rssBytes(tmux.pid) };
+  const tmux = ctx.hasTmux ? await ctx.newTmux(SHELL.join(' '), 's0') : undefined;
+  const rss1 = { ccx: await settledRss(daemonPid), tmux: tmux ? rssBytes(tmux.pid) : NaN };
   const list1 = await listTimes(ctx, home, tmux, ctx.opts.scaleListReps);
   for (let i = 1; i < count; i++) {
     await home.startSession(conn, SHELL);
-    await tmux.run(['new-session', '-d', '-s', `s${i}`, '-x', '80', '-y', '24', SHELL.join(' ')]);
+    await tmux?.run(['new-session', '-d', '-s', `s${i}`, '-x', '80', '-y', '24', SHELL.join(' ')]);
   }
-  const rssN = { ccx: await settledRss(daemonPid), tmux: rssBytes(tmux.pid) };
+  const rssN = { ccx: await settledRss(daemonPid), tmux: tmux ? rssBytes(tmux.pid) : NaN };
   const listN = await listTimes(ctx, home, tmux, ctx.opts.scaleListReps);
   const running = (await conn.request('session.list', {})).length;
   if (running !== count) throw new Error(`expected ${count} running ccx sessions, found ${running}`);
   await home.stopDaemon();
-  await tmux.cleanup();
+  await tmux?.cleanup();
   const perSession = (k) => (rssN[k] - rss1[k]) / (count - 1);
   return { count, rss1, rssN, perSession: { ccx: perSession('ccx'), tmux: perSession('tmux') }, list1, listN };
 }
@@ -68,7 +68,7 @@ async function parallelPrinting(ctx) {
   const conn = await home.connect();
   const watcher = new ExitWatcher(conn);
   await watcher.start();
-  const tmux = await ctx.newTmux();
+  const tmux = ctx.hasTmux ? await ctx.newTmux() : undefined;
   const samples = await alternate(ctx.opts.scaleParallelReps, {
     ccx: async () => {
       const t0 = performance.now();
@@ -84,7 +84,7 @@ async function parallelPrinting(ctx) {
       await conn.request('session.rm', { targets: infos.map((i) => i.id) });
       return took;
     },
-    tmux: async () => (await catManyInTmux(tmux, file.path, count)).ms,
+    ...(tmux && { tmux: async () => (await catManyInTmux(tmux, file.path, count)).ms }),
     'node-pty, bare (floor)': async () => (await rawPtyCat(ctx, file.path, expected, { count })).ms,
   });
   const stats = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));
@@ -109,9 +109,9 @@ export async function run(ctx) {
           ['server RSS with 1 session', mib(idle.rss1.ccx), mib(idle.rss1.tmux), x(ratio(idle.rss1.ccx, idle.rss1.tmux))],
           [`server RSS with ${idle.count} sessions`, mib(idle.rssN.ccx), mib(idle.rssN.tmux), x(ratio(idle.rssN.ccx, idle.rssN.tmux))],
           ['RSS per idle session', mib(idle.perSession.ccx), mib(idle.perSession.tmux), x(ratio(idle.perSession.ccx, idle.perSession.tmux))],
-          [`list, 1 session (median ms)`, ms(idle.list1['ccx list'].median), ms(idle.list1['tmux list-sessions'].median), x(ratio(idle.list1['ccx list'].median, idle.list1['tmux list-sessions'].median))],
-          [`list, ${idle.count} sessions (median ms)`, ms(idle.listN['ccx list'].median), ms(idle.listN['tmux list-sessions'].median), x(ratio(idle.listN['ccx list'].median, idle.listN['tmux list-sessions'].median))],
-          [`list time, ${idle.count} ÷ 1 sessions`, x(listRatio), x(ratio(idle.listN['tmux list-sessions'].median, idle.list1['tmux list-sessions'].median)), ''],
+          [`list, 1 session (median ms)`, ms(idle.list1['ccx list'].median), ms(idle.list1['tmux list-sessions']?.median), x(ratio(idle.list1['ccx list'].median, idle.list1['tmux list-sessions']?.median))],
+          [`list, ${idle.count} sessions (median ms)`, ms(idle.listN['ccx list'].median), ms(idle.listN['tmux list-sessions']?.median), x(ratio(idle.listN['ccx list'].median, idle.listN['tmux list-sessions']?.median))],
+          [`list time, ${idle.count} ÷ 1 sessions`, x(listRatio), x(ratio(idle.listN['tmux list-sessions']?.median, idle.list1['tmux list-sessions']?.median)), ''],
           ['`node -e 0` during the list runs (1 → many)', `${ms(idle.list1['node -e 0'].median)} → ${ms(idle.listN['node -e 0'].median)} ms`, '', ''],
         ],
       },
@@ -125,7 +125,7 @@ export async function run(ctx) {
     targets: [
       {
         target: '≤ 3 MB daemon RSS per idle session',
-        measured: `${perSessionMiB.toFixed(2)} MiB (tmux: ${(idle.perSession.tmux / 2 ** 20).toFixed(2)} MiB)`,
+        measured: `${perSessionMiB.toFixed(2)} MiB${ctx.hasTmux ? ` (tmux: ${(idle.perSession.tmux / 2 ** 20).toFixed(2)} MiB)` : ''}`,
         met: idle.perSession.ccx <= 3e6,
         limit: idle.perSession.ccx <= 3e6 ? '' : 'a headless xterm (buffer + scrollback) per session',
       },
