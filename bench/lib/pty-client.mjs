@@ -11,6 +11,7 @@ const ESCAPES = /\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|
 const PROBES = 'abcdefghijklmnopqrstuvwxyz';
 /** Characters typed before Enter empties the program's line buffer. */
 const LINE_PROBES = 60;
+const KEYSTROKE_GAP_MS = 20;
 
 export class PtyClient {
   constructor(pids, file, args, { env, cols = 80, rows = 24, cwd } = {}) {
@@ -62,8 +63,13 @@ export class PtyClient {
     });
   }
 
-  /** `count` echo samples; Enter every LINE_PROBES characters (untimed) keeps the line short. */
-  async echoSeries(count, gapMs = 3) {
+  /**
+   * `count` echo samples, one keystroke every `gapMs` or so — faster than
+   * anyone types (a fast typist leaves ~100 ms between keys), slow enough
+   * that each echo is a lone keystroke, as it is at a terminal. Enter every
+   * LINE_PROBES characters (untimed) keeps the line short.
+   */
+  async echoSeries(count, gapMs = KEYSTROKE_GAP_MS) {
     const samples = [];
     for (let i = 0; i < count; i++) {
       if (i > 0 && i % LINE_PROBES === 0) {

@@ -140,7 +140,7 @@ export async function run(ctx) {
   const columns = ['path', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'p50 ÷ floor', 'samples'];
   return {
     description:
-      'Echo: one character typed into the terminal of an attached client until it shows up in that terminal, the program being `cat` (the PTY line discipline echoes). Exit: SIGKILL to the program until a follower learns of it — for ccx the `process-exit` line printed by `ccx events -f --json`; for tmux, which has no event stream, a `wait-for` client signalled by the shell wrapping the program; the floor is node-pty\'s exit callback in the bench process itself.',
+      'Echo: one character typed into the terminal of an attached client until it shows up in that terminal, the program being `cat` (the PTY line discipline echoes); a keystroke every ~20 ms. Exit: SIGKILL to the program until a follower learns of it — for ccx the `process-exit` line printed by `ccx events -f --json`; for tmux, which has no event stream, a `wait-for` client signalled by the shell wrapping the program; the floor is node-pty\'s exit callback in the bench process itself.',
     tables: [
       { caption: 'Keystroke echo', columns, rows: Object.entries(echoStats).map(([k, s]) => statRow(k, s, echoStats['bare PTY (floor)'].median)) },
       { caption: 'Program exit → notification', columns, rows: Object.entries(exitStats).map(([k, s]) => statRow(k, s, exitStats['node-pty onExit, bare (floor)'].median)) },
