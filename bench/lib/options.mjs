@@ -3,7 +3,7 @@
 // Every count can be overridden: BENCH_<NAME>=n, e.g. BENCH_THROUGHPUT_REPS=3.
 
 const DEFAULTS = {
-  roundTripReps: [30, 6],
+  roundTripReps: [20, 6],
   coldStartReps: [8, 2],
   throughputMB: [20, 4],
   throughputReps: [5, 2],
@@ -12,10 +12,10 @@ const DEFAULTS = {
   echoProbes: [200, 40],
   exitProbes: [40, 8],
   scaleIdleSessions: [200, 20],
-  scaleListReps: [15, 4],
+  scaleListReps: [10, 4],
   scaleParallelSessions: [50, 10],
   scaleParallelMB: [2, 1],
-  scaleParallelReps: [3, 1],
+  scaleParallelReps: [2, 1],
 };
 
 const envName = (key) => `BENCH_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
