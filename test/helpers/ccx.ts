@@ -72,20 +72,44 @@ function baseEnv(dir: string): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * Homes not yet cleaned up. If the test process ends without running its
+ * teardown (a run killed by a timeout), the exit handler below still kills
+ * their daemons and tracked processes by pid, so no flooding session outlives
+ * an aborted run.
+ */
+const liveHomes = new Set<() => void>();
+process.once('exit', () => {
+  for (const killAll of liveHomes) killAll();
+});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => process.exit(130));
+}
+
 export function makeHome(): Home {
   // Short prefix: the socket path must stay under ~104 bytes.
   const dir = mkdtempSync(join(tmpdir(), 'ccxt-'));
   const env = baseEnv(dir);
   const tracked = new Set<number>();
   const children = new Set<ChildProcess>();
+  const killAllNow = (): void => {
+    const pid = readDaemonPid();
+    for (const p of pid ? [pid, ...tracked] : tracked) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {}
+    }
+  };
+  liveHomes.add(killAllNow);
   const registryFile = join(dir, 'state', 'daemon.json');
-  const daemonPid = (): number | undefined => {
+  const readDaemonPid = (): number | undefined => {
     try {
       return (JSON.parse(readFileSync(registryFile, 'utf8')) as { pid: number }).pid;
     } catch {
       return undefined;
     }
   };
+  const daemonPid = readDaemonPid;
   const home: Home = {
     dir,
     env,
@@ -138,6 +162,7 @@ export function makeHome(): Home {
           process.kill(p, 'SIGKILL');
         } catch {}
       }
+      liveHomes.delete(killAllNow);
       rmSync(dir, { recursive: true, force: true });
     },
   };
