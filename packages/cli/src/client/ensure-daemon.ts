@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CcxError, DAEMON_START_TIMEOUT_MS, ipcAddress, type CcxPaths } from '@ccx/shared';
+import { CcxError, DAEMON_START_TIMEOUT_MS, type CcxPaths } from '@ccx/shared';
 import { ConnectError, DaemonConnection } from './ipc-client.js';
 
 export interface ClientEnv {
@@ -13,7 +13,7 @@ const POLL_MS = 25;
 /** Connects to a running daemon; undefined when none is listening. */
 export async function tryConnect(env: ClientEnv): Promise<DaemonConnection | undefined> {
   try {
-    return await DaemonConnection.open(ipcAddress(env.paths), env.version);
+    return await DaemonConnection.open(env.paths.socketPath, env.version);
   } catch (error) {
     if (error instanceof ConnectError) {
       if (error.reason === 'absent' || error.reason === 'refused') return undefined;

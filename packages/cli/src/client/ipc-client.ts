@@ -1,9 +1,6 @@
-import type { Socket } from 'node:net';
-import { createRequire } from 'node:module';
+import { connect, type Socket } from 'node:net';
 import { CcxError, CONNECT_TIMEOUT_MS, encodeFrame, FrameDecoder, FrameError, PROTOCOL_VERSION } from '@ccx/shared';
 import type { ErrorPayload, ServerMessage } from '@ccx/shared';
-
-const require = createRequire(import.meta.url);
 
 /** Why a connection attempt failed: nobody listening is a reason to start a daemon. */
 export type ConnectFailure = 'absent' | 'refused' | 'timeout' | 'denied' | 'other';
@@ -17,45 +14,31 @@ export class ConnectError extends Error {
   }
 }
 
-interface NodeIpcClientSide {
-  socket: Socket;
-  on(event: string, handler: (...args: any[]) => void): void;
-}
-
 /**
- * Opens a node-ipc connection (raw-buffer mode, our own framing) with a hard
- * timeout: node-ipc itself would retry forever. Resolves with the raw socket
- * once connected.
+ * Connects to the daemon's socket (or Windows pipe) with a hard timeout.
+ *
+ * The daemon serves with node-ipc, but the client side uses node:net
+ * directly: the framing is ours, node-ipc's client only adds retry logic we
+ * disable, and loading it pulls in tls, dgram and crypto — about 16 ms of
+ * every `ccx` command's start-up (docs/benchmarks.md).
  */
 export function openSocket(address: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<Socket> {
-  const ipcModule = require('node-ipc');
-  const ipc = new ipcModule.IPC();
-  Object.assign(ipc.config, { silent: true, rawBuffer: true, encoding: 'latin1', maxRetries: 0, stopRetrying: true });
   return new Promise((resolve, reject) => {
-    let settled = false;
-    const timer = setTimeout(() => fail(new ConnectError('timeout', `no answer from the daemon socket within ${timeoutMs} ms`)), timeoutMs);
-    const fail = (error: ConnectError): void => {
-      if (settled) return;
-      settled = true;
+    const socket = connect({ path: address });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new ConnectError('timeout', `no answer from the daemon socket within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.once('connect', () => {
       clearTimeout(timer);
-      ipc.of.ccxd?.socket?.destroy();
-      reject(error);
-    };
-    ipc.connectTo('ccxd', address, () => {
-      const side = ipc.of.ccxd as NodeIpcClientSide;
-      side.on('connect', () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        // node-ipc's own data listener would copy every chunk again for events we never use.
-        side.socket.removeAllListeners('data');
-        resolve(side.socket);
-      });
-      side.on('error', (error: NodeJS.ErrnoException) => {
-        const reason: ConnectFailure =
-          error.code === 'ENOENT' ? 'absent' : error.code === 'ECONNREFUSED' ? 'refused' : error.code === 'EACCES' || error.code === 'EPERM' ? 'denied' : 'other';
-        fail(new ConnectError(reason, `cannot connect to ${address}: ${error.code ?? error.message}`));
-      });
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      const reason: ConnectFailure =
+        error.code === 'ENOENT' ? 'absent' : error.code === 'ECONNREFUSED' ? 'refused' : error.code === 'EACCES' || error.code === 'EPERM' ? 'denied' : 'other';
+      reject(new ConnectError(reason, `cannot connect to ${address}: ${error.code ?? error.message}`));
     });
   });
 }
