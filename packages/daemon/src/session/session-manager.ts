@@ -35,12 +35,33 @@ export class SessionManager {
   restore(): { lost: string[]; killed: number[] } {
     const lost: string[] = [];
     const killed: number[] = [];
-    const records = this.store.loadAll((id, error) => this.logger.warn('unreadable session record', { session: id, error: String(error) }));
+    const incomplete: string[] = [];
+    const records = this.store.loadAll(
+      (id, error) => this.logger.warn('unreadable session record', { session: id, error: String(error) }),
+      (id) => incomplete.push(id),
+    );
     // Every lost session's leftovers are killed together: one /proc scan per pass, not three per session.
+    // A session without a record is found by its env marker alone.
     const leftovers = records
       .filter((r) => r.status === 'running' && r.pid !== null)
-      .map((r) => ({ sessionId: r.id, pid: r.pid!, startTime: r.processStartTime ?? undefined }));
+      .map((r) => ({ sessionId: r.id, pid: r.pid!, startTime: r.processStartTime ?? undefined }))
+      .concat(incomplete.map((id) => ({ sessionId: id, pid: 0, startTime: undefined })));
     killed.push(...signalSessions(leftovers, 'SIGKILL'));
+    for (const id of incomplete) {
+      // Its metadata was never saved. Without output nothing is lost by
+      // removing it (no client was ever told of it); with output, it stays
+      // listed as lost so the output can still be read.
+      if (!this.store.hasOutput(id)) {
+        this.store.remove(id);
+        this.logger.warn('removed a session directory that has neither metadata nor output', { session: id });
+        continue;
+      }
+      const session = new Session(this.salvagedRecord(id), this.deps);
+      this.sessions.set(id, session);
+      session.persist();
+      lost.push(id);
+      this.deps.bus.publish('session-status', { sessionId: id, status: 'lost' });
+    }
     for (const record of records) {
       const session = new Session(record, this.deps);
       this.sessions.set(record.id, session);
@@ -53,6 +74,31 @@ export class SessionManager {
       this.deps.bus.publish('session-status', { sessionId: record.id, status: 'lost' });
     }
     return { lost, killed };
+  }
+
+  /** A record for a session whose metadata was never saved: only its id and output are known. */
+  private salvagedRecord(id: string): SessionRecord {
+    const now = this.deps.now().toISOString();
+    return {
+      id,
+      name: null,
+      status: 'lost',
+      command: [],
+      cwd: '',
+      cols: DEFAULT_COLS,
+      rows: DEFAULT_ROWS,
+      createdAt: now,
+      startedAt: null,
+      endedAt: now,
+      lastActivityAt: null,
+      exitCode: null,
+      signal: null,
+      error: 'its metadata was never saved (a full disk, or the daemon died as it started); its output is kept',
+      pid: null,
+      processStartTime: null,
+      preset: null,
+      enterDelayMs: DEFAULT_ENTER_DELAY_MS,
+    };
   }
 
   start(params: StartParams, baseEnv: Record<string, string>): Session {

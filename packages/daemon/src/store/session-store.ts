@@ -1,7 +1,10 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionRecord } from '../session/session-record.js';
 import { writeFileAtomic } from './atomic-file.js';
+
+/** Name prefix of a session directory being removed; never a session id (ids are base32). */
+const TRASH_PREFIX = '.removing-';
 
 /** One directory per session: `meta.json` plus its output log segments. */
 export class SessionStore {
@@ -21,8 +24,13 @@ export class SessionStore {
     writeFileAtomic(join(this.dirOf(record.id), 'meta.json'), JSON.stringify(record, null, 2) + '\n');
   }
 
-  /** Every readable record; an unreadable one is reported, not fatal. */
-  loadAll(onError: (id: string, error: unknown) => void): SessionRecord[] {
+  /**
+   * Every readable record; an unreadable one is reported, not fatal. A
+   * directory without meta.json goes to `onIncomplete` (the daemon died, or
+   * the disk was full, before its first save); what an interrupted removal
+   * left is deleted.
+   */
+  loadAll(onError: (id: string, error: unknown) => void, onIncomplete: (id: string) => void = () => {}): SessionRecord[] {
     let ids: string[];
     try {
       ids = readdirSync(this.root);
@@ -31,16 +39,42 @@ export class SessionStore {
     }
     const records: SessionRecord[] = [];
     for (const id of ids) {
+      if (id.startsWith(TRASH_PREFIX)) {
+        rmSync(join(this.root, id), { recursive: true, force: true });
+        continue;
+      }
       try {
         records.push(JSON.parse(readFileSync(join(this.dirOf(id), 'meta.json'), 'utf8')) as SessionRecord);
       } catch (error) {
-        onError(id, error);
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') onIncomplete(id);
+        else onError(id, error);
       }
     }
     return records;
   }
 
+  /** Whether the session's directory holds any output. */
+  hasOutput(id: string): boolean {
+    try {
+      return readdirSync(this.dirOf(id)).some((f) => f.startsWith('output-') && statSync(join(this.dirOf(id), f)).size > 0);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Renames the directory away first, then deletes it: a crash part-way
+   * through a recursive delete left a directory without meta.json (or a
+   * meta.json without its logs); a rename is all or nothing.
+   */
   remove(id: string): void {
-    rmSync(this.dirOf(id), { recursive: true, force: true });
+    const trash = join(this.root, `${TRASH_PREFIX}${id}`);
+    try {
+      renameSync(this.dirOf(id), trash);
+    } catch {
+      rmSync(this.dirOf(id), { recursive: true, force: true });
+      return;
+    }
+    rmSync(trash, { recursive: true, force: true });
   }
 }
