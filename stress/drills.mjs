@@ -1,16 +1,27 @@
 // The drills `pnpm stress` runs, in order, with their full and smoke scales.
 // Environment overrides (STRESS_*) scale a drill up or down.
+import { diskFullDrill, DISK_DEFAULTS, DISK_SMOKE } from './disk-full.mjs';
+import { faultsDrill, FAULTS_DEFAULTS, FAULTS_SMOKE } from './faults.mjs';
 import { fuzzDrill, FUZZ_DEFAULTS, FUZZ_SMOKE } from './fuzz.mjs';
+import { inputScaleDrill, INPUT_DEFAULTS, INPUT_SMOKE } from './input-scale.mjs';
+import { soakDrill, SOAK_DEFAULTS, SOAK_SMOKE } from './soak.mjs';
 
 const num = (value, fallback) => (value === undefined || value === '' ? fallback : Number(value));
 
+/** Full or smoke options, with the seed and any scale overrides from the environment. */
+function scaled(full, smoke, overrides) {
+  return ({ smoke: isSmoke, env }) => {
+    const base = isSmoke ? smoke : full;
+    const out = { ...base, seed: num(env.STRESS_SEED, base.seed) };
+    for (const [key, name] of Object.entries(overrides)) out[key] = num(env[name], base[key]);
+    return out;
+  };
+}
+
 export const DRILLS = [
-  {
-    name: 'fuzz',
-    run: fuzzDrill,
-    options: ({ smoke, env }) => {
-      const base = smoke ? FUZZ_SMOKE : FUZZ_DEFAULTS;
-      return { ...base, inputs: num(env.STRESS_FUZZ_INPUTS, base.inputs), seed: num(env.STRESS_SEED, base.seed) };
-    },
-  },
+  { name: 'fuzz', run: fuzzDrill, options: scaled(FUZZ_DEFAULTS, FUZZ_SMOKE, { inputs: 'STRESS_FUZZ_INPUTS' }) },
+  { name: 'soak', run: soakDrill, options: scaled(SOAK_DEFAULTS, SOAK_SMOKE, { sessions: 'STRESS_SOAK_SESSIONS', followers: 'STRESS_SOAK_FOLLOWERS' }) },
+  { name: 'faults', run: faultsDrill, options: scaled(FAULTS_DEFAULTS, FAULTS_SMOKE, { kills: 'STRESS_FAULT_KILLS' }) },
+  { name: 'disk-full', run: diskFullDrill, options: scaled(DISK_DEFAULTS, DISK_SMOKE, {}) },
+  { name: 'input', run: inputScaleDrill, options: scaled(INPUT_DEFAULTS, INPUT_SMOKE, { sends: 'STRESS_INPUT_SENDS', attached: 'STRESS_INPUT_ATTACHED' }) },
 ];

@@ -1,0 +1,77 @@
+// Short-lived followers for the drills: protocol-level `logs -f`, `attach` and
+// `events -f` streams, and real `ccx logs -f` / `ccx attach` processes (attach
+// in a PTY of its own). Each vanishes without a goodbye: the socket is
+// destroyed or the process SIGKILLed, never a `close` frame or a detach key.
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { Client } from './client.mjs';
+import { CCX_BIN, ROOT } from './home.mjs';
+
+let ptyModule;
+/** node-pty as the test package has it: the stress drills add no dependency of their own. */
+function pty() {
+  ptyModule ??= createRequire(join(ROOT, 'test', 'package.json'))('node-pty');
+  return ptyModule;
+}
+
+export const FOLLOWER_KINDS = ['raw-logs', 'raw-attach', 'raw-events', 'cli-logs', 'cli-attach'];
+
+/**
+ * Starts one follower of `sessionId`; resolves with `{ kind, vanish(), ended }`
+ * once it is connected (raw) or started (CLI); `ended` settles when it stops
+ * by itself (stream end, dropped connection, process exit).
+ */
+export async function startFollower(home, kind, sessionId, r) {
+  if (kind.startsWith('raw-')) {
+    const client = await Client.connect(home.socketPath);
+    const state = { kind, frames: 0 };
+    const onFrame = () => state.frames++;
+    let stream;
+    if (kind === 'raw-logs') stream = client.stream('session.logs', { target: sessionId, follow: true }, onFrame);
+    else if (kind === 'raw-events') stream = client.stream('events.stream', { target: sessionId, follow: true }, onFrame);
+    else {
+      stream = client.stream('session.attach', { target: sessionId, cols: r.int(40, 200), rows: r.int(10, 60) }, onFrame);
+      // An attached terminal types and resizes now and then.
+      state.typing = setInterval(() => {
+        stream.input(`k${r.int(0, 9)}`);
+        if (r.chance(0.3)) stream.resize(r.int(40, 200), r.int(10, 60));
+      }, r.int(30, 150));
+    }
+    // Ends when the stream ends or the connection drops (a killed daemon).
+    state.ended = Promise.race([stream.done.catch(() => {}), client.closed]).then(() => {
+      clearInterval(state.typing);
+      return 'ended';
+    });
+    state.vanish = () => {
+      clearInterval(state.typing);
+      client.destroy();
+    };
+    return state;
+  }
+  if (kind === 'cli-logs') {
+    const child = home.spawnCcx(['logs', '-f', '--raw', sessionId], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.resume();
+    const ended = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    return { kind, ended, vanish: () => child.kill('SIGKILL') };
+  }
+  // cli-attach: `ccx attach` needs a terminal, so it gets a PTY of its own.
+  const term = pty().spawn(process.execPath, [CCX_BIN, 'attach', sessionId], { name: 'xterm-256color', cols: 100, rows: 30, env: home.env, cwd: home.dir });
+  term.onData(() => {});
+  const typing = setInterval(() => term.write(`a${r.int(0, 9)}`), r.int(50, 200));
+  const ended = new Promise((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+  ended.then(() => clearInterval(typing));
+  return {
+    kind,
+    ended,
+    vanish: () => {
+      clearInterval(typing);
+      try {
+        process.kill(term.pid, 'SIGKILL');
+      } catch {}
+      // Our end of the PTY; the ccx process is gone already.
+      try {
+        term.kill();
+      } catch {}
+    },
+  };
+}
