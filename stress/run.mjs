@@ -13,7 +13,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadavg } from 'node:os';
 import { DRILLS } from './drills.mjs';
+import { writeFigures } from './lib/doc.mjs';
 import { cleanupAllHomes } from './lib/home.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,6 +42,7 @@ if (selected.length === 0) {
 }
 
 const started = Date.now();
+const loadAtStart = loadavg().map((x) => x.toFixed(1)).join(' ');
 const reports = [];
 process.stdout.write(`stress: ${selected.map((d) => d.name).join(', ')}${smoke ? ' (smoke)' : ''}\n`);
 for (const drill of selected) {
@@ -56,10 +59,13 @@ const summary = {
   smoke,
   durationS: Math.round((Date.now() - started) / 1000),
   machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+  load: { start: loadAtStart, end: loadavg().map((x) => x.toFixed(1)).join(' ') },
   drills: reports.map((r) => r.toJSON()),
 };
 const out = join(here, 'results', smoke ? 'smoke.json' : 'latest.json');
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(summary, null, 2) + '\n');
+// A full run of every drill refreshes the figures in docs/reliability.md.
+if (!smoke && !only && writeFigures(join(here, '..', 'docs', 'reliability.md'), summary)) process.stdout.write('\nstress: figures written to docs/reliability.md\n');
 process.stdout.write(`\nstress: ${reports.length - failed.length} passed, ${failed.length} failed in ${summary.durationS} s (figures in ${out})\n`);
 process.exit(failed.length ? 1 : 0);

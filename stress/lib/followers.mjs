@@ -65,12 +65,9 @@ export async function startFollower(home, kind, sessionId, r) {
     ended,
     vanish: () => {
       clearInterval(typing);
+      // node-pty closes our end of the PTY once it sees the exit.
       try {
         process.kill(term.pid, 'SIGKILL');
-      } catch {}
-      // Our end of the PTY; the ccx process is gone already.
-      try {
-        term.kill();
       } catch {}
     },
   };

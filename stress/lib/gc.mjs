@@ -24,31 +24,50 @@ export async function gcEnv() {
   return { port, env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --inspect-port=127.0.0.1:${port}`.trim() } };
 }
 
-// Node 20 has a WebSocket client only behind a flag: the GC request runs in a child.
+// Node 20 has a WebSocket client only behind a flag: the inspector requests run in a child.
 const CLIENT = `
 const ws = new WebSocket(process.argv[1]);
 const timer = setTimeout(() => process.exit(2), 20000);
-ws.onopen = () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
-ws.onmessage = (m) => { if (JSON.parse(m.data).id === 1) { clearTimeout(timer); ws.close(); process.exit(0); } };
+ws.onopen = () => ws.send(process.argv[2]);
+ws.onmessage = (m) => { const msg = JSON.parse(m.data); if (msg.id === 1) { clearTimeout(timer); process.stdout.write(JSON.stringify(msg.result ?? null)); ws.close(); process.exit(0); } };
 ws.onerror = () => process.exit(3);
 `;
 
-/** Runs two full GCs in the daemon; false when its inspector cannot be reached. */
-export async function forceGc(pid, port) {
-  let target;
-  for (let attempt = 0; attempt < 40 && !target; attempt++) {
+function inspectorCall(target, method, params = {}) {
+  return new Promise((resolve) =>
+    execFile(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', CLIENT, target, JSON.stringify({ id: 1, method, params })], { timeout: 30_000 }, (error, stdout) =>
+      resolve(error ? undefined : JSON.parse(stdout || 'null')),
+    ),
+  );
+}
+
+async function inspectorTarget(pid, port) {
+  for (let attempt = 0; attempt < 40; attempt++) {
     try {
       const list = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
-      target = list[0]?.webSocketDebuggerUrl;
+      if (list[0]?.webSocketDebuggerUrl) return list[0].webSocketDebuggerUrl;
     } catch {
       if (attempt === 0) process.kill(pid, 'SIGUSR1');
       await sleep(100);
     }
   }
+  return undefined;
+}
+
+/** The daemon's process.memoryUsage(), read through its inspector (for diagnosis). */
+export async function memoryUsage(pid, port) {
+  const target = await inspectorTarget(pid, port);
+  if (!target) return undefined;
+  const r = await inspectorCall(target, 'Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+  return r?.result?.value ? JSON.parse(r.result.value) : undefined;
+}
+
+/** Runs two full GCs in the daemon; false when its inspector cannot be reached. */
+export async function forceGc(pid, port) {
+  const target = await inspectorTarget(pid, port);
   if (!target) return false;
   for (let i = 0; i < 2; i++) {
-    const ok = await new Promise((resolve) => execFile(process.execPath, ['--experimental-websocket', '--no-warnings', '-e', CLIENT, target], { timeout: 30_000 }, (error) => resolve(!error)));
-    if (!ok) return false;
+    if ((await inspectorCall(target, 'HeapProfiler.collectGarbage')) === undefined) return false;
   }
   return true;
 }
