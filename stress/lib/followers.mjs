@@ -1,6 +1,6 @@
-// Short-lived followers for the drills: protocol-level `logs -f`, `attach` and
-// `events -f` streams, and real `ccx logs -f` / `ccx attach` processes (attach
-// in a PTY of its own). Each vanishes without a goodbye: the socket is
+// Short-lived followers for the drills: protocol-level `logs -f`, `attach`,
+// `events -f` and `wait` streams, and real `ccx logs -f`, `ccx wait` and
+// `ccx attach` processes (attach in a PTY of its own). Each vanishes without a goodbye: the socket is
 // destroyed or the process SIGKILLed, never a `close` frame or a detach key.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ function pty() {
   return ptyModule;
 }
 
-export const FOLLOWER_KINDS = ['raw-logs', 'raw-attach', 'raw-events', 'cli-logs', 'cli-attach'];
+export const FOLLOWER_KINDS = ['raw-logs', 'raw-attach', 'raw-events', 'raw-wait', 'cli-logs', 'cli-attach', 'cli-wait'];
 
 /**
  * Starts one follower of `sessionId`; resolves with `{ kind, vanish(), ended }`
@@ -29,6 +29,7 @@ export async function startFollower(home, kind, sessionId, r) {
     let stream;
     if (kind === 'raw-logs') stream = client.stream('session.logs', { target: sessionId, follow: true }, onFrame);
     else if (kind === 'raw-events') stream = client.stream('events.stream', { target: sessionId, follow: true }, onFrame);
+    else if (kind === 'raw-wait') stream = client.stream('session.wait', { target: sessionId, until: 'never-printed-\\d{9}', exit: r.chance(0.5) || undefined, timeoutMs: 60_000 }, onFrame);
     else {
       stream = client.stream('session.attach', { target: sessionId, cols: r.int(40, 200), rows: r.int(10, 60) }, onFrame);
       // An attached terminal types and resizes now and then.
@@ -48,8 +49,9 @@ export async function startFollower(home, kind, sessionId, r) {
     };
     return state;
   }
-  if (kind === 'cli-logs') {
-    const child = home.spawnCcx(['logs', '-f', '--raw', sessionId], { stdio: ['ignore', 'pipe', 'ignore'] });
+  if (kind === 'cli-logs' || kind === 'cli-wait') {
+    const args = kind === 'cli-logs' ? ['logs', '-f', '--raw', sessionId] : ['wait', sessionId, '--exit', '--timeout', '60s'];
+    const child = home.spawnCcx(args, { stdio: ['ignore', 'pipe', 'ignore'] });
     child.stdout.resume();
     const ended = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
     return { kind, ended, vanish: () => child.kill('SIGKILL') };

@@ -97,7 +97,9 @@ export function makeHome(prefix = 'ccxs-') {
     unmount(path) {
       const i = mounts.indexOf(path);
       if (i < 0) return;
-      const r = spawnSync('umount', [path], { encoding: 'utf8' });
+      let r = spawnSync('umount', [path], { encoding: 'utf8' });
+      // Still busy (a process we could not end holds a file there): detach it lazily rather than leave it mounted.
+      if (r.status !== 0) r = spawnSync('umount', ['-l', path], { encoding: 'utf8' });
       if (r.status === 0) mounts.splice(i, 1);
       return r.status === 0;
     },
