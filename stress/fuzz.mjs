@@ -434,7 +434,7 @@ export async function fuzzDrill(options = {}) {
   const stats = { errorReplies: 0, okReplies: 0, fatalReplies: 0, closedByDaemon: 0, connectFailures: 0, byCode: {} };
   try {
     const inspector = await gcEnv();
-    Object.assign(home.env, inspector.env);
+    Object.assign(home.env, inspector.env, opts.daemonEnv ?? {});
     const daemonPid = await home.startDaemon();
     /** RSS and JS heap after full GCs: what the daemon retains, not what V8 has yet to collect. */
     const retained = async () => {
@@ -587,6 +587,8 @@ export async function fuzzDrill(options = {}) {
         output: [b.output.length, a.output.length],
       });
     }
+    const victimEnd = JSON.parse((await home.ccx(['list', '--all', '--json'])).stdout).find((s) => s.id === victim.id);
+    report.figure('victim', `${victimEnd?.status} exit=${victimEnd?.exitCode} signal=${victimEnd?.signal}`);
     const echo = await home.ccx(['send', 'fz-sh', 'echo ALIVE-$((6*7))']);
     const alive = await waitFor(() => outputOnDisk(home, sentinels[1].id).includes('ALIVE-42'), 10_000, 'sentinel shell answer').catch(() => false);
     report.check('a sentinel shell still runs commands', echo.code === 0 && alive);

@@ -13,7 +13,9 @@ export async function main(argv: string[]): Promise<number> {
   const paths = resolvePaths(pathEnv);
   const logger = new FileLogger(paths.daemonLog, DAEMON_LOG_MAX_BYTES, foreground && !!process.stderr.isTTY);
   const outputLogBytes = outputLogBytesFrom(process.env.CCX_OUTPUT_LOG_BYTES, (message) => logger.warn(message));
-  const daemon = new Daemon({ paths, version: effectiveVersion(), env: process.env, uid: pathEnv.uid, logger, outputLogBytes });
+  // A malloc tuning meant for the daemon (see the CLI's daemon spawner), not for the programs it starts.
+  const { MALLOC_MMAP_THRESHOLD_: _daemonOnly, ...env } = process.env;
+  const daemon = new Daemon({ paths, version: effectiveVersion(), env, uid: pathEnv.uid, logger, outputLogBytes });
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void daemon.stop(signal));
   // The daemon outlives the terminal that started it.

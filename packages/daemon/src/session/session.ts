@@ -245,6 +245,9 @@ export class Session {
       this.assertRunning();
       const screen = this.screenState!;
       await screen.flush();
+      // The program may have exited while the screen caught up (fuzz: a
+      // TypeError from writing to the gone PTY, reported as E_INTERNAL).
+      this.assertRunning();
       const bracketed = screen.bracketedPaste;
       const offset = this.output.end;
       const writtenAt = this.deps.now().toISOString();
