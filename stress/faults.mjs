@@ -5,6 +5,8 @@
 // still be listed with its output log holding every byte seen before the
 // kill and a readable meta.json, nothing confirmed removed may come back, no
 // process of any session may survive, and every follower must end by itself.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from './lib/client.mjs';
 import { startFollower } from './lib/followers.mjs';
 import { crashLines, FIXTURES, makeHome, metaOnDisk, outputOnDisk } from './lib/home.mjs';
@@ -153,6 +155,26 @@ export async function faultsDrill(options = {}) {
     report.figure('orphanSessionDirs', problems.orphanDirs);
     report.check('no session directory left without its meta.json', problems.orphanDirs === 0, problems.orphanDirs);
     report.check('every follower of a killed daemon ended by itself within 10 s', problems.hungFollowers === 0, problems.hungFollowers);
+    // The events log across all the kills: seqs strictly increasing, at most a torn last line per kill.
+    const lines = ['events.log.1', 'events.log'].flatMap((f) => {
+      try {
+        return readFileSync(join(home.stateDir, f), 'utf8').split('\n').filter(Boolean);
+      } catch {
+        return [];
+      }
+    });
+    const seqs = [];
+    let torn = 0;
+    for (const line of lines) {
+      try {
+        seqs.push(JSON.parse(line).seq);
+      } catch {
+        torn++;
+      }
+    }
+    report.figure('eventsLogged', `${seqs.length} (torn lines: ${torn})`);
+    report.check('event seqs strictly increase across every restart', seqs.every((q, i) => i === 0 || q > seqs[i - 1]));
+    report.check('at most one torn events-log line per kill', torn <= opts.kills, torn);
     const crashes = report.figure('crashLines', crashLines(home).length);
     report.check('no uncaught error logged by any daemon', crashes === 0, crashLines(home).slice(0, 3));
   } catch (error) {

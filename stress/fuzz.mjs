@@ -455,7 +455,7 @@ export async function fuzzDrill(options = {}) {
     await home.ccx(['rm', '--force', gone.id]);
     ctx.removedIds.push(gone.id);
 
-    report.figure('rssStartMiB', mib(rssBytes(daemonPid)));
+    const rssStart = report.figure('rssStartMiB', mib(rssBytes(daemonPid)));
     const statusStart = await home.status();
     // Silent connections first: they must not keep the CLI out, and the daemon must hang up on them.
     const silent = await openSilent(home.socketPath, opts.floodConnections);
@@ -614,6 +614,7 @@ export async function fuzzDrill(options = {}) {
     const rssAfter = report.figure('rssAfterMiB', end.rss);
     const heapAfter = report.figure('heapAfterMiB', end.heap);
     const growth = report.figure('rssGrowthPct', Math.round(((rssAfter - rssBaseline) / rssBaseline) * 100));
+    report.figure('rssGrowthFromStartPct', Math.round(((rssAfter - rssStart) / rssStart) * 100));
     report.check('JS heap after GC back near its baseline (≤ +25 % or +4 MiB): nothing retained', heapAfter <= Math.max(heapBaseline * 1.25, heapBaseline + 4), { heapBaseline, heapAfter });
     report.check(`RSS after GC back near its post-warm-up baseline (≤ +${opts.rssTolerancePct} %)`, rssAfter <= rssBaseline * (1 + opts.rssTolerancePct / 100), { rssBaseline, rssAfter, growth });
   } catch (error) {

@@ -18,6 +18,8 @@ export const INPUT_SMOKE = { attached: 3, sends: 8, bursts: 20, maxSendBytes: 8 
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const alphabetOf = (i) => LETTERS.slice(i * 6, i * 6 + 6);
 /** Send payloads use none of those letters: digits, punctuation and multi-byte characters. */
+const PASTE_START = '\x1b[200~';
+const PASTE_END = '\x1b[201~';
 const PAYLOAD_CHARS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '-', '.', ',', '+', 'é', 'ß', '漢', '字', '🙂'];
 
 function payload(r, index, size) {
@@ -36,7 +38,8 @@ export async function inputScaleDrill(options = {}) {
   try {
     const pty = createRequire(join(ROOT, 'test', 'package.json'))('node-pty');
     const record = join(home.dir, 'input.rec');
-    const started = await home.ccx(['start', '--json', '--name', 'rec', '--', 'bash', '--norc', '--noprofile', '-c', `stty raw -echo; exec tee ${record}`]);
+    // The recorder turns bracketed paste on, as Claude Code and Codex do: each send then arrives as ESC[200~ text ESC[201~ CR.
+    const started = await home.ccx(['start', '--json', '--name', 'rec', '--', 'bash', '--norc', '--noprofile', '-c', `printf '\\033[?2004h'; stty raw -echo; exec tee ${record}`]);
     if (started.code !== 0) throw new Error(`start failed: ${started.stderr}`);
     const target = JSON.parse(started.stdout);
     const daemonPid = home.daemonPid();
@@ -72,7 +75,8 @@ export async function inputScaleDrill(options = {}) {
     report.figure('sends', `${sends.filter((s) => s.code === 0).length}/${opts.sends} ok`);
     report.check('every send succeeded', sends.every((s) => s.code === 0), sends.filter((s) => s.code !== 0).map((s) => s.stderr.trim()).slice(0, 3));
 
-    const expectedBytes = payloads.reduce((n, p) => n + Buffer.byteLength(p) + 1, 0) + typed.reduce((n, t) => n + t.length, 0);
+    const wrapped = payloads.map((p) => `${PASTE_START}${p}${PASTE_END}\r`);
+    const expectedBytes = wrapped.reduce((n, w) => n + Buffer.byteLength(w), 0) + typed.reduce((n, t) => n + t.length, 0);
     report.figure('inputBytes', expectedBytes);
     report.figure('secondsForAllInput', Math.round(sendSeconds * 10) / 10);
     const size = () => {
@@ -91,13 +95,13 @@ export async function inputScaleDrill(options = {}) {
     // Sends: each exactly once, whole, its Enter right after it.
     let rest = text;
     const problems = [];
-    for (const [i, p] of payloads.entries()) {
-      const at = rest.indexOf(p + '\r');
+    for (const [i, w] of wrapped.entries()) {
+      const at = rest.indexOf(w);
       if (at < 0) problems.push(`send ${i} not whole`);
-      else if (rest.indexOf(p, at + 1) >= 0) problems.push(`send ${i} twice`);
-      else rest = rest.slice(0, at) + '\u0000' + rest.slice(at + p.length + 1);
+      else if (rest.indexOf(payloads[i], at + w.length) >= 0) problems.push(`send ${i} twice`);
+      else rest = rest.slice(0, at) + '\u0000' + rest.slice(at + w.length);
     }
-    report.check('every send arrived once, whole, with its Enter right after it', problems.length === 0, problems.slice(0, 5));
+    report.check('every send arrived once, whole, inside its paste markers, with its Enter right after it', problems.length === 0, problems.slice(0, 5));
     // What is left is the attached clients' keystrokes, interleaved only between sends.
     const leftover = rest.replaceAll('\u0000', '');
     const stray = [...leftover].filter((ch) => !LETTERS.slice(0, opts.attached * 6).includes(ch));
