@@ -187,12 +187,10 @@ export async function soakDrill(options = {}) {
     const fdsBaseline = fdCount(daemonPid);
     const fdKindsBaseline = fdKinds(daemonPid);
     report.figure('baseline', { ...baseline, procFds: fdsBaseline, rssMiB: base.rss, heapMiB: mib(base.status.resources?.heapUsedBytes) });
-    const latencyCount = Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, v.length]));
     for (const k of Object.keys(latency)) latency[k] = [];
     tallies.sessions = 0;
     tallies.markersSent = tallies.markersSeen = 0;
     tallies.followers = {};
-    void latencyCount;
 
     const waves = Math.ceil(opts.sessions / opts.wave);
     const followersPerWave = Math.ceil(opts.followers / waves);
@@ -218,7 +216,7 @@ export async function soakDrill(options = {}) {
     report.figure('followersByKind', tallies.followers);
     report.figure('waveSecondsP50/Max', `${Math.round(percentile(waveSeconds, 50) * 10) / 10}/${Math.round(Math.max(...waveSeconds) * 10) / 10}`);
     report.figure('latencyMsP50/P95', Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, `${percentile(v, 50)}/${percentile(v, 95)}`])));
-    report.figure('cancelledAs', tallies.cancelStatus);
+    report.figure('cancelsInclWarmup', tallies.cancelStatus);
     report.figure('afterGcRssHeapMiB', curve.join(' '));
     report.figure('markersSeen', `${tallies.markersSeen}/${tallies.markersSent}`);
     report.check('every sent line reached its session output log', tallies.markersSeen === tallies.markersSent, { seen: tallies.markersSeen, sent: tallies.markersSent });
@@ -229,7 +227,7 @@ export async function soakDrill(options = {}) {
     report.figure('strayProcessesAfterAnyWave', tallies.strayAfterWave);
     report.check('no process of a removed session outlived its wave', tallies.strayAfterWave === 0, tallies.strayAfterWave);
 
-    const after = await settle();
+    await settle();
     const end = await retained();
     const final = counts(end.status);
     // The last status connection may still be closing on the daemon side.
@@ -249,7 +247,6 @@ export async function soakDrill(options = {}) {
     report.check('every session record and log removed', home.sessionDirs().length === 0 && final.sessions === 0, { dirs: home.sessionDirs().length, sessions: final.sessions });
     const crashes = report.figure('crashes', (isAlive(daemonPid) && home.daemonPid() === daemonPid ? 0 : 1) + crashLines(home).length);
     report.check('no crash', crashes === 0, crashLines(home).slice(0, 3));
-    void after;
     for (const c of clients) c.destroy();
   } catch (error) {
     report.check('drill ran to the end', false, String(error?.stack ?? error));

@@ -62,13 +62,3 @@ export function readEnvValue(pid: number, name: string): string | undefined {
   const end = environ.indexOf(0, at + key.length);
   return environ.subarray(at + key.length, end < 0 ? environ.length : end).toString('utf8');
 }
-
-/** Whether the process's environment carries `NAME=value` (only readable for our own processes). */
-export function hasEnvMarker(pid: number, marker: string): boolean {
-  try {
-    const environ = readFileSync(`/proc/${pid}/environ`);
-    return environ.includes(Buffer.from(`\0${marker}\0`)) || environ.subarray(0, marker.length + 1).equals(Buffer.from(`${marker}\0`));
-  } catch {
-    return false;
-  }
-}

@@ -13,10 +13,6 @@ export interface SessionProcessIdentity {
   startTime?: number;
 }
 
-export function markerOf(sessionId: string): string {
-  return `${SESSION_ENV_MARKER}=${sessionId}`;
-}
-
 /**
  * All live processes of a session: those carrying its env marker, the leader
  * itself (checked by start time), members of its process session, and every
