@@ -6,7 +6,7 @@
 // after full GCs is within `rssTolerancePct` of it, and no process of any
 // session is left.
 import { Client } from './lib/client.mjs';
-import { FOLLOWER_KINDS, startFollower } from './lib/followers.mjs';
+import { FOLLOWER_KINDS, followerStats, startFollower } from './lib/followers.mjs';
 import { forceGc, gcEnv } from './lib/gc.mjs';
 import { crashLines, makeHome, outputOnDisk } from './lib/home.mjs';
 import { fdCount, fdKinds, isAlive, processesOfHome, rssBytes, sleep, waitFor } from './lib/procs.mjs';
@@ -213,6 +213,7 @@ export async function soakDrill(options = {}) {
     report.figure('waves', waves);
     report.figure('maxSessionsAlive', maxAlive);
     report.figure('followers', Object.values(tallies.followers).reduce((a, b) => a + b, 0));
+    report.figure('followerHandshakeRetries', followerStats.handshakeRetries);
     report.figure('followersByKind', tallies.followers);
     report.figure('waveSecondsP50/Max', `${Math.round(percentile(waveSeconds, 50) * 10) / 10}/${Math.round(Math.max(...waveSeconds) * 10) / 10}`);
     report.figure('latencyMsP50/P95', Object.fromEntries(Object.entries(latency).map(([k, v]) => [k, `${percentile(v, 50)}/${percentile(v, 95)}`])));

@@ -21,9 +21,28 @@ export const FOLLOWER_KINDS = ['raw-logs', 'raw-attach', 'raw-events', 'raw-wait
  * once it is connected (raw) or started (CLI); `ended` settles when it stops
  * by itself (stream end, dropped connection, process exit).
  */
+/**
+ * Connects, trying a second time if the daemon dropped the connection before
+ * its welcome. Seen once in a CI-like run of the whole suite (both cores busy
+ * with other test files), never with the drill alone; suspected cause: node-ipc
+ * 9's server, on any socket's close, destroys the first socket in its list that
+ * is no longer readable, which need not be the one that closed. Counted in
+ * `handshakeRetries` so a pattern would show in the figures.
+ */
+export const followerStats = { handshakeRetries: 0 };
+async function connectOnceMore(socketPath) {
+  try {
+    return await Client.connect(socketPath);
+  } catch (error) {
+    if (String(error?.message) !== 'connection closed') throw error;
+    followerStats.handshakeRetries++;
+    return Client.connect(socketPath);
+  }
+}
+
 export async function startFollower(home, kind, sessionId, r) {
   if (kind.startsWith('raw-')) {
-    const client = await Client.connect(home.socketPath);
+    const client = await connectOnceMore(home.socketPath);
     const state = { kind, frames: 0 };
     const onFrame = () => state.frames++;
     let stream;
