@@ -1,17 +1,9 @@
 import test from 'ava';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive, makeHome, parseJson, waitFor, type Home } from './helpers/ccx.js';
+import { homesFor, isAlive, parseJson, waitFor } from './helpers/ccx.js';
 
-const homes: Home[] = [];
-const home = (): Home => {
-  const h = makeHome();
-  homes.push(h);
-  return h;
-};
-test.after.always(async () => {
-  await Promise.all(homes.map((h) => h.cleanup()));
-});
+const home = homesFor(test);
 
 test('first call auto-starts the daemon; status reports it', async (t) => {
   const h = home();

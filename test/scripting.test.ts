@@ -2,17 +2,9 @@ import test from 'ava';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CCX_BIN, FIXTURES, ROOT, isAlive, makeHome, parseJson, waitFor, type Home, type RunResult } from './helpers/ccx.js';
+import { homesFor, CCX_BIN, FIXTURES, ROOT, isAlive, parseJson, waitFor, type Home, type RunResult } from './helpers/ccx.js';
 
-const homes: Home[] = [];
-const home = (): Home => {
-  const h = makeHome();
-  homes.push(h);
-  return h;
-};
-test.after.always(async () => {
-  await Promise.all(homes.map((h) => h.cleanup()));
-});
+const home = homesFor(test);
 
 /** Starts a session and returns its id. */
 async function start(h: Home, args: string[]): Promise<string> {

@@ -4,17 +4,9 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { encodeFrame, FrameDecoder, PROTOCOL_VERSION } from '@ccx/shared';
-import { CCX_BIN, isAlive, makeHome, parseJson, waitFor, type Home } from './helpers/ccx.js';
+import { homesFor, CCX_BIN, isAlive, parseJson, waitFor, type Home } from './helpers/ccx.js';
 
-const homes: Home[] = [];
-const home = (): Home => {
-  const h = makeHome();
-  homes.push(h);
-  return h;
-};
-test.after.always(async () => {
-  await Promise.all(homes.map((h) => h.cleanup()));
-});
+const home = homesFor(test);
 
 /** A raw client on the daemon socket: write bytes, collect decoded replies, see if it was closed. */
 function rawClient(h: Home): Promise<{ socket: Socket; replies: any[]; closed: Promise<void> }> {

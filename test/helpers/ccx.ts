@@ -236,3 +236,19 @@ export function waitForOutput(home: Home, sessionId: string, needle: string | Re
     `output ${String(needle)} in session ${sessionId}`,
   );
 }
+
+/**
+ * `const home = homesFor(test)`: each `home()` is a fresh home that the test
+ * file's `after.always` hook cleans up, so a test file needs no teardown of its own.
+ */
+export function homesFor(test: { after: { always: (fn: () => Promise<void>) => void } }): () => Home {
+  const homes: Home[] = [];
+  test.after.always(async () => {
+    await Promise.all(homes.map((h) => h.cleanup()));
+  });
+  return () => {
+    const h = makeHome();
+    homes.push(h);
+    return h;
+  };
+}
