@@ -15,6 +15,16 @@ export class ExitWatcher {
     this.conn = conn;
   }
 
+  /** A fresh ccx home with its daemon running, one connection to it, and a started watcher on it. */
+  static async open(ctx) {
+    const home = ctx.newHome();
+    await home.ensureDaemon();
+    const conn = await home.connect();
+    const watcher = new ExitWatcher(conn);
+    await watcher.start();
+    return { home, conn, watcher };
+  }
+
   /** Subscribes to process-exit events; false when the daemon cannot stream them. */
   async start() {
     const { done } = this.conn.stream('events.stream', { types: ['process-exit'], follow: true }, (event) => this.#onExit(event?.sessionId));

@@ -59,11 +59,7 @@ async function fanOutRun(ctx, home, conn, watcher, file, count) {
 
 export async function run(ctx) {
   const file = ctx.textFile(ctx.opts.throughputMB);
-  const home = ctx.newHome();
-  await home.ensureDaemon();
-  const conn = await home.connect();
-  const watcher = new ExitWatcher(conn);
-  await watcher.start();
+  const { home, conn, watcher } = await ExitWatcher.open(ctx);
   const runs = {};
   // Alternating counts per repetition, as the other scenarios alternate tools.
   for (let rep = 0; rep < ctx.opts.fanOutReps; rep++) {

@@ -63,11 +63,7 @@ async function parallelPrinting(ctx) {
   const count = ctx.opts.scaleParallelSessions;
   const file = ctx.textFile(ctx.opts.scaleParallelMB);
   const expected = file.bytes + file.lines;
-  const home = ctx.newHome();
-  await home.ensureDaemon();
-  const conn = await home.connect();
-  const watcher = new ExitWatcher(conn);
-  await watcher.start();
+  const { home, conn, watcher } = await ExitWatcher.open(ctx);
   const tmux = ctx.hasTmux ? await ctx.newTmux() : undefined;
   const samples = await alternate(ctx.opts.scaleParallelReps, {
     ccx: async () => {

@@ -14,11 +14,7 @@ export const title = '3. Throughput';
 
 export async function run(ctx) {
   const file = ctx.textFile(ctx.opts.throughputMB);
-  const home = ctx.newHome();
-  await home.ensureDaemon();
-  const conn = await home.connect();
-  const watcher = new ExitWatcher(conn);
-  await watcher.start();
+  const { home, conn, watcher } = await ExitWatcher.open(ctx);
   const tmux = ctx.hasTmux ? await ctx.newTmux() : undefined;
   const expected = file.bytes + file.lines; // the PTY turns each \n into \r\n
   // CPU time of the server (ccx daemon, tmux server; the bare script's own),
