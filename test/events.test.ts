@@ -2,7 +2,7 @@ import test from 'ava';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeHome, parseJson, waitFor, type Home } from './helpers/ccx.js';
+import { catLifecycle as lifecycle, ccxOk as ok, makeHome, parseJson, waitFor, type Home } from './helpers/ccx.js';
 
 const homes: Home[] = [];
 const home = (config?: Record<string, unknown>): Home => {
@@ -47,19 +47,6 @@ function follow(h: Home, args: string[]): Follower {
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, events, stderr: () => stderr, exited };
-}
-
-async function ok(h: Home, args: string[]): Promise<string> {
-  const r = await h.ccx(args);
-  if (r.code !== 0) throw new Error(`ccx ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
-async function lifecycle(h: Home, name: string): Promise<string> {
-  const id = await ok(h, ['start', '--name', name, '--', 'cat']);
-  await ok(h, ['send', name, 'hello']);
-  await ok(h, ['cancel', name]);
-  return id;
 }
 
 const cancelledStatus = (f: Follower, id: string): boolean => f.events.some((e) => e.sessionId === id && e.type === 'session-status' && e.status === 'cancelled');

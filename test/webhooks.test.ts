@@ -1,7 +1,7 @@
 import test from 'ava';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive, makeHome, parseJson, waitFor, type Home } from './helpers/ccx.js';
+import { catLifecycle as lifecycle, ccxOk as ok, isAlive, makeHome, parseJson, waitFor, type Home } from './helpers/ccx.js';
 import { signatureValid, startReceiver, type Receiver } from './helpers/receiver.js';
 
 const homes: Home[] = [];
@@ -26,20 +26,6 @@ test.after.always(async () => {
 function writeConfig(h: Home, config: Record<string, unknown>): void {
   mkdirSync(join(h.dir, 'config'), { recursive: true });
   writeFileSync(join(h.dir, 'config', 'config.json'), JSON.stringify(config));
-}
-
-async function ok(h: Home, args: string[], input?: string): Promise<string> {
-  const r = await h.ccx(args, { input });
-  if (r.code !== 0) throw new Error(`ccx ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout.trim();
-}
-
-/** Starts `cat` and cancels it: exactly five status-level events, cat ends on the SIGINT. */
-async function lifecycle(h: Home, name: string): Promise<string> {
-  const id = await ok(h, ['start', '--name', name, '--', 'cat']);
-  await ok(h, ['send', name, 'hello']);
-  await ok(h, ['cancel', name]);
-  return id;
 }
 
 const LIFECYCLE = ['session-created', 'session-started', 'cancel-initiated', 'process-exit', 'session-status'];

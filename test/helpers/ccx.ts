@@ -252,3 +252,18 @@ export function homesFor(test: { after: { always: (fn: () => Promise<void>) => v
     return h;
   };
 }
+
+/** Runs `ccx ...args` and returns its trimmed stdout; any non-zero exit throws with its stderr. */
+export async function ccxOk(h: Home, args: string[], input?: string): Promise<string> {
+  const r = await h.ccx(args, { input });
+  if (r.code !== 0) throw new Error(`ccx ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** Starts `cat`, sends it a line and cancels it (cat ends on the SIGINT); returns its id. */
+export async function catLifecycle(h: Home, name: string): Promise<string> {
+  const id = await ccxOk(h, ['start', '--name', name, '--', 'cat']);
+  await ccxOk(h, ['send', name, 'hello']);
+  await ccxOk(h, ['cancel', name]);
+  return id;
+}
