@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pty from 'node-pty';
-import { CCX_BIN, eventsFromLog, makeHome, parseJson, waitFor, type Home } from './helpers/ccx.js';
+import { CCX_BIN, eventsFromLog, makeHome, parseJson, waitFor, type Home, startSession } from './helpers/ccx.js';
 
 const homes: Home[] = [];
 const scratch: string[] = [];
@@ -32,11 +32,7 @@ function setup(): Home {
 }
 
 async function start(h: Home, args: string[]): Promise<string> {
-  const r = await h.ccx(['start', '--json', ...args]);
-  if (r.code !== 0) throw new Error(`start failed (${r.code}): ${r.stderr}`);
-  const info = parseJson(r);
-  h.track(info.pid);
-  return info.id;
+  return (await startSession(h, args)).id;
 }
 
 /** An attach client in a PTY of its own, run as a ccx session so its terminal can be read and typed into. */

@@ -1,34 +1,13 @@
 import test from 'ava';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, makeHome, parseJson, waitFor, type Home } from './helpers/ccx.js';
+import { FIXTURES, parseJson, waitFor, type Home, homesFor, tempDirsFor, startSession } from './helpers/ccx.js';
 
-const homes: Home[] = [];
-const scratch: string[] = [];
-test.after.always(async () => {
-  await Promise.all(homes.map((h) => h.cleanup()));
-  for (const d of scratch) rmSync(d, { recursive: true, force: true });
-});
-
-function setup(): Home {
-  const h = makeHome();
-  homes.push(h);
-  return h;
-}
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'ccxl-'));
-  scratch.push(d);
-  return d;
-}
+const setup = homesFor(test);
+const tempDir = tempDirsFor(test, 'ccxl-');
 
 async function start(h: Home, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
-  const r = await h.ccx(['start', '--json', ...args], { env });
-  if (r.code !== 0) throw new Error(`start failed (${r.code}): ${r.stderr}`);
-  const info = parseJson(r);
-  h.track(info.pid);
-  return info.id;
+  return (await startSession(h, args, env)).id;
 }
 
 async function waitEnded(h: Home, id: string, timeoutMs = 60_000): Promise<any> {

@@ -2,27 +2,20 @@ import test from 'ava';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURES, makeHome, parseJson, waitFor, type Home } from './helpers/ccx.js';
+import { FIXTURES, parseJson, waitFor, type Home, homesFor, startSession } from './helpers/ccx.js';
 
-const homes: Home[] = [];
+const home = homesFor(test);
 const scratch: string[] = [];
-test.after.always(async () => {
-  await Promise.all(homes.map((h) => h.cleanup()));
+test.after.always(() => {
   for (const d of scratch) rmSync(d, { recursive: true, force: true });
 });
 
 async function setup(): Promise<Home> {
-  const h = makeHome();
-  homes.push(h);
-  return h;
+  return home();
 }
 
 async function start(h: Home, args: string[]): Promise<string> {
-  const r = await h.ccx(['start', '--json', '--cols', '80', '--rows', '24', ...args]);
-  if (r.code !== 0) throw new Error(`start failed (${r.code}): ${r.stderr}`);
-  const info = parseJson(r);
-  h.track(info.pid);
-  return info.id;
+  return (await startSession(h, ['--cols', '80', '--rows', '24', ...args])).id;
 }
 
 /** Polls `ccx screen --json` until `ready` accepts it. */

@@ -2,7 +2,7 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventsFromLog, FIXTURES, isAlive, makeHome, outputLogBytes, parseJson, pidsWithMarker, waitFor, waitForOutput, type Home } from './helpers/ccx.js';
+import { eventsFromLog, FIXTURES, isAlive, makeHome, outputLogBytes, parseJson, pidsWithMarker, waitFor, waitForOutput, type Home, startSession } from './helpers/ccx.js';
 
 const homes: Home[] = [];
 const scratch: string[] = [];
@@ -21,13 +21,7 @@ test.after.always(async () => {
   for (const d of scratch) rmSync(d, { recursive: true, force: true });
 });
 
-async function start(h: Home, args: string[]): Promise<any> {
-  const r = await h.ccx(['start', '--json', ...args]);
-  if (r.code !== 0) throw new Error(`start failed (${r.code}): ${r.stderr}`);
-  const info = parseJson(r);
-  h.track(info.pid);
-  return info;
-}
+const start = (h: Home, args: string[]): Promise<any> => startSession(h, args);
 
 test('start bash and python3 -q; send to both; the answers appear in their output', async (t) => {
   const h = home();

@@ -267,3 +267,25 @@ export async function catLifecycle(h: Home, name: string): Promise<string> {
   await ccxOk(h, ['cancel', name]);
   return id;
 }
+
+/** `const tempDir = tempDirsFor(test)`: scratch directories removed by the file's `after.always` hook. */
+export function tempDirsFor(test: { after: { always: (fn: () => void) => void } }, prefix = 'ccxf-'): () => string {
+  const dirs: string[] = [];
+  test.after.always(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+  return () => {
+    const d = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(d);
+    return d;
+  };
+}
+
+/** `ccx start --json ...args`; throws on failure, tracks the program's pid for teardown, returns the session info. */
+export async function startSession(h: Home, args: string[], env?: NodeJS.ProcessEnv): Promise<any> {
+  const r = await h.ccx(['start', '--json', ...args], { env });
+  if (r.code !== 0) throw new Error(`start failed (${r.code}): ${r.stderr}`);
+  const info = parseJson(r);
+  h.track(info.pid);
+  return info;
+}
