@@ -1,6 +1,6 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CcxError, EVENTS_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, PROTOCOL_VERSION, ipcAddress, preparePaths, type CcxPaths, type DaemonStatus } from '@ccx/shared';
+import { EVENTS_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, PROTOCOL_VERSION, ipcAddress, type CcxPaths, type DaemonStatus } from '@ccx/shared';
 import { loadSettings } from './config/settings.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus } from './events/event-bus.js';
@@ -18,9 +18,9 @@ import type { HandlerTable } from './router.js';
 import { SessionManager } from './session/session-manager.js';
 import type { Session } from './session/session.js';
 import { probeSocket } from './socket-probe.js';
+import { DAEMON_EXIT } from './daemon-exit.js';
 import { readRegistry, removeRegistry, writeRegistry } from './store/registry.js';
 import { SessionStore } from './store/session-store.js';
-import { acquireStartLock, releaseStartLock } from './store/start-lock.js';
 import { IpcServer } from './transport/ipc-server.js';
 import { WebhookService } from './webhooks/webhook-service.js';
 
@@ -28,7 +28,6 @@ export interface DaemonOptions {
   paths: CcxPaths;
   version: string;
   env: NodeJS.ProcessEnv;
-  uid: number;
   logger: Logger;
   /** Quiet time after which a session is reported idle. */
   idleAfterMs?: number;
@@ -47,12 +46,9 @@ function openFdCount(): number | null {
   }
 }
 
-/** Exit codes of the daemon process itself. */
-export const DAEMON_EXIT = { OK: 0, FATAL: 1, ALREADY_RUNNING: 0 } as const;
-
 /**
- * The composition root: takes the start lock, restores sessions (reaping what
- * a dead daemon left), serves the socket, and on stop ends every session.
+ * The composition root: restores sessions (reaping what a dead daemon left),
+ * serves the socket, and on stop ends every session.
  */
 export class Daemon {
   private server: IpcServer | undefined;
@@ -69,29 +65,11 @@ export class Daemon {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
   }
 
-  /** Resolves with the exit code once the daemon has stopped (or could not start). */
-  async run(): Promise<number> {
-    const { paths, logger } = this.opts;
-    try {
-      preparePaths(paths, this.opts.uid);
-    } catch (error) {
-      logger.error('cannot prepare directories', { error: String(error), hint: (error as CcxError).hint });
-      process.stderr.write(`ccx daemon: ${(error as Error).message}\n`);
-      return DAEMON_EXIT.FATAL;
-    }
-    const lock = acquireStartLock(paths.lockFile);
-    if (!lock.acquired) {
-      logger.info('another daemon holds the start lock; exiting', { holder: lock.holder });
-      return DAEMON_EXIT.ALREADY_RUNNING;
-    }
-    try {
-      return await this.serve();
-    } finally {
-      releaseStartLock(paths.lockFile);
-    }
-  }
-
-  private async serve(): Promise<number> {
+  /**
+   * Serves until stopped; resolves with the daemon's exit code. The caller
+   * holds the start lock and has prepared the directories (see start-gate.ts).
+   */
+  async serve(): Promise<number> {
     const { paths, logger, version } = this.opts;
     const address = ipcAddress(paths);
     if (process.platform !== 'win32') {

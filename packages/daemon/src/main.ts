@@ -1,6 +1,6 @@
 import { DAEMON_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, currentPathEnv, effectiveVersion, resolvePaths } from '@ccx/shared';
-import { Daemon } from './daemon.js';
 import { FileLogger } from './logger.js';
+import { enterStartGate } from './start-gate.js';
 
 /**
  * Entry of the daemon process: `node main.js run [--foreground]`. Started
@@ -13,18 +13,26 @@ export async function main(argv: string[]): Promise<number> {
   const paths = resolvePaths(pathEnv);
   const logger = new FileLogger(paths.daemonLog, DAEMON_LOG_MAX_BYTES, foreground && !!process.stderr.isTTY);
   const outputLogBytes = outputLogBytesFrom(process.env.CCX_OUTPUT_LOG_BYTES, (message) => logger.warn(message));
-  // A malloc tuning meant for the daemon (see the CLI's daemon spawner), not for the programs it starts.
-  const { MALLOC_MMAP_THRESHOLD_: _daemonOnly, ...env } = process.env;
-  const daemon = new Daemon({ paths, version: effectiveVersion(), env, uid: pathEnv.uid, logger, outputLogBytes });
+  const gate = enterStartGate(paths, pathEnv.uid, logger);
+  if (typeof gate === 'number') return gate;
+  try {
+    // Loaded only once the lock is ours: the heavy part of the daemon (see start-gate.ts).
+    const { Daemon } = await import('./daemon.js');
+    // A malloc tuning meant for the daemon (see the CLI's daemon spawner), not for the programs it starts.
+    const { MALLOC_MMAP_THRESHOLD_: _daemonOnly, ...env } = process.env;
+    const daemon = new Daemon({ paths, version: effectiveVersion(), env, logger, outputLogBytes });
 
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void daemon.stop(signal));
-  // The daemon outlives the terminal that started it.
-  process.on('SIGHUP', () => logger.info('ignoring SIGHUP'));
-  // Last line of defence: a bug in one handler must not take every session down.
-  process.on('uncaughtException', (error) => logger.error('uncaught exception', { error: String(error.stack ?? error) }));
-  process.on('unhandledRejection', (error) => logger.error('unhandled rejection', { error: String((error as Error)?.stack ?? error) }));
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void daemon.stop(signal));
+    // The daemon outlives the terminal that started it.
+    process.on('SIGHUP', () => logger.info('ignoring SIGHUP'));
+    // Last line of defence: a bug in one handler must not take every session down.
+    process.on('uncaughtException', (error) => logger.error('uncaught exception', { error: String(error.stack ?? error) }));
+    process.on('unhandledRejection', (error) => logger.error('unhandled rejection', { error: String((error as Error)?.stack ?? error) }));
 
-  return daemon.run();
+    return await daemon.serve();
+  } finally {
+    gate.release();
+  }
 }
 
 /** Smallest output log segment accepted from CCX_OUTPUT_LOG_BYTES: one output chunk. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { CcxError, DAEMON_START_TIMEOUT_MS, type CcxPaths } from '@ccx/shared';
+import { CcxError, DAEMON_START_TIMEOUT_MS, isProcessAlive, type CcxPaths } from '@ccx/shared';
 import { ConnectError, DaemonConnection } from './ipc-client.js';
 
 export interface ClientEnv {
@@ -9,6 +9,8 @@ export interface ClientEnv {
 }
 
 const POLL_MS = 25;
+/** A daemon that lost the start lock exits 0 and is replaced only if the winner died too; never more than this. */
+const MAX_SPAWNS = 3;
 
 /** Connects to a running daemon; undefined when none is listening. */
 export async function tryConnect(env: ClientEnv): Promise<DaemonConnection | undefined> {
@@ -32,26 +34,60 @@ export async function tryConnect(env: ClientEnv): Promise<DaemonConnection | und
 export async function connectOrStart(env: ClientEnv, timeoutMs = startTimeoutMs()): Promise<DaemonConnection> {
   const existing = await tryConnect(env);
   if (existing) return existing;
-  // Loaded only here: child_process is not needed when a daemon already runs.
-  const { startDaemonProcess } = await import('./daemon-spawner.js');
-  const child = startDaemonProcess(env.paths);
-  let exitCode: number | null = null;
-  child.once('exit', (code) => (exitCode = code ?? 1));
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  let starter: DaemonStarter | undefined;
+  let spawned = 0;
+  for (;;) {
+    // A live start-lock holder is a daemon starting up for another caller
+    // (20 CLIs called at once): wait for it rather than spawn one more.
+    if (!starter && spawned < MAX_SPAWNS && !startLockHolderAlive(env.paths)) {
+      starter = await DaemonStarter.spawn(env.paths);
+      spawned++;
+    }
     await sleep(POLL_MS);
     const conn = await tryConnect(env);
     if (conn) return conn;
-    // Exit 0 means another daemon won the start lock: keep polling for it.
-    if (exitCode !== null && exitCode !== 0) break;
+    if (starter?.failed) break;
+    // Exit 0 means another daemon won the start lock: wait for that one instead.
+    if (starter?.exited) starter = undefined;
+    if (Date.now() >= deadline) break;
   }
   throw new CcxError(
     'E_DAEMON_UNAVAILABLE',
-    exitCode !== null && exitCode !== 0
-      ? `the daemon could not start (exit ${exitCode})${lastLogLine(env.paths)}`
+    starter?.failed
+      ? `the daemon could not start (exit ${starter.exitCode})${lastLogLine(env.paths)}`
       : `the daemon did not become ready within ${timeoutMs} ms${lastLogLine(env.paths)}`,
     `see its log: ${env.paths.daemonLog}; or run it in the foreground: ccx daemon run`,
   );
+}
+
+/** A daemon process this CLI spawned, and how it ended if it did. */
+class DaemonStarter {
+  exitCode: number | null = null;
+
+  static async spawn(paths: CcxPaths): Promise<DaemonStarter> {
+    // Loaded only here: child_process is not needed when a daemon already runs.
+    const { startDaemonProcess } = await import('./daemon-spawner.js');
+    const starter = new DaemonStarter();
+    startDaemonProcess(paths).once('exit', (code) => (starter.exitCode = code ?? 1));
+    return starter;
+  }
+
+  get exited(): boolean {
+    return this.exitCode !== null;
+  }
+
+  get failed(): boolean {
+    return this.exitCode !== null && this.exitCode !== 0;
+  }
+}
+
+function startLockHolderAlive(paths: CcxPaths): boolean {
+  try {
+    return isProcessAlive(Number.parseInt(readFileSync(paths.lockFile, 'utf8'), 10));
+  } catch {
+    return false;
+  }
 }
 
 function startTimeoutMs(): number {
