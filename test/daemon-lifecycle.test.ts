@@ -1,5 +1,5 @@
 import test from 'ava';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { homesFor, isAlive, parseJson, waitFor } from './helpers/ccx.js';
 
@@ -90,4 +90,19 @@ test('a daemon of another version is refused with a clear error, stdout stays cl
   const restart = await h.ccx(['daemon', 'restart']);
   t.is(restart.code, 0, restart.stderr);
   t.is((await h.ccx(['list'])).code, 0);
+});
+
+test('a daemon that cannot start is reported as soon as it exits: exit 4, its error, where its log is', async (t) => {
+  const h = home();
+  // A directory where the start lock file goes: the daemon cannot take the lock.
+  mkdirSync(join(h.dir, 'state', 'daemon.lock'), { recursive: true });
+  // The deadline is far beyond the harness's 60 s kill, so only noticing the exit can make this pass.
+  const r = await h.ccx(['list', '--json'], { env: { CCX_START_TIMEOUT_MS: '600000' } });
+  t.is(r.code, 4, r.stderr);
+  t.is(r.stdout, '');
+  const err = JSON.parse(r.stderr.trim()).error;
+  t.is(err.code, 'E_DAEMON_UNAVAILABLE');
+  t.regex(err.message, /could not start \(exit 1\).*cannot take the start lock/);
+  t.true(err.hint.includes(join(h.dir, 'state', 'daemon.log')), err.hint);
+  t.is(h.daemonPid(), undefined, 'no daemon registered');
 });

@@ -24,7 +24,15 @@ export function enterStartGate(paths: CcxPaths, uid: number, logger: Logger): St
     process.stderr.write(`ccx daemon: ${(error as Error).message}\n`);
     return DAEMON_EXIT.FATAL;
   }
-  const lock = acquireStartLock(paths.lockFile);
+  let lock: ReturnType<typeof acquireStartLock>;
+  try {
+    lock = acquireStartLock(paths.lockFile);
+  } catch (error) {
+    const message = `cannot take the start lock ${paths.lockFile}: ${(error as Error).message}`;
+    logger.error(message, { hint: 'remove the file if no ccx daemon runs' });
+    process.stderr.write(`ccx daemon: ${message}; remove it if no ccx daemon runs\n`);
+    return DAEMON_EXIT.FATAL;
+  }
   if (!lock.acquired) {
     logger.info('another daemon holds the start lock; exiting', { holder: lock.holder });
     return DAEMON_EXIT.ALREADY_RUNNING;
