@@ -50,7 +50,7 @@ function rssKiB(pid: number): number {
 
 const MiB = (kib: number): string => `${(kib / 1024).toFixed(1)} MiB`;
 
-test('10 followers of a 20 MB printer get identical full output; a stopped follower stops none of them; daemon RSS stays bounded', async (t) => {
+test('10 followers of a 20 MB printer get identical full output; a stopped follower stops none of them; what the daemon holds for it stays bounded', async (t) => {
   const h = makeHome();
   homes.push(h);
   const SIZE = 20 * 1000 * 1000;
@@ -88,6 +88,7 @@ test('10 followers of a 20 MB printer get identical full output; a stopped follo
   // The stopped follower is still stopped, 20 MB behind: give the daemon time to show any growth.
   await sleep(2000);
   const whileStopped = rssKiB(daemonPid);
+  const queuedWhileStopped: number = parseJson(await h.ccx(['daemon', 'status', '--json'])).resources.queuedWriteBytes;
   sampling = false;
   await sampler;
 
@@ -108,8 +109,13 @@ test('10 followers of a 20 MB printer get identical full output; a stopped follo
   const afterAll = rssKiB(daemonPid);
 
   t.log(`daemon RSS: before output ${MiB(baseline)}, peak during 20 MB x 11 followers ${MiB(peak)}, ` +
-    `while the stopped follower was ${MiB((log.length - stalledBytesAtStop) / 1024)} behind ${MiB(whileStopped)}, after it caught up ${MiB(afterAll)}`);
-  // A follower that buffered in memory would hold the 20 MB it has not sent
-  // (27 MB as base64 frames). Bounded means: less growth than that output.
-  t.true(whileStopped - baseline < (SIZE / 1024) * 0.75, `RSS grew by ${MiB(whileStopped - baseline)} while a follower was stopped`);
+    `while the stopped follower was ${MiB((log.length - stalledBytesAtStop) / 1024)} behind ${MiB(whileStopped)}, after it caught up ${MiB(afterAll)}; ` +
+    `bytes queued for clients while it was stopped: ${queuedWhileStopped}`);
+  // A follower that buffered in memory would hold the ~19 MiB it has not sent
+  // (~26 MiB as base64 frames). The daemon's writers pause once a socket holds
+  // 1 MiB (SOCKET_HIGH_WATER_BYTES), so a bounded follower holds about that
+  // plus one frame. RSS is only logged: under load it moves by tens of MiB with
+  // GC timing alone (39 MiB seen on a loaded 2-core run); pnpm stress tracks it.
+  t.true(queuedWhileStopped > 0, 'the stopped follower has unread bytes waiting');
+  t.true(queuedWhileStopped < 2 * 1024 * 1024, `${queuedWhileStopped} bytes queued for clients while a follower was stopped`);
 });

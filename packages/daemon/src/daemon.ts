@@ -191,6 +191,7 @@ export class Daemon {
         connections: this.server?.connectionCount ?? 0,
         streams: this.dispatcher?.openStreams ?? 0,
         ...this.sessions!.resourceCounts(),
+        queuedWriteBytes: this.server?.queuedWriteBytes ?? 0,
         heapUsedBytes: process.memoryUsage().heapUsed,
       },
       webhooks: this.webhooks?.status() ?? [],

@@ -236,6 +236,12 @@ export interface DaemonResources {
   outputListeners: number;
   exitWaiters: number;
   attachedClients: number;
+  /**
+   * Bytes written to client sockets that the clients have not read yet, held
+   * in the daemon's memory (not the kernel's buffers). Each connection's writers
+   * pause at 1 MiB, so a stopped reader keeps it bounded.
+   */
+  queuedWriteBytes: number;
   heapUsedBytes: number;
 }
 

@@ -73,6 +73,13 @@ export class IpcServer {
     return this.connections.size;
   }
 
+  /** Bytes queued in user space for all connections' sockets. */
+  get queuedWriteBytes(): number {
+    let bytes = 0;
+    for (const conn of this.connections.values()) bytes += conn.writableLength;
+    return bytes;
+  }
+
   close(): Promise<void> {
     for (const conn of this.connections.values()) conn.close();
     const server = this.ipc?.server as unknown as NodeIpcServer | undefined;
