@@ -15,6 +15,7 @@ import { watchHandlers } from './handlers/watch-handlers.js';
 import type { Logger } from './logger.js';
 import { PresetCatalog } from './presets/preset-catalog.js';
 import type { HandlerTable } from './router.js';
+import { ScreenHost } from './session/screen-host.js';
 import { SessionManager } from './session/session-manager.js';
 import type { Session } from './session/session.js';
 import { probeSocket } from './socket-probe.js';
@@ -56,6 +57,7 @@ export class Daemon {
   private bus: EventBus | undefined;
   private dispatcher: Dispatcher | undefined;
   private webhooks: WebhookService | undefined;
+  private screens: ScreenHost | undefined;
   private startedAt = new Date();
   private stopping: Promise<void> | undefined;
   private readonly stopped: Promise<void>;
@@ -86,11 +88,13 @@ export class Daemon {
     const settings = loadSettings(paths.configFile, this.opts.env, logger);
     const bus = (this.bus = new EventBus(new EventsLog(paths.eventsLog, EVENTS_LOG_MAX_BYTES), logger));
     const store = new SessionStore(paths.sessionsDir);
+    const screens = (this.screens = new ScreenHost({ logger }));
     const sessions = (this.sessions = new SessionManager(
       {
         bus,
         logger,
         store,
+        screens,
         outputLogBytes: this.opts.outputLogBytes ?? DEFAULT_OUTPUT_LOG_BYTES,
         idleAfterMs: this.opts.idleAfterMs ?? settings.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS,
         now: () => new Date(),
@@ -163,6 +167,7 @@ export class Daemon {
       this.webhooks?.flush();
       this.webhooks?.dispose();
       this.sessions?.dispose();
+      await this.screens?.dispose();
       await this.server?.close();
       if (process.platform !== 'win32') rmSync(ipcAddress(paths), { force: true });
       removeRegistry(paths.registryFile, process.pid);

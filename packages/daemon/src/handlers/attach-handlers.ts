@@ -3,7 +3,6 @@ import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { stream, type HandlerTable, type StreamSink } from '../router.js';
 import { followOutput } from '../session/log-follower.js';
-import { screenReplay } from '../session/screen-render.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { Session } from '../session/session.js';
 import { finishStream } from './watch-handlers.js';
@@ -76,7 +75,7 @@ export function attachHandlers(sessions: SessionManager, bus: EventBus, logger: 
       // queued, so the replay shows exactly the output before `offset` and
       // live output resumes right after it: nothing missed, nothing twice.
       const offset = session.output.end;
-      const replay = await screen.whenParsed(() => screenReplay(screen));
+      const replay = await screen.replay();
       await sendReplay(sink, replay);
       const result = await followOutput(session, bus, sink, { from: offset, follow: true });
       finishStream(session, sink, result);

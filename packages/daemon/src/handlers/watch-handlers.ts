@@ -3,7 +3,6 @@ import type { EventBus } from '../events/event-bus.js';
 import { stream, unary, type HandlerTable, type StreamSink } from '../router.js';
 import { followOutput } from '../session/log-follower.js';
 import { tailOffset } from '../session/log-tail.js';
-import { screenAnsi, screenState, screenText } from '../session/screen-render.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { Session } from '../session/session.js';
 
@@ -38,13 +37,8 @@ export function watchHandlers(sessions: SessionManager, bus: EventBus): HandlerT
       }
       const scrollback = params.scrollback ?? 0;
       const offset = session.output.end;
-      return screen.whenParsed(() => ({
-        session: session.id,
-        ...screenState(screen),
-        offset,
-        text: screenText(screen, scrollback),
-        ...(params.ansi ? { ansi: screenAnsi(screen, scrollback) } : {}),
-      }));
+      const snapshot = await screen.snapshot(scrollback, params.ansi ?? false);
+      return { session: session.id, ...snapshot, offset };
     }),
     'session.logs': stream(async (params, _ctx, sink) => {
       const session = sessions.resolve(params.target);

@@ -1,4 +1,5 @@
 import type { IBuffer } from '@xterm/headless';
+import type { ScreenState } from './screen-protocol.js';
 import type { Screen } from './screen.js';
 
 /** Where the active buffer's visible screen starts, optionally extended `scrollback` lines upwards. */
@@ -75,7 +76,7 @@ export function screenReplay(screen: Screen): string {
   return replay + modes;
 }
 
-export function screenState(screen: Screen): { cols: number; rows: number; cursor: { x: number; y: number }; alternateScreen: boolean; title: string } {
+export function screenState(screen: Screen): ScreenState {
   const { terminal } = screen;
   const buffer = terminal.buffer.active;
   return {

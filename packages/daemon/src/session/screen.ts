@@ -1,12 +1,11 @@
 import xtermHeadless from '@xterm/headless';
 import type { ITerminalAddon, Terminal as TerminalType } from '@xterm/headless';
 import serializeModule from '@xterm/addon-serialize';
+import { SCREEN_SCROLLBACK_LINES } from './screen-protocol.js';
 
 const { Terminal } = xtermHeadless;
 const { SerializeAddon } = serializeModule;
 
-/** Lines of scrollback each session's headless terminal keeps. */
-export const SCREEN_SCROLLBACK_LINES = 1000;
 
 /**
  * A session's screen as a person would see it, and the terminal modes the
@@ -28,11 +27,6 @@ export class Screen {
 
   write(data: Uint8Array | string): void {
     this.terminal.write(data);
-  }
-
-  /** Resolves once everything written so far has been parsed. */
-  flush(): Promise<void> {
-    return new Promise((resolve) => this.terminal.write('', resolve));
   }
 
   /**

@@ -10,7 +10,8 @@ import type { SessionStore } from '../store/session-store.js';
 import { InputQueue } from './input-queue.js';
 import { OutputLog } from './output-log.js';
 import { drainOnEnd, gatherPending } from './pty-drain.js';
-import { Screen } from './screen.js';
+import type { RemoteScreen } from './remote-screen.js';
+import type { ScreenHost } from './screen-host.js';
 import { ENDED_STATUSES, type SessionRecord } from './session-record.js';
 import { checkCwd, resolveExecutable } from './spawn-check.js';
 
@@ -18,6 +19,8 @@ export interface SessionDeps {
   bus: EventBus;
   logger: Logger;
   store: SessionStore;
+  /** Keeps every session's screen, in the screen worker. */
+  screens: ScreenHost;
   outputLogBytes: number;
   /** Quiet time after which a session counts as idle. */
   idleAfterMs: number;
@@ -44,7 +47,7 @@ const SIGNAL_NAMES: Record<number, string> = Object.fromEntries(
  */
 export class Session {
   private process: pty.IPty | undefined;
-  private screenState: Screen | undefined;
+  private screenState: RemoteScreen | undefined;
   readonly output: OutputLog;
   private readonly input = new InputQueue();
   private readonly outputListeners = new Set<OutputListener>();
@@ -79,7 +82,7 @@ export class Session {
     return ENDED_STATUSES.has(this.record.status);
   }
 
-  get screen(): Screen | undefined {
+  get screen(): RemoteScreen | undefined {
     return this.screenState;
   }
 
@@ -115,7 +118,7 @@ export class Session {
       throw failure;
     }
     const proc = this.process;
-    this.screenState = new Screen(this.record.cols, this.record.rows);
+    this.screenState = this.deps.screens.open(this.record.cols, this.record.rows);
     this.record.pid = proc.pid;
     this.record.processStartTime = readProcStat(proc.pid)?.startTime ?? null;
     this.record.startedAt = this.deps.now().toISOString();
@@ -243,12 +246,12 @@ export class Session {
     const keyData = opts.keys.map(keyBytes);
     return this.input.run(async () => {
       this.assertRunning();
-      const screen = this.screenState!;
-      await screen.flush();
+      // Asked of the screen once it has parsed all output so far: a program
+      // that just switched bracketed paste on gets its markers.
+      const bracketed = await this.screenState!.bracketedPaste();
       // The program may have exited while the screen caught up (fuzz: a
       // TypeError from writing to the gone PTY, reported as E_INTERNAL).
       this.assertRunning();
-      const bracketed = screen.bracketedPaste;
       const offset = this.output.end;
       const writtenAt = this.deps.now().toISOString();
       let bytes = 0;

@@ -1,8 +1,7 @@
 import { MAX_OUTPUT_CHUNK_BYTES, PlainText, type WaitReason, type WaitResult } from '@ccx/shared';
 import { DisposableStore } from '../disposable.js';
 import type { EventBus } from '../events/event-bus.js';
-import { screenText } from '../session/screen-render.js';
-import type { Screen } from '../session/screen.js';
+import type { RemoteScreen } from '../session/remote-screen.js';
 import type { Session } from '../session/session.js';
 import { extractAnswer } from './answer.js';
 import type { WaitSpec } from './wait-spec.js';
@@ -225,12 +224,12 @@ export class Waiter {
     const screen = this.session.screen;
     if (!screen) return;
     this.screenCheck = 'running';
-    void parsed(screen).then(() => {
+    void parsedText(screen).then((text) => {
       const again = this.screenCheck === 'again';
       this.screenCheck = 'idle';
       if (this.finished) return;
       if (this.session.screen !== screen) return; // disposed: the session was removed
-      const m = pattern.re.exec(screenText(screen));
+      const m = text === null ? null : pattern.re.exec(text);
       if (m) return void this.finish(pattern.reason, toMatch(m));
       if (again) this.checkScreen();
     });
@@ -246,9 +245,9 @@ export class Waiter {
     const { pattern } = this.spec;
     const screen = this.session.screen;
     if (pattern?.on === 'screen' && this.sawOutput && screen) {
-      await parsed(screen);
+      const text = await parsedText(screen);
       if (this.finished) return;
-      const m = this.session.screen === screen ? pattern.re.exec(screenText(screen)) : null;
+      const m = this.session.screen === screen && text !== null ? pattern.re.exec(text) : null;
       if (m) return this.finish(pattern.reason, toMatch(m));
     }
     return this.finish(this.spec.exit ? 'exit' : 'ended');
@@ -276,8 +275,8 @@ export class Waiter {
     } else if (this.spec.capture === 'screen') {
       const screen = this.session.screen;
       if (screen) {
-        await parsed(screen);
-        result.screen = this.session.screen ? screenText(screen) : '';
+        const text = await parsedText(screen);
+        result.screen = this.session.screen ? (text ?? '') : '';
       } else {
         result.screen = '';
       }
@@ -286,13 +285,17 @@ export class Waiter {
   }
 }
 
-/** Longest wait for the terminal to parse pending output; a disposed terminal never answers. */
+/** Longest wait for the screen worker to parse pending output and answer; a wait must end even if it never does. */
 const PARSE_WAIT_MS = 5_000;
 
-function parsed(screen: Screen): Promise<void> {
+/** The screen's text once the output so far is parsed; null when the worker could not say (it died, or took too long). */
+function parsedText(screen: RemoteScreen): Promise<string | null> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, PARSE_WAIT_MS);
-    screen.flush().then(() => (clearTimeout(timer), resolve()), () => (clearTimeout(timer), resolve()));
+    const timer = setTimeout(() => resolve(null), PARSE_WAIT_MS);
+    screen.text().then(
+      (text) => (clearTimeout(timer), resolve(text)),
+      () => (clearTimeout(timer), resolve(null)),
+    );
   });
 }
 

@@ -1,0 +1,93 @@
+/**
+ * The screen worker: a worker thread that owns the headless terminal of
+ * every session and parses their output, so that parsing runs on the second
+ * core and not on the thread that reads the PTYs and serves clients. See
+ * screen-host.ts for the main thread's side and docs/architecture.md.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { FromWorker, ScreenAnswers, ScreenQuery, ToWorker } from './screen-protocol.js';
+import { screenAnsi, screenReplay, screenState, screenText } from './screen-render.js';
+import { Screen } from './screen.js';
+
+const port = parentPort;
+if (!port) throw new Error('screen-worker.js runs as a worker thread only');
+
+const screens = new Map<number, Screen>();
+const post = (message: FromWorker): void => port.postMessage(message);
+
+function answer(screen: Screen, query: ScreenQuery): ScreenAnswers[ScreenQuery['kind']] {
+  switch (query.kind) {
+    case 'text':
+      return screenText(screen, query.scrollback);
+    case 'snapshot':
+      return {
+        ...screenState(screen),
+        text: screenText(screen, query.scrollback),
+        ...(query.ansi ? { ansi: screenAnsi(screen, query.scrollback) } : {}),
+      };
+    case 'replay':
+      return screenReplay(screen);
+    case 'bracketedPaste':
+      return screen.bracketedPaste;
+  }
+}
+
+/** Screens whose writes are failing (xterm refuses data past its 50 MB backlog): reported once per episode, not per chunk. */
+const failing = new Set<number>();
+
+function write(id: number, data: Uint8Array): void {
+  const screen = screens.get(id);
+  if (!screen) return;
+  try {
+    screen.write(data);
+    if (failing.delete(id)) post({ t: 'warn', screen: id, message: 'screen worker: the screen takes output again' });
+  } catch (error) {
+    if (failing.has(id)) return;
+    failing.add(id);
+    post({ t: 'warn', screen: id, message: `screen worker: output dropped from the screen until it catches up: ${String(error)}` });
+  }
+}
+
+function handle(message: ToWorker): void {
+  switch (message.t) {
+    case 'open':
+      screens.get(message.screen)?.dispose();
+      screens.set(message.screen, new Screen(message.cols, message.rows, message.scrollback));
+      return;
+    case 'write':
+      write(message.screen, message.data);
+      return;
+    case 'resize':
+      screens.get(message.screen)?.resize(message.cols, message.rows);
+      return;
+    case 'close':
+      screens.get(message.screen)?.dispose();
+      screens.delete(message.screen);
+      failing.delete(message.screen);
+      return;
+    case 'query': {
+      const { request, query } = message;
+      const screen = screens.get(message.screen);
+      if (!screen) {
+        post({ t: 'answer', request, ok: false, error: 'the screen is closed' });
+        return;
+      }
+      screen.whenParsed(() => answer(screen, query)).then(
+        (value) => post({ t: 'answer', request, ok: true, value }),
+        (error: unknown) => post({ t: 'answer', request, ok: false, error: String((error as Error)?.stack ?? error) }),
+      );
+      return;
+    }
+  }
+}
+
+port.on('message', (message: ToWorker) => {
+  try {
+    handle(message);
+  } catch (error) {
+    // One screen's failure must not stop the others: report it and go on.
+    const screen = 'screen' in message ? message.screen : undefined;
+    post({ t: 'warn', message: `screen worker: ${message.t} failed: ${String((error as Error)?.stack ?? error)}`, screen });
+    if (message.t === 'query') post({ t: 'answer', request: message.request, ok: false, error: String(error) });
+  }
+});
