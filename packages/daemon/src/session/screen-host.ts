@@ -83,10 +83,6 @@ export class ScreenHost {
     this.post({ t: 'close', screen });
   }
 
-  get screenCount(): number {
-    return this.screens.size;
-  }
-
   /** Ends the worker; questions still open are answered with an error. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
@@ -96,7 +92,7 @@ export class ScreenHost {
     this.screens.clear();
     const worker = this.worker;
     this.worker = undefined;
-    this.failPending(new CcxError('E_INTERNAL', 'the daemon is stopping'));
+    this.failPending(this.unavailable());
     await worker?.terminate();
   }
 
@@ -156,6 +152,7 @@ export class ScreenHost {
   }
 
   private unavailable(): CcxError {
+    if (this.disposed) return new CcxError('E_INTERNAL', 'the screen worker has stopped: the daemon is stopping');
     return new CcxError('E_INTERNAL', 'the screen worker stopped and is being restarted; try again');
   }
 }
