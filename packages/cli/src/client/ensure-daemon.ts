@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { CcxError, DAEMON_START_TIMEOUT_MS, isProcessAlive, type CcxPaths } from '@ccx/shared';
 import { ConnectError, DaemonConnection } from './ipc-client.js';
@@ -46,7 +47,10 @@ export async function connectOrStart(env: ClientEnv, timeoutMs = startTimeoutMs(
     }
     await sleep(POLL_MS);
     const conn = await tryConnect(env);
-    if (conn) return conn;
+    if (conn) {
+      starter?.abandonUnless(conn.daemonPid);
+      return conn;
+    }
     if (starter?.failed) break;
     // Exit 0 means another daemon won the start lock: wait for that one instead.
     if (starter?.exited) starter = undefined;
@@ -65,12 +69,23 @@ export async function connectOrStart(env: ClientEnv, timeoutMs = startTimeoutMs(
 class DaemonStarter {
   exitCode: number | null = null;
 
+  private constructor(private readonly child: ChildProcess) {
+    child.once('exit', (code) => (this.exitCode = code ?? 1));
+  }
+
   static async spawn(paths: CcxPaths): Promise<DaemonStarter> {
     // Loaded only here: child_process is not needed when a daemon already runs.
     const { startDaemonProcess } = await import('./daemon-spawner.js');
-    const starter = new DaemonStarter();
-    startDaemonProcess(paths).once('exit', (code) => (starter.exitCode = code ?? 1));
-    return starter;
+    return new DaemonStarter(startDaemonProcess(paths));
+  }
+
+  /**
+   * Another daemon answered: ours can only lose the start lock, but one still
+   * loading Node when a `daemon stop` comes would then find the lock free and
+   * start a daemon nobody asked for. It is ended now, by its pid.
+   */
+  abandonUnless(servingPid: number): void {
+    if (this.exitCode === null && this.child.pid !== servingPid) this.child.kill('SIGTERM');
   }
 
   get exited(): boolean {
