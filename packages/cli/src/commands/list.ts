@@ -9,6 +9,7 @@ interface ListArgs {
   json?: boolean;
 }
 
+/** Running: busy or idle (output in the last idleAfterMs or not). Ended: the exit code or signal, or why it failed. */
 function outcome(s: SessionInfo): string {
   if (s.status === 'running') return s.activity ?? '';
   if (s.signal) return s.signal;
@@ -17,7 +18,7 @@ function outcome(s: SessionInfo): string {
 }
 
 export function renderSessions(sessions: SessionInfo[], color: boolean): Promise<string> | string {
-  const header = ['ID', 'NAME', 'STATUS', 'PID', 'AGE', 'ACTIVE', 'EXIT', 'CLIENTS', 'CWD', 'COMMAND'];
+  const header = ['ID', 'NAME', 'STATUS', 'PID', 'AGE', 'ACTIVE', 'STATE', 'CLIENTS', 'CWD', 'COMMAND'];
   const rows = sessions.map((s) => [
     s.id,
     s.name ?? '-',
