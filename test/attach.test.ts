@@ -115,6 +115,10 @@ test('reattaching to vim restores its screen', async (t) => {
   await screenWhen(h, first, (s) => s.text.includes('third line'), 'the first client to show vim');
   await h.ccx(['send', first, '--key', 'Oadded through attach\\e']);
   await screenWhen(h, target, (s) => s.text.startsWith('added through attach\nfirst line of notes'), 'the edit to reach vim');
+  // vim leaves insert mode only once its Escape timeout (1 s with -u NONE)
+  // has passed: until then its mode line may change between the second
+  // client's screen and the session's, compared below.
+  await screenWhen(h, target, (s) => !s.text.includes('-- INSERT --'), 'vim to leave insert mode');
   await h.ccx(['send', first, '--key', DETACH]);
   await waitFor(async () => (await session(h, first)).status === 'exited', 20_000, 'the first client to detach');
   const left = await screen(h, first);

@@ -73,6 +73,27 @@ test('50 concurrent sends to one session arrive as 50 whole lines', async (t) =>
   t.deepEqual([...received].sort(), [...lines].sort(), 'every line arrives whole, none interleaved');
 });
 
+test('input beyond what the PTY buffers while the program does not read arrives whole and in order', async (t) => {
+  // The first paste fills the PTY's input buffer: the daemon writes what the
+  // kernel takes and queues the rest; its Enter and the second paste must
+  // queue behind it, never overtake it.
+  const h = home();
+  const out = join(tempDir(), 'input.bin');
+  const s = await start(h, ['--', 'sh', '-c', `stty raw -echo; echo READY; sleep 2; exec cat > '${out}'`]);
+  await waitForOutput(h, s.id, 'READY');
+  const first = Array.from({ length: 100_000 }, (_, i) => String(i % 10)).join('');
+  const second = Array.from({ length: 50_000 }, (_, i) => 'abcdefghij'[i % 10]).join('');
+  t.is((await h.ccx(['send', s.id, first])).code, 0);
+  t.is((await h.ccx(['send', s.id, second])).code, 0);
+  const expected = `${first}\r${second}\r`;
+  const got = await waitFor(() => {
+    const bytes = readFileSync(out, 'latin1');
+    return bytes.length >= expected.length ? bytes : undefined;
+  }, 30_000, 'the program to read all input');
+  t.is(got.length, expected.length);
+  t.true(got === expected, 'every byte once, in the order sent');
+});
+
 test('bracketed paste is used exactly when the program enabled it; Enter is a separate write', async (t) => {
   const h = home();
   const dir = tempDir();

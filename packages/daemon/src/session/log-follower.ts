@@ -20,6 +20,16 @@ export interface FollowOptions {
  */
 export const FOLLOW_BATCH_MS = 5;
 
+/**
+ * Frames sent at once after a quiet spell (FOLLOW_BATCH_MS without a frame)
+ * before batching starts. A keystroke's echo often comes in more than one
+ * write (readline echoes, then redraws the rest of the line; a TUI moves the
+ * cursor, draws, moves it back): batching from the second frame on held
+ * those later parts back by up to FOLLOW_BATCH_MS. A flood still batches
+ * after its first few frames, so followers of a `cat` make as many frames.
+ */
+export const FOLLOW_BURST_FRAMES = 4;
+
 export type FollowOutcome = 'ended' | 'reached' | 'closed' | 'removed';
 
 /**
@@ -36,6 +46,8 @@ export async function followOutput(session: Session, bus: EventBus, sink: Stream
   let offset = opts.from;
   let removed = false;
   let lastFrameAt = 0;
+  /** Frames since the last quiet spell; batching starts once it reaches FOLLOW_BURST_FRAMES. */
+  let burst = 0;
   let wake: (() => void) | undefined;
   const wakeUp = (): void => {
     const resolve = wake;
@@ -71,6 +83,7 @@ export async function followOutput(session: Session, bus: EventBus, sink: Stream
       if (chunk.data.length > 0) {
         offset += chunk.data.length;
         lastFrameAt = Date.now();
+        burst++;
         const open = sink.send({ k: 'out', offset: chunk.offset, data: chunk.data.toString('base64') } satisfies OutputFrame);
         if (!open) await Promise.race([sink.drained(), closed]);
         continue;
@@ -78,8 +91,12 @@ export async function followOutput(session: Session, bus: EventBus, sink: Stream
       if (!opts.follow) return { offset, outcome: 'reached' };
       if (ended) return { offset, outcome: 'ended' };
       await new Promise<void>((resolve) => (wake = resolve));
+      // Judged on waking, not on sending: the frame sent after a batching
+      // wait comes FOLLOW_BATCH_MS after the one before, and must not count
+      // as the start of a new burst.
       const sinceLastFrame = Date.now() - lastFrameAt;
-      if (sinceLastFrame < FOLLOW_BATCH_MS) await new Promise((resolve) => setTimeout(resolve, FOLLOW_BATCH_MS - sinceLastFrame));
+      if (sinceLastFrame >= FOLLOW_BATCH_MS) burst = 0;
+      else if (burst >= FOLLOW_BURST_FRAMES) await new Promise((resolve) => setTimeout(resolve, FOLLOW_BATCH_MS - sinceLastFrame));
     }
   } finally {
     output.dispose();

@@ -10,6 +10,7 @@ import type { SessionStore } from '../store/session-store.js';
 import { InputQueue } from './input-queue.js';
 import { OutputLog } from './output-log.js';
 import { drainOnEnd, gatherPending } from './pty-drain.js';
+import { writeToPty } from './pty-write.js';
 import type { RemoteScreen } from './remote-screen.js';
 import type { ScreenHost } from './screen-host.js';
 import { ENDED_STATUSES, type SessionRecord } from './session-record.js';
@@ -303,7 +304,7 @@ export class Session {
   }
 
   private write(data: string | Buffer): void {
-    (this.process as unknown as { write(d: string | Buffer): void }).write(data);
+    writeToPty(this.process!, data);
   }
 
   private assertRunning(): void {
