@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { CcxError, DAEMON_START_TIMEOUT_MS, isProcessAlive, type CcxPaths } from '@ccx/shared';
+import { CcxError, DAEMON_START_TIMEOUT_MS, isProcessAlive, readLockHolder, type CcxPaths } from '@ccx/shared';
 import { ConnectError, DaemonConnection } from './ipc-client.js';
 
 export interface ClientEnv {
@@ -98,11 +98,8 @@ class DaemonStarter {
 }
 
 function startLockHolderAlive(paths: CcxPaths): boolean {
-  try {
-    return isProcessAlive(Number.parseInt(readFileSync(paths.lockFile, 'utf8'), 10));
-  } catch {
-    return false;
-  }
+  const holder = readLockHolder(paths.lockFile);
+  return holder !== undefined && isProcessAlive(holder);
 }
 
 function startTimeoutMs(): number {

@@ -1,4 +1,5 @@
-import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, rmSync, writeFileSync } from 'node:fs';
+import { readLockHolder } from '@ccx/shared';
 import { isProcessAlive } from '../process/proc.js';
 
 /**
@@ -35,13 +36,4 @@ export function acquireStartLock(file: string, pid = process.pid): LockResult {
 
 export function releaseStartLock(file: string, pid = process.pid): void {
   if (readLockHolder(file) === pid) rmSync(file, { force: true });
-}
-
-export function readLockHolder(file: string): number | undefined {
-  try {
-    const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
-    return Number.isFinite(pid) ? pid : undefined;
-  } catch {
-    return undefined;
-  }
 }
