@@ -3,6 +3,7 @@ import { DEFAULT_DETACH_KEY, DetachKeyMatcher, parseDetachKey } from '../attach/
 import { AltScreenTracker, resetModes } from '../attach/terminal-modes.js';
 import { describeEnd, openOutputStream, sessionExitCode } from '../client/output-stream.js';
 import { runCommand } from '../context.js';
+import { SESSION_ID_ARG } from './session-arg.js';
 import { usageError } from '../output.js';
 
 interface AttachArgs {
@@ -17,7 +18,7 @@ export const attachCommand: CommandModule<object, AttachArgs> = {
   describe: 'Show a session in this terminal and type into it (detach: Ctrl-\\)',
   builder: (y) =>
     y
-      .positional('id', { type: 'string', describe: 'session id, id prefix or name' })
+      .positional('id', SESSION_ID_ARG)
       .option('read-only', { alias: 'r', type: 'boolean', describe: 'watch only: keystrokes (other than the detach key) are not sent' })
       .option('detach-key', { type: 'string', describe: 'key that detaches, e.g. C-] or "C-b d" (tmux style), or none; default C-\\' })
       .example('$0 attach agent', 'take over the keyboard; Ctrl-\\ detaches and leaves it running')

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { CancelResult } from '@ccx/shared';
 import { CcxError } from '@ccx/shared';
 import { runCommand, type CliContext } from '../context.js';
+import { SESSION_ID_ARG } from './session-arg.js';
 import { printJson, printLine, usageError } from '../output.js';
 
 interface CancelArgs {
@@ -25,7 +26,7 @@ export const cancelCommand: CommandModule<object, CancelArgs> = {
   describe: 'Stop a session: SIGINT, then SIGTERM, then SIGKILL to all its processes',
   builder: (y) =>
     y
-      .positional('id', { type: 'string', describe: 'session id, id prefix or name' })
+      .positional('id', SESSION_ID_ARG)
       .option('grace', { type: 'number', describe: 'seconds to wait after SIGINT before SIGTERM (default 3)' })
       .option('force', { type: 'boolean', describe: 'SIGKILL every process of the session at once' })
       .option('json', { type: 'boolean' })

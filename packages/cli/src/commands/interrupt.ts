@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { SendResult } from '@ccx/shared';
 import { runCommand } from '../context.js';
+import { SESSION_ID_ARG } from './session-arg.js';
 import { printJson } from '../output.js';
 
 interface InterruptArgs {
@@ -15,7 +16,7 @@ export const interruptCommand: CommandModule<object, InterruptArgs> = {
   describe: "Send the program its interrupt key (the preset's: Escape for Claude Code, C-c otherwise); the session keeps running",
   builder: (y) =>
     y
-      .positional('id', { type: 'string', describe: 'session id, id prefix or name' })
+      .positional('id', SESSION_ID_ARG)
       .option('key', { type: 'string', describe: "send this key instead of the preset's (a send --key name)" })
       .option('preset', { type: 'string', describe: "use this preset's interrupt key instead of the session's" })
       .option('json', { type: 'boolean', describe: 'print what was sent as JSON' })

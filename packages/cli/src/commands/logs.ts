@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { PlainText } from '@ccx/shared';
 import { openOutputStream, sessionExitCode } from '../client/output-stream.js';
 import { runCommand } from '../context.js';
+import { SESSION_ID_ARG } from './session-arg.js';
 import { humanBytes } from '../format.js';
 import { usageError } from '../output.js';
 
@@ -28,7 +29,7 @@ export const logsCommand: CommandModule<object, LogsArgs> = {
   describe: "Print a session's output from its on-disk log (-f: then follow it live)",
   builder: (y) =>
     y
-      .positional('id', { type: 'string', describe: 'session id, id prefix or name' })
+      .positional('id', SESSION_ID_ARG)
       .option('tail', { alias: 'n', type: 'number', describe: 'start at the last N lines' })
       .option('since', { type: 'number', describe: 'start at this byte offset of the output (as in `screen --json`, `send --json`)' })
       .option('follow', { alias: 'f', type: 'boolean', describe: 'keep printing new output until the session ends; then exit with its exit code' })

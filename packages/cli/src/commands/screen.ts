@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { ScreenResult } from '@ccx/shared';
 import { runCommand } from '../context.js';
+import { SESSION_ID_ARG } from './session-arg.js';
 import { printJson, usageError } from '../output.js';
 
 interface ScreenArgs {
@@ -15,7 +16,7 @@ export const screenCommand: CommandModule<object, ScreenArgs> = {
   describe: "Print what the session's terminal shows right now",
   builder: (y) =>
     y
-      .positional('id', { type: 'string', describe: 'session id, id prefix or name' })
+      .positional('id', SESSION_ID_ARG)
       .option('ansi', { type: 'boolean', describe: 'keep colours and attributes (escape sequences)' })
       .option('json', { type: 'boolean', describe: 'print {text, cols, rows, cursor, alternateScreen, title, offset} as JSON' })
       .option('scrollback', { type: 'number', describe: 'also print up to N lines that scrolled off the top' })

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import type { SendResult } from '@ccx/shared';
 import { runCommand } from '../context.js';
+import { SESSION_ID_ARG } from './session-arg.js';
 import { printJson, usageError } from '../output.js';
 import { describeWait, printCaptured, reportWaitFailure, runWait, waitConditionParams, waitExitCode, wantsWait, withWaitOptions, type PrintMode, type WaitArgs } from '../wait-options.js';
 
@@ -27,7 +28,7 @@ export const sendCommand: CommandModule<object, SendArgs> = {
   describe: 'Type text (and Enter) or keys into a session',
   builder: (y) =>
     withWaitOptions(y)
-      .positional('id', { type: 'string', describe: 'session id, id prefix or name' })
+      .positional('id', SESSION_ID_ARG)
       .positional('text', { type: 'string', array: true, describe: 'text to paste; words are joined with spaces' })
       .option('stdin', { type: 'boolean', describe: 'read the text from standard input' })
       .option('enter', { type: 'boolean', default: true, describe: 'press Enter after the text (--no-enter to not)' })

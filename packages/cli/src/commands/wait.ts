@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { runCommand } from '../context.js';
+import { SESSION_ID_ARG } from './session-arg.js';
 import { printJson, usageError } from '../output.js';
 import { describeWait, printCaptured, reportWaitFailure, runWait, waitConditionParams, waitExitCode, withWaitOptions, type PrintMode, type WaitArgs } from '../wait-options.js';
 
@@ -24,7 +25,7 @@ export const waitCommand: CommandModule<object, WaitCommandArgs> = {
   builder: (y) =>
     withWaitOptions(
       y
-        .positional('id', { type: 'string', describe: 'session id, id prefix or name' })
+        .positional('id', SESSION_ID_ARG)
         .option('from', { type: 'string', describe: 'wait for output after this byte offset (from send --json) instead of after now' })
         .option('preset', { type: 'string', describe: "preset whose prompt / idle time to use when no condition is given (default: the session's)" })
         .option('print', { type: 'string', describe: 'print the new output as text, or the screen, when done (default: none)' })
