@@ -15,6 +15,7 @@ interface OptionSpec {
   array?: boolean;
   alias?: string | readonly string[];
   default?: unknown;
+  choices?: readonly unknown[];
 }
 
 interface RecordedCommand {
@@ -118,6 +119,8 @@ export async function tryFastPath(commands: CommandModule<any, any>[], argv: str
       if (nums.some((n) => Number.isNaN(n))) return false;
       value = spec.array ? nums : nums[0];
     }
+    // A value outside `choices`: yargs says which ones are allowed.
+    if (value !== undefined && spec.choices && [value].flat().some((v) => !spec.choices!.includes(v))) return false;
     if (value === undefined) value = spec.default;
     if (value === undefined) continue;
     result[opt] = value;

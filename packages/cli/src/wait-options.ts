@@ -1,9 +1,9 @@
-import { constants as osConstants } from 'node:os';
 import type { Argv } from 'yargs';
 import { CcxError, EXIT, type WaitResult } from '@ccx/shared';
 import type { DaemonConnection } from './client/ipc-client.js';
+import { describeEnd, signalExitCode } from './client/output-stream.js';
 import { parseDuration } from './format.js';
-import { usageError } from './output.js';
+import { reportError, usageError } from './output.js';
 
 /** The wait options `wait`, `send --wait` and `start --wait-ready` share. */
 export interface WaitArgs {
@@ -16,6 +16,7 @@ export interface WaitArgs {
 }
 
 export type PrintMode = 'output' | 'screen' | 'none';
+export const PRINT_MODES: readonly PrintMode[] = ['output', 'screen', 'none'];
 
 /** How long past its own deadline the CLI waits for the daemon to report a timeout before giving up on it. */
 const DAEMON_GRACE_MS = 15_000;
@@ -89,11 +90,9 @@ export function waitExitCode(result: WaitResult): number {
       return EXIT.TIMEOUT;
     case 'ended':
       return EXIT.SESSION_ENDED;
-    case 'exit': {
+    case 'exit':
       if (result.exitCode !== null) return result.exitCode;
-      const signal = result.signal ? (osConstants.signals as Record<string, number>)[result.signal] : undefined;
-      return signal ? 128 + signal : EXIT.SESSION_ENDED;
-    }
+      return (result.signal ? signalExitCode(result.signal) : undefined) ?? EXIT.SESSION_ENDED;
     default:
       return EXIT.OK;
   }
@@ -105,17 +104,14 @@ export function reportWaitFailure(result: WaitResult, json: boolean, what: strin
   if (result.reason === 'timeout') {
     error = new CcxError('E_TIMEOUT', `timed out after ${(result.elapsedMs / 1000).toFixed(1)} s waiting for ${what}`, 'give it longer with --timeout, or look at it: ccx screen ' + result.session);
   } else if (result.reason === 'ended') {
-    const how = result.signal ? `killed by ${result.signal}` : result.exitCode !== null ? `exited with code ${result.exitCode}` : result.status;
-    error = new CcxError('E_NOT_RUNNING', `session ${result.session} ended (${how}) while waiting for ${what}`, `its output: ccx logs ${result.session}`);
+    error = new CcxError('E_NOT_RUNNING', `session ${result.session} ${describeEnd(result)} while waiting for ${what}`, `its output: ccx logs ${result.session}`);
   }
-  if (!error) return;
-  if (json) process.stderr.write(JSON.stringify({ error: error.toPayload() }) + '\n');
-  else process.stderr.write(`ccx: ${error.message} [${error.code}]\nhint: ${error.hint}\n`);
+  if (error) reportError(error, json);
 }
 
-/** Prints what the wait captured: the answer text or the screen, as the user chose. */
-export function printCaptured(result: WaitResult, mode: PrintMode): void {
-  const text = mode === 'output' ? result.output : mode === 'screen' ? result.screen : undefined;
+/** Prints what the wait captured: the daemon fills in only the one asked for (answer text or screen), or neither. */
+export function printCaptured(result: WaitResult): void {
+  const text = result.output ?? result.screen;
   if (!text) return;
   process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 }

@@ -55,11 +55,14 @@ export function openOutputStream(
 /** Exit code of a command that followed a session to its end: the program's code, 128+N for signal N, 1 if it failed or was lost. */
 export function sessionExitCode(end: Pick<OutputStreamEnd, 'status' | 'exitCode' | 'signal'>): number {
   if (end.exitCode !== null) return end.exitCode;
-  if (end.signal) {
-    const number = (osConstants.signals as Record<string, number>)[end.signal];
-    return number ? 128 + number : 1;
-  }
+  if (end.signal) return signalExitCode(end.signal) ?? 1;
   return end.status === 'running' || end.status === 'exited' ? 0 : 1;
+}
+
+/** 128+N for signal N, as shells report it; undefined for a name this platform does not know. */
+export function signalExitCode(signal: string): number | undefined {
+  const number = (osConstants.signals as Record<string, number>)[signal];
+  return number ? 128 + number : undefined;
 }
 
 /** How a session ended, in words: "exited with code 0", "killed by SIGTERM". */

@@ -3,7 +3,7 @@ import type { SendResult } from '@ccx/shared';
 import { runCommand } from '../context.js';
 import { SESSION_ID_ARG } from './session-arg.js';
 import { printJson, usageError } from '../output.js';
-import { describeWait, printCaptured, reportWaitFailure, runWait, waitConditionParams, waitExitCode, wantsWait, withWaitOptions, type PrintMode, type WaitArgs } from '../wait-options.js';
+import { describeWait, PRINT_MODES, printCaptured, reportWaitFailure, runWait, waitConditionParams, waitExitCode, wantsWait, withWaitOptions, type PrintMode, type WaitArgs } from '../wait-options.js';
 
 interface SendArgs extends WaitArgs {
   id: string;
@@ -36,7 +36,7 @@ export const sendCommand: CommandModule<object, SendArgs> = {
       .option('enter-delay', { type: 'number', describe: 'ms between the text and Enter (default 150)' })
       .option('preset', { type: 'string', describe: "preset for this send (Enter delay; with --wait: prompt, idle time, what to print); default: the session's" })
       .option('wait', { type: 'boolean', describe: 'then wait for the answer (the wait options below) and print it' })
-      .option('print', { type: 'string', describe: "with --wait: print the new output as text (echo and prompt removed), the screen, or none (default: the preset's, else output)" })
+      .option('print', { type: 'string', choices: PRINT_MODES, describe: "with --wait: print the new output as text (echo and prompt removed), the screen, or none (default: the preset's, else output)" })
       .option('json', { type: 'boolean', describe: 'print what was sent (and, with --wait, the outcome and answer) as JSON' })
       .example('$0 send py "6*7"', 'paste 6*7 and press Enter')
       .example("answer=$($0 send py '6*7' --wait --preset python)", 'send, wait for the prompt, capture the answer (42)')
@@ -52,7 +52,6 @@ export const sendCommand: CommandModule<object, SendArgs> = {
       }
       const keys = argv.key?.map(String) ?? [];
       if (text === undefined && keys.length === 0 && !argv.enter) throw usageError('nothing to send', 'give text, --stdin or --key');
-      if (argv.print !== undefined && !['output', 'screen', 'none'].includes(argv.print)) throw usageError(`--print takes output, screen or none, got: ${argv.print}`);
       const wait = argv.wait || wantsWait(argv) ? waitConditionParams(argv) : undefined;
       const conn = await ctx.connect();
       const result = await conn.request<SendResult>('session.send', {
@@ -68,7 +67,7 @@ export const sendCommand: CommandModule<object, SendArgs> = {
         // The wait starts at the offset the text was written at, so an answer that came before this request is still seen.
         const outcome = await runWait(conn, { target: result.session, from: result.offset, echo: text, capture: argv.print ?? 'auto', ...wait });
         if (ctx.json) printJson({ ...result, wait: outcome });
-        else printCaptured(outcome, outcome.output !== undefined ? 'output' : outcome.screen !== undefined ? 'screen' : 'none');
+        else printCaptured(outcome);
         reportWaitFailure(outcome, ctx.json, describeWait(wait));
         return waitExitCode(outcome);
       }

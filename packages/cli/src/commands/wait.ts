@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import { runCommand } from '../context.js';
 import { SESSION_ID_ARG } from './session-arg.js';
 import { printJson, usageError } from '../output.js';
-import { describeWait, printCaptured, reportWaitFailure, runWait, waitConditionParams, waitExitCode, withWaitOptions, type PrintMode, type WaitArgs } from '../wait-options.js';
+import { describeWait, PRINT_MODES, printCaptured, reportWaitFailure, runWait, waitConditionParams, waitExitCode, withWaitOptions, type PrintMode, type WaitArgs } from '../wait-options.js';
 
 interface WaitCommandArgs extends WaitArgs {
   id: string;
@@ -28,7 +28,7 @@ export const waitCommand: CommandModule<object, WaitCommandArgs> = {
         .positional('id', SESSION_ID_ARG)
         .option('from', { type: 'string', describe: 'wait for output after this byte offset (from send --json) instead of after now' })
         .option('preset', { type: 'string', describe: "preset whose prompt / idle time to use when no condition is given (default: the session's)" })
-        .option('print', { type: 'string', describe: 'print the new output as text, or the screen, when done (default: none)' })
+        .option('print', { type: 'string', choices: PRINT_MODES, describe: 'print the new output as text, or the screen, when done (default: none)' })
         .option('json', { type: 'boolean', describe: 'print the outcome (reason, match, offsets, exit code) as JSON' }),
     )
       .example('$0 wait build --exit --timeout 10m', "wait for the program to end; exit with its code")
@@ -41,12 +41,11 @@ export const waitCommand: CommandModule<object, WaitCommandArgs> = {
       ) as never,
   handler: (argv) =>
     runCommand(argv, async (ctx) => {
-      if (argv.print !== undefined && !['output', 'screen', 'none'].includes(argv.print)) throw usageError(`--print takes output, screen or none, got: ${argv.print}`);
       const params = { target: argv.id, from: parseFrom(argv.from), ...waitConditionParams(argv), capture: argv.print ?? 'none' };
       const conn = await ctx.connect();
       const result = await runWait(conn, params);
       if (ctx.json) printJson(result);
-      else printCaptured(result, argv.print ?? 'none');
+      else printCaptured(result);
       reportWaitFailure(result, ctx.json, describeWait(params));
       return waitExitCode(result);
     }),
