@@ -59,10 +59,12 @@ export class Dispatcher {
     for (let i = from; i < frames.length; i++) {
       const frame = frames[i];
       if (conn.isClosed) return;
-      if (conn.congested) {
+      if (conn.congested && (frame as { t?: unknown })?.t === 'req') {
         // A client that sends requests without reading the replies would make
         // the daemon buffer replies without bound (100k pipelined `list`s took
-        // it from 77 to 440 MiB): read nothing more until it catches up.
+        // it from 77 to 440 MiB): read nothing more until it catches up. Only
+        // requests wait: keystrokes, resizes and stream closes have no reply,
+        // and an attached client's socket is routinely full during a flood.
         conn.holdReading(() => this.process(conn, frames, i));
         return;
       }
@@ -162,7 +164,9 @@ export class Dispatcher {
     };
     return {
       send: (data) => !state.ended && conn.send({ t: 'frame', id, data }),
-      drained: () => conn.drained(),
+      // Also settles when this stream closes: a client that closes one stream of
+      // a full connection must not leave its writer waiting for a drain.
+      drained: () => (state.ended ? Promise.resolve() : streamDrained(conn, state)),
       end: (result) => finish({ result: result ?? null }),
       fail: (error) => finish({ error: toErrorPayload(error) }),
       onClose: (h) => (state.ended ? h() : state.closeHandlers.push(h)),
@@ -187,4 +191,17 @@ export class Dispatcher {
     state.inputHandlers.length = 0;
     state.resizeHandlers.length = 0;
   }
+}
+
+/** The connection's drain, or this stream's close, whichever comes first; leaves no close handler behind. */
+function streamDrained(conn: Connection, state: OpenStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      const at = state.closeHandlers.indexOf(done);
+      if (at >= 0) state.closeHandlers.splice(at, 1);
+      resolve();
+    };
+    state.closeHandlers.push(done);
+    void conn.drained().then(done);
+  });
 }

@@ -11,6 +11,7 @@ export interface RequestContext {
 export interface StreamSink {
   /** Sends one frame; false means: await `drained()` before sending more. */
   send(data: unknown): boolean;
+  /** Resolves when the socket has room again, or the stream or its connection closed. */
   drained(): Promise<void>;
   end(result?: unknown): void;
   fail(error: CcxError): void;

@@ -63,8 +63,6 @@ export async function followOutput(session: Session, bus: EventBus, sink: Stream
     },
     ['process-exit', 'session-removed'],
   );
-  // A stream closed while its socket is still full must not wait for a drain that may never come.
-  const closed = new Promise<void>((resolve) => sink.onClose(resolve));
   sink.onClose(wakeUp);
   try {
     for (;;) {
@@ -85,7 +83,7 @@ export async function followOutput(session: Session, bus: EventBus, sink: Stream
         lastFrameAt = Date.now();
         burst++;
         const open = sink.send({ k: 'out', offset: chunk.offset, data: chunk.data.toString('base64') } satisfies OutputFrame);
-        if (!open) await Promise.race([sink.drained(), closed]);
+        if (!open) await sink.drained();
         continue;
       }
       if (!opts.follow) return { offset, outcome: 'reached' };
