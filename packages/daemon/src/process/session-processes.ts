@@ -7,31 +7,30 @@ export const SESSION_ENV_MARKER = 'CCX_SESSION_ID';
 
 export interface SessionProcessIdentity {
   sessionId: string;
-  /** Pid of the program ccx started (the PTY's session leader). */
-  pid: number;
+  /**
+   * Pid of the program ccx started (the PTY's session leader). Absent for a
+   * session whose metadata was never saved: it is found by its env marker only.
+   */
+  pid?: number;
   /** Its start time in clock ticks, so a reused pid is never mistaken for it. */
   startTime?: number;
 }
 
-/**
- * All live processes of a session: those carrying its env marker, the leader
- * itself (checked by start time), members of its process session, and every
- * descendant of any of them — including grandchildren that moved to their own
- * process group.
- */
-export function findSessionProcesses(identity: SessionProcessIdentity, self = process.pid): number[] {
-  return findProcessesOfSessions([identity], self).get(identity.sessionId) ?? [];
-}
+/** A session whose program was started: its leader is known. */
+export type LeaderIdentity = SessionProcessIdentity & { pid: number };
 
 /**
- * `findSessionProcesses` for many sessions with one pass over /proc: the
+ * All live processes of these sessions: those carrying a session's env
+ * marker, its leader (checked by start time), members of the leader's process
+ * session, and every descendant of any of them — including grandchildren that
+ * moved to their own process group. One pass over /proc for all: the
  * reaper of a daemon that died with 40 sessions running scanned /proc three
  * times per session and took 2 s before it could serve.
  */
 export function findProcessesOfSessions(identities: SessionProcessIdentity[], self = process.pid): Map<string, number[]> {
   const found = new Map<string, number[]>(identities.map((i) => [i.sessionId, []]));
   if (!hasProcfs) {
-    for (const i of identities) if (isProcessAlive(i.pid)) found.get(i.sessionId)!.push(i.pid);
+    for (const i of identities) if (i.pid !== undefined && isProcessAlive(i.pid)) found.get(i.sessionId)!.push(i.pid);
     return found;
   }
   const stats: ProcStat[] = [];
@@ -119,11 +118,14 @@ export function signalSession(identity: SessionProcessIdentity, signal: NodeJS.S
 export function signalSessions(identities: SessionProcessIdentity[], signal: NodeJS.Signals, passes = 3): number[] {
   const hit = new Set<number>();
   if (!hasProcfs) {
-    for (const identity of identities) {
-      signalGroup(identity.pid, signal);
-      treeKillSafely(identity.pid, signal);
+    // Without /proc only a known leader can be found; `pid` must never be 0
+    // here: kill(-0) would signal the daemon's own process group.
+    const leaders = identities.flatMap((i) => (i.pid ? [i.pid] : []));
+    for (const pid of leaders) {
+      signalGroup(pid, signal);
+      treeKillSafely(pid, signal);
     }
-    return identities.map((i) => i.pid);
+    return leaders;
   }
   for (let pass = 0; pass < passes && identities.length > 0; pass++) {
     const all = new Set([...findProcessesOfSessions(identities).values()].flat());

@@ -1,6 +1,6 @@
 import { CcxError, type ParamsOf, type SessionInfo } from '@ccx/shared';
 import type { Logger } from '../logger.js';
-import { signalSessions } from '../process/session-processes.js';
+import { signalSessions, type SessionProcessIdentity } from '../process/session-processes.js';
 import type { SessionStore } from '../store/session-store.js';
 import { Escalator } from './escalation.js';
 import { newSessionId } from './session-id.js';
@@ -42,10 +42,10 @@ export class SessionManager {
     );
     // Every lost session's leftovers are killed together: one /proc scan per pass, not three per session.
     // A session without a record is found by its env marker alone.
-    const leftovers = records
+    const leftovers: SessionProcessIdentity[] = records
       .filter((r) => r.status === 'running' && r.pid !== null)
-      .map((r) => ({ sessionId: r.id, pid: r.pid!, startTime: r.processStartTime ?? undefined }))
-      .concat(incomplete.map((id) => ({ sessionId: id, pid: 0, startTime: undefined })));
+      .map((r): SessionProcessIdentity => ({ sessionId: r.id, pid: r.pid!, startTime: r.processStartTime ?? undefined }))
+      .concat(incomplete.map((id) => ({ sessionId: id })));
     killed.push(...signalSessions(leftovers, 'SIGKILL'));
     for (const id of incomplete) {
       // Its metadata was never saved. Without output nothing is lost by

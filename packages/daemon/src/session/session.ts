@@ -5,7 +5,7 @@ import type { Disposable } from '../disposable.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { readProcStat } from '../process/proc.js';
-import { SESSION_ENV_MARKER, type SessionProcessIdentity } from '../process/session-processes.js';
+import { SESSION_ENV_MARKER, type LeaderIdentity } from '../process/session-processes.js';
 import type { SessionStore } from '../store/session-store.js';
 import { InputQueue } from './input-queue.js';
 import { OutputLog } from './output-log.js';
@@ -87,7 +87,7 @@ export class Session {
     return this.screenState;
   }
 
-  get identity(): SessionProcessIdentity | undefined {
+  get identity(): LeaderIdentity | undefined {
     if (this.record.pid === null) return undefined;
     return { sessionId: this.id, pid: this.record.pid, startTime: this.record.processStartTime ?? undefined };
   }
