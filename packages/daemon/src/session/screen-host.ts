@@ -11,6 +11,8 @@ export const SCREEN_WORKER_URL = new URL('./screen-worker.js', import.meta.url);
 const QUICK_DEATH_MS = 10_000;
 const RESTART_DELAY_MIN_MS = 100;
 const RESTART_DELAY_MAX_MS = 30_000;
+/** Longest a question waits for the worker; parsing a full 50 MB backlog takes a few seconds. */
+const ANSWER_TIMEOUT_MS = 30_000;
 
 export interface ScreenHostOptions {
   logger: Logger;
@@ -65,14 +67,27 @@ export class ScreenHost {
     this.worker?.postMessage(message);
   }
 
-  /** Asks a screen a question; answered once everything written to it before has been parsed. */
+  /**
+   * Asks a screen a question; answered once everything written to it before
+   * has been parsed. A worker that is alive but stuck gets ANSWER_TIMEOUT_MS:
+   * no send, attach, screen or wait waits on it for ever.
+   */
   ask<K extends ScreenQuery['kind']>(screen: number, query: Extract<ScreenQuery, { kind: K }>): Promise<ScreenAnswers[K]> {
     if (!this.worker) return Promise.reject(this.unavailable());
     const request = this.nextRequest++;
     return new Promise((resolve, reject) => {
       // An open question keeps the process alive until it is answered; an idle worker does not.
       if (this.pending.size === 0) this.worker?.ref();
-      this.pending.set(request, { resolve: resolve as (value: unknown) => void, reject });
+      const timer = setTimeout(() => {
+        if (!this.pending.delete(request)) return;
+        if (this.pending.size === 0) this.worker?.unref();
+        reject(new CcxError('E_INTERNAL', `the screen worker did not answer within ${ANSWER_TIMEOUT_MS} ms`, 'if it keeps happening: ccx daemon restart'));
+      }, ANSWER_TIMEOUT_MS);
+      timer.unref();
+      this.pending.set(request, {
+        resolve: (value) => (clearTimeout(timer), resolve(value as ScreenAnswers[K])),
+        reject: (error) => (clearTimeout(timer), reject(error)),
+      });
       this.post({ t: 'query', screen, request, query });
     });
   }

@@ -285,18 +285,9 @@ export class Waiter {
   }
 }
 
-/** Longest wait for the screen worker to parse pending output and answer; a wait must end even if it never does. */
-const PARSE_WAIT_MS = 5_000;
-
-/** The screen's text once the output so far is parsed; null when the worker could not say (it died, or took too long). */
+/** The screen's text once the output so far is parsed; null when the worker could not say (it died, or did not answer in time). */
 function parsedText(screen: RemoteScreen): Promise<string | null> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(null), PARSE_WAIT_MS);
-    screen.text().then(
-      (text) => (clearTimeout(timer), resolve(text)),
-      () => (clearTimeout(timer), resolve(null)),
-    );
-  });
+  return screen.text().catch(() => null);
 }
 
 function toMatch(m: RegExpExecArray): Match {
