@@ -140,15 +140,12 @@ export class OutputLog {
   }
 
   private rotate(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-    this.closeReader();
+    this.close();
     this.base += this.size;
     this.size = 0;
     // Keep the segment just finished; the new one is created by the next append.
-    const finished = this.bases.length ? this.bases[this.bases.length - 1]! : undefined;
     for (const old of this.bases.slice(0, -1)) rmSync(join(this.dir, segmentName(old)), { force: true });
-    this.bases = finished === undefined ? [] : [finished];
+    this.bases = this.bases.slice(-1);
   }
 
   private scan(): number[] {

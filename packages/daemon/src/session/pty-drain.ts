@@ -1,15 +1,16 @@
 import { readSync } from 'node:fs';
 import type { IPty } from 'node-pty';
-
-/** The parts of node-pty's UnixTerminal this work-around needs; they are not in its typings. */
-interface UnixTerminalInternals {
-  _socket?: { prependListener(event: 'end', listener: () => void): unknown };
-  _fd?: number;
-}
+import { ptyInternals } from './pty-internals.js';
 
 const DRAIN_CHUNK_BYTES = 64 * 1024;
 /** Most bytes one data event is grown to from what the PTY already holds: the size of an output frame. */
 const GATHER_MAX_BYTES = 64 * 1024;
+/**
+ * Where gatherPending reads; its bytes are copied out by Buffer.concat before
+ * it returns, so one buffer serves every session. Allocating it per data event
+ * cost a 64 KiB buffer per keystroke echo, though that read is usually empty.
+ */
+const gatherScratch = Buffer.allocUnsafeSlow(GATHER_MAX_BYTES);
 /** A PTY holds a few KiB once its program is gone; this bound only guards against a surprise. */
 const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -27,7 +28,7 @@ const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
  */
 export function drainOnEnd(proc: IPty, onData: (chunk: Buffer) => void): void {
   if (process.platform === 'win32') return;
-  const { _socket: socket, _fd: fd } = proc as unknown as UnixTerminalInternals;
+  const { _socket: socket, _fd: fd } = ptyInternals(proc);
   if (!socket || typeof fd !== 'number') return;
   socket.prependListener('end', () => {
     for (let drained = 0; drained < DRAIN_MAX_BYTES; ) {
@@ -61,21 +62,19 @@ export function drainOnEnd(proc: IPty, onData: (chunk: Buffer) => void): void {
  */
 export function gatherPending(proc: IPty, first: Buffer): Buffer {
   if (process.platform === 'win32' || first.length >= GATHER_MAX_BYTES) return first;
-  const { _fd: fd } = proc as unknown as UnixTerminalInternals;
+  const { _fd: fd } = ptyInternals(proc);
   if (typeof fd !== 'number') return first;
-  let more: Buffer | undefined;
   let got = 0;
   const room = GATHER_MAX_BYTES - first.length;
   while (got < room) {
-    more ??= Buffer.allocUnsafe(room);
     let n: number;
     try {
-      n = readSync(fd, more, got, room - got, null);
+      n = readSync(fd, gatherScratch, got, room - got, null);
     } catch {
       break; // EAGAIN: nothing more now; EIO: the program's side closed (libuv sees it next).
     }
     if (n <= 0) break;
     got += n;
   }
-  return got === 0 ? first : Buffer.concat([first, more!.subarray(0, got)], first.length + got);
+  return got === 0 ? first : Buffer.concat([first, gatherScratch.subarray(0, got)], first.length + got);
 }

@@ -1,12 +1,7 @@
 import { writeSync } from 'node:fs';
 import type { IPty } from 'node-pty';
+import { ptyInternals } from './pty-internals.js';
 
-/** The parts of node-pty's UnixTerminal this needs; they are not in its typings. */
-interface UnixTerminalInternals {
-  _fd?: number;
-  _socket?: { destroyed?: boolean };
-  _writeStream?: { _writeQueue?: unknown[] };
-}
 
 /**
  * Writes keystrokes to the PTY in this turn, and leaves node-pty only what
@@ -28,7 +23,7 @@ interface UnixTerminalInternals {
  * gets the bytes as before.
  */
 export function writeToPty(proc: IPty, data: string | Buffer): void {
-  const { _fd: fd, _socket: socket, _writeStream: stream } = proc as unknown as UnixTerminalInternals;
+  const { _fd: fd, _socket: socket, _writeStream: stream } = ptyInternals(proc);
   const queue = stream?._writeQueue;
   if (process.platform === 'win32' || typeof fd !== 'number' || socket?.destroyed !== false || !Array.isArray(queue) || queue.length > 0) {
     proc.write(data);
