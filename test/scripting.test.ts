@@ -220,6 +220,17 @@ test('user presets from the config file; unknown presets are usage errors', asyn
   t.regex(bad.stderr, /unknown preset: nope/);
 });
 
+test('an empty config file is no config: presets and hooks both read it that way', async (t) => {
+  const h = home();
+  mkdirSync(join(h.dir, 'config'), { recursive: true });
+  writeFileSync(join(h.dir, 'config', 'config.json'), '\n');
+  const presets = await h.ccx(['presets', '--json']);
+  t.is(presets.code, 0, presets.stderr);
+  t.deepEqual(parseJson(presets).map((p: any) => p.name).sort(), ['claude', 'codex', 'python', 'shell']);
+  const hooks = await h.ccx(['hooks', 'list', '--json']);
+  t.is(hooks.code, 0, hooks.stderr);
+});
+
 test('a cron-like script (no TTY, minimal env) runs start → send --wait → cancel with valid JSON at every step', async (t) => {
   const h = home();
   const bin = join(h.dir, 'bin');

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { CcxError } from './errors.js';
 import { keyBytes } from './keys.js';
 
@@ -76,13 +75,14 @@ export const BUILTIN_PRESETS: Readonly<Record<string, Preset>> = {
 const PRESET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /**
- * The built-in presets plus the user's, from the `presets` object of the
- * config file. A user preset named like a built-in one changes only the
- * fields it gives; `extends` starts a new one from another preset.
+ * The built-in presets plus the user's, from the `presets` value of the
+ * config file (read by the daemon's config reader; `configFile` only names it
+ * in errors). A user preset named like a built-in one changes only the fields
+ * it gives; `extends` starts a new one from another preset.
  */
-export function loadPresets(configFile: string): Record<string, Preset> {
+export function resolvePresets(userPresets: unknown, configFile: string): Record<string, Preset> {
   const presets: Record<string, Preset> = { ...BUILTIN_PRESETS };
-  const user = readUserPresets(configFile);
+  const user = validateUserPresets(userPresets, configFile);
   const pending = new Map(Object.entries(user));
   // Resolve in dependency order so `extends` may name a user preset defined later in the file.
   while (pending.size > 0) {
@@ -112,24 +112,11 @@ export function findPreset(presets: Record<string, Preset>, name: string): Prese
 
 type UserPreset = Partial<Omit<Preset, 'name'>> & { extends?: string };
 
-function readUserPresets(configFile: string): Record<string, UserPreset> {
-  let text: string;
-  try {
-    text = readFileSync(configFile, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw configError(configFile, `cannot read it: ${(error as Error).message}`);
-  }
-  let config: unknown;
-  try {
-    config = JSON.parse(text);
-  } catch (error) {
-    throw configError(configFile, `not valid JSON: ${(error as Error).message}`);
-  }
-  if (!isObject(config) || config.presets === undefined) return {};
-  if (!isObject(config.presets)) throw configError(configFile, '"presets" must be an object of name → preset');
+function validateUserPresets(userPresets: unknown, configFile: string): Record<string, UserPreset> {
+  if (userPresets === undefined) return {};
+  if (!isObject(userPresets)) throw configError(configFile, '"presets" must be an object of name → preset');
   const out: Record<string, UserPreset> = {};
-  for (const [name, raw] of Object.entries(config.presets)) {
+  for (const [name, raw] of Object.entries(userPresets)) {
     if (!PRESET_NAME.test(name)) throw configError(configFile, `bad preset name ${JSON.stringify(name)}: letters, digits, ".", "_", "-"`);
     out[name] = validateUserPreset(configFile, name, raw);
   }

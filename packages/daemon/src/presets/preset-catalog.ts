@@ -1,4 +1,5 @@
-import { DEFAULT_PRESET_FIELDS, findPreset, loadPresets, type Preset } from '@ccx/shared';
+import { DEFAULT_PRESET_FIELDS, findPreset, resolvePresets, type Preset } from '@ccx/shared';
+import { readConfigFile } from '../config/config-file.js';
 
 /**
  * The presets this daemon knows: the built-in ones plus the user's from the
@@ -9,11 +10,16 @@ export class PresetCatalog {
   constructor(private readonly configFile: string) {}
 
   all(): Preset[] {
-    return Object.values(loadPresets(this.configFile));
+    return Object.values(this.load());
   }
 
   get(name: string): Preset {
-    return findPreset(loadPresets(this.configFile), name);
+    return findPreset(this.load(), name);
+  }
+
+  /** Read with the same reader as settings and hooks: a missing or empty file is no config. */
+  private load(): Record<string, Preset> {
+    return resolvePresets(readConfigFile(this.configFile).presets, this.configFile);
   }
 
   /** The preset a command on a session runs with: the one it names, else the session's, else the defaults. */
