@@ -14,8 +14,9 @@ import { isAlive, processesOfHome, sleep, waitFor } from './lib/procs.mjs';
 import { pool, Report, rng } from './lib/report.mjs';
 
 export const FAULTS_DEFAULTS = { kills: 5, wave: 40, followers: 8, recoverMs: 2_000, seed: 21 };
-// The smoke run asserts recovery, not its speed: the test suite runs on loaded machines.
-export const FAULTS_SMOKE = { kills: 2, wave: 10, followers: 3, recoverMs: 8_000, seed: 21 };
+// The smoke run asserts recovery, not its speed (no recoverMs): the test suite
+// runs on loaded machines, where a daemon's cold start alone once took over 10 s.
+export const FAULTS_SMOKE = { kills: 2, wave: 10, followers: 3, seed: 21 };
 
 /** Programs that outlive their terminal are the ones the reaper must find after a kill -9. */
 const PROGRAMS = [
@@ -145,7 +146,8 @@ export async function faultsDrill(options = {}) {
     report.figure('recoveryMsMax', Math.max(...recoveries));
     report.figure('sessionsTracked', known.size);
     report.figure('followersEnded', `${followersEnded}/${followersStarted}`);
-    report.check(`every recovery within ${opts.recoverMs} ms`, recoveries.length === opts.kills && recoveries.every((ms) => ms <= opts.recoverMs), recoveries);
+    report.check('a new daemon took over after every kill', recoveries.length === opts.kills, recoveries);
+    if (opts.recoverMs !== undefined) report.check(`every recovery within ${opts.recoverMs} ms`, recoveries.every((ms) => ms <= opts.recoverMs), recoveries);
     report.check('no process of any session survived a kill', problems.survivors.length === 0, problems.survivors.slice(0, 10));
     report.check('every confirmed session is still listed', problems.missing.length === 0, problems.missing.slice(0, 5));
     report.check('no confirmed removal came back', problems.resurrected.length === 0, problems.resurrected);

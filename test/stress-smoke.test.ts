@@ -9,6 +9,11 @@
 import test from 'ava';
 // @ts-expect-error plain ESM modules without type declarations
 import { DRILLS } from '../stress/drills.mjs';
+// @ts-expect-error plain ESM modules without type declarations
+import { cleanupAllHomes } from '../stress/lib/home.mjs';
+
+// A drill cut off by its timeout has not cleaned up: its daemon and sessions end here, by pid.
+test.after.always(() => cleanupAllHomes());
 
 interface DrillReport {
   name: string;

@@ -42,10 +42,6 @@ export class CcxHome {
     return child;
   }
 
-  get cliArgs() {
-    return [CCX_BIN];
-  }
-
   daemonPid() {
     try {
       return JSON.parse(readFileSync(this.paths.registryFile, 'utf8')).pid;

@@ -37,4 +37,3 @@ export function readOptions(env = process.env) {
   return opts;
 }
 
-export const OPTION_NAMES = Object.keys(DEFAULTS).map(envName);

@@ -3,23 +3,12 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { isProcessAlive } from '../../packages/shared/dist/index.js';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Alive = exists and is not a zombie (a detached daemon's parent may never reap it). */
-export function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if (error.code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
-  } catch {
-    return process.platform !== 'linux';
-  }
-}
+export const isAlive = isProcessAlive;
 
 export async function waitFor(probe, timeoutMs, what, intervalMs = 20) {
   const deadline = Date.now() + timeoutMs;

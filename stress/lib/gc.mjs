@@ -54,14 +54,6 @@ async function inspectorTarget(pid, port) {
   return undefined;
 }
 
-/** The daemon's process.memoryUsage(), read through its inspector (for diagnosis). */
-export async function memoryUsage(pid, port) {
-  const target = await inspectorTarget(pid, port);
-  if (!target) return undefined;
-  const r = await inspectorCall(target, 'Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
-  return r?.result?.value ? JSON.parse(r.result.value) : undefined;
-}
-
 /** Runs two full GCs in the daemon; false when its inspector cannot be reached. */
 export async function forceGc(pid, port) {
   const target = await inspectorTarget(pid, port);

@@ -1,26 +1,9 @@
 // Linux /proc readings the drills measure the daemon and its sessions by.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { isZombie } from '../../packages/shared/dist/index.js';
 
 /** Alive = exists and is not a zombie (init may reap late on this kind of machine). */
-export function isAlive(pid) {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if (error.code !== 'EPERM') return false;
-  }
-  const state = procState(pid);
-  return state === undefined ? process.platform !== 'linux' : state !== 'Z';
-}
-
-function procState(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-  } catch {
-    return undefined;
-  }
-}
+export { isProcessAlive as isAlive } from '../../packages/shared/dist/index.js';
 
 /** Resident set size in bytes, from /proc/<pid>/status. */
 export function rssBytes(pid) {
@@ -83,21 +66,8 @@ export function processesOfHome(dir, { sessionsOnly = false } = {}) {
     }
     if (!environ.includes(homeMarker)) continue;
     if (sessionsOnly && !environ.includes(sessionMarker)) continue;
-    if (procState(Number(name)) === 'Z') continue;
+    if (isZombie(Number(name))) continue;
     out.push(Number(name));
-  }
-  return out;
-}
-
-/** Live processes of one session (env marker CCX_SESSION_ID=<id>). */
-export function pidsOfSession(sessionId) {
-  const marker = Buffer.from(`CCX_SESSION_ID=${sessionId}\0`);
-  const out = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/environ`).includes(marker) && procState(Number(name)) !== 'Z') out.push(Number(name));
-    } catch {}
   }
   return out;
 }

@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isProcessAlive, isZombie } from '@ccx/shared';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CCX_BIN = join(ROOT, 'packages', 'cli', 'bin', 'ccx');
@@ -35,19 +36,7 @@ export interface Home {
 }
 
 /** Alive = exists and is not a zombie (this machine's init may reap late or never). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return process.platform !== 'linux';
-  }
-}
+export const isAlive = isProcessAlive;
 
 export async function waitFor<T>(probe: () => T | Promise<T>, timeoutMs = 15_000, what = 'condition'): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
@@ -120,6 +109,8 @@ export function makeHome(): Home {
           [CCX_BIN, ...args],
           { env: { ...env, ...opts.env }, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' },
           (error, stdout, stderr) => {
+            // Reaped: its pid may be reused by now, so teardown must not kill it.
+            if (child.pid) tracked.delete(child.pid);
             const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
             resolve({ code, stdout, stderr });
           },
@@ -139,6 +130,7 @@ export function makeHome(): Home {
       const child = spawn(process.execPath, [CCX_BIN, ...args], { env: { ...env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
       children.add(child);
       if (child.pid) tracked.add(child.pid);
+      child.once('exit', () => child.pid && tracked.delete(child.pid));
       return child;
     },
     daemonPid,
@@ -177,11 +169,6 @@ export function parseJson<T = any>(r: RunResult): T {
   }
 }
 
-/** Reads a session's whole output log (all segments), for assertions. */
-export function outputOf(home: Home, sessionId: string): Promise<string> {
-  return home.ccx(['logs', sessionId, '--raw']).then((r) => r.stdout);
-}
-
 /** Pids of processes whose environment carries CCX_SESSION_ID=<id> (Linux /proc). */
 export function pidsWithMarker(sessionId: string): number[] {
   const out: number[] = [];
@@ -191,7 +178,7 @@ export function pidsWithMarker(sessionId: string): number[] {
       const environ = readFileSync(`/proc/${name}/environ`);
       if (environ.includes(Buffer.from(`CCX_SESSION_ID=${sessionId}\0`))) {
         const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-        if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z') out.push(Number(name));
+        if (!isZombie(Number(name))) out.push(Number(name));
       }
     } catch {}
   }
