@@ -1,4 +1,5 @@
-import { appendFileSync, renameSync, statSync, truncateSync } from 'node:fs';
+import { renameSync, statSync } from 'node:fs';
+import { appendLine } from './store/append-line.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -37,14 +38,9 @@ export class FileLogger implements Logger {
         renameSync(this.file, `${this.file}.1`);
         this.bytes = 0;
       }
-      appendFileSync(this.file, line, { mode: 0o600 });
-      this.bytes += Buffer.byteLength(line);
+      this.bytes = appendLine(this.file, line, this.bytes);
     } catch {
-      // A full or read-only disk must not take the daemon down with it; a
-      // line it took only part of is cut off, or the next one would be glued to it.
-      try {
-        truncateSync(this.file, this.bytes);
-      } catch {}
+      // A full or read-only disk must not take the daemon down with it (appendLine has cut off any torn part).
     }
   }
 

@@ -1,5 +1,6 @@
-import { appendFileSync, existsSync, readFileSync, renameSync, statSync, truncateSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
 import type { CcxEvent } from '@ccx/shared';
+import { appendLine } from '../store/append-line.js';
 
 /**
  * Append-only JSON-lines log of persisted events, so a follower can resume
@@ -26,17 +27,7 @@ export class EventsLog {
       renameSync(this.file, `${this.file}.1`);
       this.bytes = 0;
     }
-    try {
-      appendFileSync(this.file, line, { mode: 0o600 });
-    } catch (error) {
-      // A full disk can take part of a line; the next line would be glued to
-      // it and both lost to readers. Cut the torn part back off.
-      try {
-        truncateSync(this.file, this.bytes);
-      } catch {}
-      throw error;
-    }
-    this.bytes += Buffer.byteLength(line);
+    this.bytes = appendLine(this.file, line, this.bytes);
   }
 
   /** Every retained event, oldest first. Torn last lines (a crash mid-write) are skipped. */

@@ -43,6 +43,11 @@ export class OutputLog {
     }
   }
 
+  /** Whether a session directory holds any output, by the same reading of its segments as a log opened on it. */
+  static holdsOutput(dir: string): boolean {
+    return new OutputLog(dir, Number.MAX_SAFE_INTEGER).end > 0;
+  }
+
   /** Offset one past the last byte written. */
   get end(): number {
     return this.base + this.size;

@@ -4,6 +4,7 @@ import { signalSessions, type SessionProcessIdentity } from '../process/session-
 import type { SessionStore } from '../store/session-store.js';
 import { Escalator } from './escalation.js';
 import { newSessionId } from './session-id.js';
+import { OutputLog } from './output-log.js';
 import { Session, type SessionDeps } from './session.js';
 import type { SessionRecord } from './session-record.js';
 
@@ -51,7 +52,7 @@ export class SessionManager {
       // Its metadata was never saved. Without output nothing is lost by
       // removing it (no client was ever told of it); with output, it stays
       // listed as lost so the output can still be read.
-      if (!this.store.hasOutput(id)) {
+      if (!OutputLog.holdsOutput(this.store.dirOf(id))) {
         this.store.remove(id);
         this.logger.warn('removed a session directory that has neither metadata nor output', { session: id });
         continue;

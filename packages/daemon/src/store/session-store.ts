@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SessionRecord } from '../session/session-record.js';
 import { writeFileAtomic } from './atomic-file.js';
@@ -51,15 +51,6 @@ export class SessionStore {
       }
     }
     return records;
-  }
-
-  /** Whether the session's directory holds any output. */
-  hasOutput(id: string): boolean {
-    try {
-      return readdirSync(this.dirOf(id)).some((f) => f.startsWith('output-') && statSync(join(this.dirOf(id), f)).size > 0);
-    } catch {
-      return false;
-    }
   }
 
   /**

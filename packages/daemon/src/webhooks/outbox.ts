@@ -1,4 +1,5 @@
-import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { appendLine } from '../store/append-line.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 
 /** One pending delivery. The body is stored as sent, so every retry carries the same bytes. */
@@ -38,6 +39,8 @@ type JournalLine = { add: OutboxEntry } | { done: string };
 export class Outbox {
   private readonly entries: OutboxEntry[] = [];
   private bytes = 0;
+  /** Size of the journal file, so a torn append can be cut back (see appendLine). */
+  private fileBytes = 0;
   private doneSinceCompaction = 0;
 
   constructor(
@@ -90,11 +93,12 @@ export class Outbox {
   /** Deletes the journal: the subscriber was removed. */
   destroy(): void {
     this.entries.length = 0;
+    this.fileBytes = 0;
     rmSync(this.file, { force: true });
   }
 
   private append(line: JournalLine): void {
-    appendFileSync(this.file, JSON.stringify(line) + '\n', { mode: 0o600 });
+    this.fileBytes = appendLine(this.file, JSON.stringify(line) + '\n', this.fileBytes);
   }
 
   private maybeCompact(): void {
@@ -102,7 +106,9 @@ export class Outbox {
   }
 
   private compact(): void {
-    writeFileAtomic(this.file, this.entries.map((e) => JSON.stringify({ add: e }) + '\n').join(''));
+    const text = this.entries.map((e) => JSON.stringify({ add: e }) + '\n').join('');
+    writeFileAtomic(this.file, text);
+    this.fileBytes = Buffer.byteLength(text);
     this.doneSinceCompaction = 0;
   }
 
