@@ -9,6 +9,18 @@ export function printLine(text = ''): void {
   process.stdout.write(text + '\n');
 }
 
+/** A remark on stderr that is not an error (stdout stays the program's output). */
+export function printNote(text: string): void {
+  process.stderr.write(`ccx: ${text}\n`);
+}
+
+/** A reader that went away (`ccx logs -f | head`) ends the command with `code` instead of an EPIPE error. */
+export function exitOnBrokenPipe(code: number): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(code);
+  });
+}
+
 /**
  * Reports an error on stderr — never stdout, so `--json` output stays
  * parseable — and returns the exit code it maps to.

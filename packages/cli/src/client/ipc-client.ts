@@ -60,7 +60,7 @@ export class DaemonConnection {
   daemonPid = 0;
 
   private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: string | Buffer) => this.receive(typeof chunk === 'string' ? Buffer.from(chunk, 'latin1') : chunk));
+    socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('close', () => this.failAll(this.closedError ?? new CcxError('E_DAEMON_UNAVAILABLE', 'the daemon closed the connection', 'see the daemon log: ccx daemon logs')));
     socket.on('error', () => {});
   }

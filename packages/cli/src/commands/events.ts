@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { CcxError, EVENT_TYPES, type CcxEvent } from '@ccx/shared';
 import { runCommand } from '../context.js';
+import { exitOnBrokenPipe } from '../output.js';
 
 interface EventsArgs {
   id?: string;
@@ -57,10 +58,8 @@ export const eventsCommand: CommandModule<object, EventsArgs> = {
       if (argv.since !== undefined && !(Number.isInteger(argv.since) && argv.since >= 0)) {
         throw new CcxError('E_USAGE', '--since needs a seq: an integer ≥ 0', 'use the seq of the last event you saw');
       }
-      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-        // The reader went away (`| head`): that is how a follower is meant to end.
-        if (error.code === 'EPIPE') process.exit(0);
-      });
+      // The reader went away (`| head`): that is how a follower is meant to end.
+      exitOnBrokenPipe(0);
       const conn = await ctx.connect();
       const write = writer(
         () => conn.pause(),

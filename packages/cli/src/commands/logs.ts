@@ -4,7 +4,7 @@ import { openOutputStream, sessionExitCode } from '../client/output-stream.js';
 import { runCommand } from '../context.js';
 import { SESSION_ID_ARG } from './session-arg.js';
 import { humanBytes } from '../format.js';
-import { usageError } from '../output.js';
+import { exitOnBrokenPipe, printNote, usageError } from '../output.js';
 
 interface LogsArgs {
   id: string;
@@ -13,10 +13,6 @@ interface LogsArgs {
   follow?: boolean;
   raw?: boolean;
   json?: boolean;
-}
-
-function note(text: string): void {
-  process.stderr.write(`ccx: ${text}\n`);
 }
 
 /** Writes to stdout; false when its buffer is full. */
@@ -52,18 +48,15 @@ export const logsCommand: CommandModule<object, LogsArgs> = {
           start: ({ from, logStart }) => {
             const asked = argv.since ?? 0;
             if (logStart > asked && argv.tail === undefined) {
-              note(`the first ${humanBytes(logStart)} of output (offsets 0–${logStart}) were rotated out of the log; printing from offset ${from}`);
+              printNote(`the first ${humanBytes(logStart)} of output (offsets 0–${logStart}) were rotated out of the log; printing from offset ${from}`);
             }
           },
-          gap: (from, to) => note(`${humanBytes(to - from)} of output (offsets ${from}–${to}) were rotated out of the log before they could be printed`),
+          gap: (from, to) => printNote(`${humanBytes(to - from)} of output (offsets ${from}–${to}) were rotated out of the log before they could be printed`),
           output: (data) => writeOut(text ? text.push(data) : data),
         },
       );
       process.stdout.on('drain', stream.resume);
-      // A reader that went away (`ccx logs -f | head`) just ends the command.
-      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code === 'EPIPE') process.exit(0);
-      });
+      exitOnBrokenPipe(0);
       const end = await stream.done;
       if (text) writeOut(text.end());
       return argv.follow ? sessionExitCode(end) : 0;

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { EXIT, PlainText, type CancelResult, type SessionInfo } from '@ccx/shared';
 import { describeEnd, openOutputStream, sessionExitCode } from '../client/output-stream.js';
 import { runCommand } from '../context.js';
+import { exitOnBrokenPipe, printNote } from '../output.js';
 import { parseTimeout } from '../wait-options.js';
 import { spawnParams, withSpawnOptions, type SpawnArgs } from '../spawn-options.js';
 
@@ -14,10 +15,6 @@ interface RunArgs extends SpawnArgs {
 /** One JSON line on stdout (`run --json` streams these). */
 function jsonLine(value: unknown): boolean {
   return process.stdout.write(JSON.stringify(value) + '\n');
-}
-
-function note(text: string): void {
-  process.stderr.write(`ccx: ${text}\n`);
 }
 
 export const runToEndCommand: CommandModule<object, RunArgs> = {
@@ -50,7 +47,7 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
       const onSigint = (): void => {
         if (stopping === 'interrupt') return cancel(true);
         stopping = 'interrupt';
-        if (!ctx.json) note(`cancelling session ${info.id} (Ctrl-C again to kill it)`);
+        if (!ctx.json) printNote(`cancelling session ${info.id} (Ctrl-C again to kill it)`);
         cancel(false);
       };
       process.on('SIGINT', onSigint);
@@ -71,18 +68,16 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
       };
       const stream = openOutputStream(conn, 'session.logs', { target: info.id, since: 0, follow: true }, {
         output: (data, offset) => write(text ? text.push(data) : data, offset),
-        gap: (from, to) => note(`output between offsets ${from} and ${to} was rotated out of the log before it could be printed`),
+        gap: (from, to) => printNote(`output between offsets ${from} and ${to} was rotated out of the log before it could be printed`),
       });
       process.stdout.on('drain', stream.resume);
-      process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-        if (error.code === 'EPIPE') process.exit(EXIT.ERROR);
-      });
+      exitOnBrokenPipe(EXIT.ERROR);
       try {
         const end = await stream.done;
         if (text) write(text.end(), end.offset);
         const code = stopping === 'timeout' ? EXIT.TIMEOUT : sessionExitCode(end);
         if (ctx.json) jsonLine({ type: 'end', session: info.id, status: end.status, exitCode: end.exitCode, signal: end.signal, timedOut: stopping === 'timeout', code });
-        else if (stopping === 'timeout') note(`timed out after ${timeoutMs! / 1000} s: session ${info.id} ${describeEnd(end)}`);
+        else if (stopping === 'timeout') printNote(`timed out after ${timeoutMs! / 1000} s: session ${info.id} ${describeEnd(end)}`);
         return code;
       } finally {
         clearTimeout(timer);
