@@ -61,22 +61,10 @@ export function wantsWait(argv: WaitArgs & { print?: string }): boolean {
 }
 
 /** Runs a `session.wait` stream to its end. */
-export async function runWait(conn: DaemonConnection, params: Record<string, unknown> & { timeoutMs?: number }): Promise<WaitResult> {
-  const { done } = conn.stream<WaitResult>('session.wait', params, () => {});
-  if (params.timeoutMs === undefined) return done;
-  // The daemon keeps the deadline; this only guards against a daemon that stopped answering.
-  let timer: NodeJS.Timeout | undefined;
-  const backstop = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => reject(new CcxError('E_TIMEOUT', `the daemon did not end the wait within ${params.timeoutMs! + DAEMON_GRACE_MS} ms`, 'it may be overloaded or stuck: ccx daemon status')),
-      params.timeoutMs! + DAEMON_GRACE_MS,
-    );
-  });
-  try {
-    return await Promise.race([done, backstop]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function runWait(conn: DaemonConnection, params: Record<string, unknown> & { timeoutMs?: number }): Promise<WaitResult> {
+  // The daemon keeps the deadline; the CLI's own only guards against a daemon that stopped answering.
+  const backstopMs = params.timeoutMs === undefined ? undefined : params.timeoutMs + DAEMON_GRACE_MS;
+  return conn.stream<WaitResult>('session.wait', params, () => {}, backstopMs).done;
 }
 
 /**

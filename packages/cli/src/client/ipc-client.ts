@@ -99,30 +99,37 @@ export class DaemonConnection {
     if (this.closedError) return Promise.reject(this.closedError);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      const timer =
-        timeoutMs === undefined
-          ? undefined
-          : setTimeout(() => {
-              this.pending.delete(id);
-              reject(new CcxError('E_TIMEOUT', `${method} got no answer within ${timeoutMs} ms`, 'the daemon may be overloaded: ccx daemon status'));
-            }, timeoutMs);
-      this.pending.set(id, {
-        resolve: (v) => (clearTimeout(timer), resolve(v as T)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
-      });
+      this.pending.set(id, this.withDeadline(method, timeoutMs, () => this.pending.delete(id), resolve as (v: unknown) => void, reject));
       this.socket.write(encodeFrame({ t: 'req', id, method, params }));
     });
   }
 
-  /** Opens a stream; resolves with its end result. Returns the id for input/resize/close. */
-  stream<T>(method: string, params: unknown, onFrame: (data: unknown) => void): { id: number; done: Promise<T> } {
+  /**
+   * Opens a stream; resolves with its end result. Returns the id for
+   * input/resize/close. With `timeoutMs`, a stream the daemon has not ended
+   * by then fails with E_TIMEOUT.
+   */
+  stream<T>(method: string, params: unknown, onFrame: (data: unknown) => void, timeoutMs?: number): { id: number; done: Promise<T> } {
     const id = this.nextId++;
     const done = new Promise<T>((resolve, reject) => {
-      this.streams.set(id, { onFrame, resolve: (v) => resolve(v as T), reject });
+      this.streams.set(id, { onFrame, ...this.withDeadline(method, timeoutMs, () => this.streams.delete(id), resolve as (v: unknown) => void, reject) });
     });
     if (this.closedError) this.streams.get(id)!.reject(this.closedError);
     else this.socket.write(encodeFrame({ t: 'req', id, method, params }));
     return { id, done };
+  }
+
+  /** Settlers that fail with E_TIMEOUT (after `forget`) when no answer came within `timeoutMs`. */
+  private withDeadline(method: string, timeoutMs: number | undefined, forget: () => void, resolve: (value: unknown) => void, reject: (error: unknown) => void): Pending {
+    if (timeoutMs === undefined) return { resolve, reject };
+    const timer = setTimeout(() => {
+      forget();
+      reject(new CcxError('E_TIMEOUT', `${method} got no answer within ${timeoutMs} ms`, 'the daemon may be overloaded: ccx daemon status'));
+    }, timeoutMs);
+    return {
+      resolve: (value) => (clearTimeout(timer), resolve(value)),
+      reject: (error) => (clearTimeout(timer), reject(error)),
+    };
   }
 
   /** Writes a stream control message; false when the socket buffer is full. */
