@@ -197,6 +197,7 @@ export class Daemon {
         streams: this.dispatcher?.openStreams ?? 0,
         ...this.sessions!.resourceCounts(),
         queuedWriteBytes: this.server?.queuedWriteBytes ?? 0,
+        screenWorkerRestarts: this.screens?.restarts ?? 0,
         heapUsedBytes: process.memoryUsage().heapUsed,
       },
       webhooks: this.webhooks?.status() ?? [],

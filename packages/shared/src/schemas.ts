@@ -242,6 +242,8 @@ export interface DaemonResources {
    * pause at 1 MiB, so a stopped reader keeps it bounded.
    */
   queuedWriteBytes: number;
+  /** Times the screen worker died and was replaced (its screens restarted blank). */
+  screenWorkerRestarts: number;
   heapUsedBytes: number;
 }
 

@@ -47,8 +47,10 @@ export async function streamEvents(bus: EventBus, sink: StreamSink, opts: Follow
         if (!matches(event) || overflowed) return;
         if (live.length < opts.queueMax) live.push(event);
         else {
-          // Stop collecting at once; the reader learns why when it reads again.
+          // Stop collecting at once; the reader learns why when it reads again
+          // and sends none of what was queued, so the queue goes now.
           overflowed = true;
+          live.length = 0;
           subscription?.dispose();
         }
         wake?.();

@@ -48,7 +48,7 @@ export class ScreenHost {
   private nextScreen = 1;
   private nextRequest = 1;
   private disposed = false;
-  /** Times the worker died and was replaced, for status and tests. */
+  /** Times the worker died and was replaced (`daemon status`: resources.screenWorkerRestarts). */
   restarts = 0;
 
   constructor(private readonly opts: ScreenHostOptions) {}
