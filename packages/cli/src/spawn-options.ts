@@ -20,6 +20,8 @@ export function withSpawnOptions<T>(y: Argv<T>): Argv<T> {
     .option('name', { type: 'string', describe: 'unique name for the session' })
     .option('cwd', { type: 'string', describe: 'working directory (default: the current one)' })
     .option('env', { type: 'string', array: true, describe: 'extra environment variable KEY=VALUE (repeatable)' })
+    .option('cols', { type: 'number', describe: "terminal width (default: this terminal's)" })
+    .option('rows', { type: 'number', describe: "terminal height (default: this terminal's)" })
     .option('preset', { type: 'string', describe: 'how to drive the program: shell, python, claude, codex, or one of yours (see ccx presets)' }) as Argv<T>;
 }
 

@@ -21,16 +21,20 @@ export const PRINT_MODES: readonly PrintMode[] = ['output', 'screen', 'none'];
 /** How long past its own deadline the CLI waits for the daemon to report a timeout before giving up on it. */
 const DAEMON_GRACE_MS = 15_000;
 
-export function withWaitOptions<T>(y: Argv<T>, conditions = true): Argv<T> {
-  let out = y as Argv<any>;
-  if (conditions) {
-    out = out
+/** The wait conditions and --timeout (`wait`, `send`). */
+export function withWaitOptions<T>(y: Argv<T>): Argv<T> {
+  return withTimeoutOption(
+    y
       .option('until', { type: 'string', describe: 'wait until this regex (JavaScript, multiline) matches the new output as plain text' })
       .option('screen', { type: 'boolean', describe: 'match --until against the rendered screen instead' })
       .option('idle', { type: 'number', describe: 'wait until the program has been quiet this many ms (after its output began)' })
-      .option('exit', { type: 'boolean', describe: 'wait until the program exits; exit with its code' });
-  }
-  return out.option('timeout', { type: 'string', describe: 'give up after this long (seconds, or 500ms/30s/5m/1h) and exit 124; default: no limit' }) as Argv<T>;
+      .option('exit', { type: 'boolean', describe: 'wait until the program exits; exit with its code' }) as Argv<T>,
+  );
+}
+
+/** --timeout alone (`start --wait-ready`). */
+export function withTimeoutOption<T>(y: Argv<T>): Argv<T> {
+  return y.option('timeout', { type: 'string', describe: 'give up after this long (seconds, or 500ms/30s/5m/1h) and exit 124; default: no limit' }) as Argv<T>;
 }
 
 /** The `timeout` option in ms, or undefined. */

@@ -3,7 +3,7 @@ import type { SessionInfo } from '@ccx/shared';
 import { runCommand } from '../context.js';
 import { printJson, printLine, usageError } from '../output.js';
 import { spawnParams, withSpawnOptions, type SpawnArgs } from '../spawn-options.js';
-import { parseTimeout, reportWaitFailure, runWait, waitExitCode, withWaitOptions } from '../wait-options.js';
+import { parseTimeout, reportWaitFailure, runWait, waitExitCode, withTimeoutOption } from '../wait-options.js';
 
 interface StartArgs extends SpawnArgs {
   reuse?: boolean;
@@ -12,14 +12,11 @@ interface StartArgs extends SpawnArgs {
   json?: boolean;
 }
 
-
 export const startCommand: CommandModule<object, StartArgs> = {
   command: 'start [cmd..]',
   describe: 'Start a program in a new background session',
   builder: (y) =>
-    withSpawnOptions(withWaitOptions(y, false))
-      .option('cols', { type: 'number', describe: 'terminal width' })
-      .option('rows', { type: 'number', describe: 'terminal height' })
+    withSpawnOptions(withTimeoutOption(y))
       .option('reuse', { type: 'boolean', describe: 'with --name: return the running session of that name instead of failing' })
       .option('wait-ready', { type: 'boolean', describe: "wait until it is ready for input (the preset's ready pattern or prompt, else a quiet spell) before returning" })
       .option('json', { type: 'boolean', describe: 'print the session as JSON' })
