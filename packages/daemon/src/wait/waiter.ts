@@ -224,15 +224,19 @@ export class Waiter {
     const screen = this.session.screen;
     if (!screen) return;
     this.screenCheck = 'running';
-    void parsedText(screen).then((text) => {
+    void this.screenMatch(screen, pattern.re).then((m) => {
       const again = this.screenCheck === 'again';
       this.screenCheck = 'idle';
       if (this.finished) return;
-      if (this.session.screen !== screen) return; // disposed: the session was removed
-      const m = text === null ? null : pattern.re.exec(text);
       if (m) return void this.finish(pattern.reason, toMatch(m));
       if (again) this.checkScreen();
     });
+  }
+
+  /** The pattern run on the screen once it has parsed the output so far; null if the session's screen went (removed) or could not answer. */
+  private async screenMatch(screen: RemoteScreen, re: RegExp): Promise<RegExpExecArray | null> {
+    const text = await parsedText(screen);
+    return this.session.screen === screen && text !== null ? re.exec(text) : null;
   }
 
   /** The program exited (or the session was removed): last output first, then the verdict. */
@@ -245,9 +249,8 @@ export class Waiter {
     const { pattern } = this.spec;
     const screen = this.session.screen;
     if (pattern?.on === 'screen' && this.sawOutput && screen) {
-      const text = await parsedText(screen);
+      const m = await this.screenMatch(screen, pattern.re);
       if (this.finished) return;
-      const m = this.session.screen === screen && text !== null ? pattern.re.exec(text) : null;
       if (m) return this.finish(pattern.reason, toMatch(m));
     }
     return this.finish(this.spec.exit ? 'exit' : 'ended');
