@@ -159,7 +159,7 @@ export class DeliveryWorker {
   /** Stops delivering; the outbox keeps what is pending (unless `discard`: the hook was removed). */
   dispose(discard = false): void {
     this.disposed = true;
-    // A request to a hanging receiver must not keep a stopping daemon alive until its timeout.
+    // A request in flight to a hanging receiver ends now, not at its timeout: a removed hook leaves no socket behind.
     this.inFlight?.abort();
     clearTimeout(this.backoffTimer);
     this.wakeBackoff?.();
