@@ -6,11 +6,11 @@ const DRAIN_CHUNK_BYTES = 64 * 1024;
 /** Most bytes one data event is grown to from what the PTY already holds: the size of an output frame. */
 const GATHER_MAX_BYTES = 64 * 1024;
 /**
- * Where gatherPending reads; its bytes are copied out by Buffer.concat before
- * it returns, so one buffer serves every session. Allocating it per data event
- * cost a 64 KiB buffer per keystroke echo, though that read is usually empty.
+ * A data event smaller than this drained the PTY when libuv read it (a Linux
+ * PTY hands out 4095 bytes per read during a flood), so gatherPending does not
+ * look for more: a keystroke's echo costs no extra read and no 64 KiB buffer.
  */
-const gatherScratch = Buffer.allocUnsafeSlow(GATHER_MAX_BYTES);
+const GATHER_FROM_BYTES = 1024;
 /** A PTY holds a few KiB once its program is gone; this bound only guards against a surprise. */
 const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -61,20 +61,21 @@ export function drainOnEnd(proc: IPty, onData: (chunk: Buffer) => void): void {
  * answers EAGAIN (or EIO once the program's side has closed) at once.
  */
 export function gatherPending(proc: IPty, first: Buffer): Buffer {
-  if (process.platform === 'win32' || first.length >= GATHER_MAX_BYTES) return first;
+  if (process.platform === 'win32' || first.length < GATHER_FROM_BYTES || first.length >= GATHER_MAX_BYTES) return first;
   const { _fd: fd } = ptyInternals(proc);
   if (typeof fd !== 'number') return first;
-  let got = 0;
   const room = GATHER_MAX_BYTES - first.length;
+  const more = Buffer.allocUnsafe(room);
+  let got = 0;
   while (got < room) {
     let n: number;
     try {
-      n = readSync(fd, gatherScratch, got, room - got, null);
+      n = readSync(fd, more, got, room - got, null);
     } catch {
       break; // EAGAIN: nothing more now; EIO: the program's side closed (libuv sees it next).
     }
     if (n <= 0) break;
     got += n;
   }
-  return got === 0 ? first : Buffer.concat([first, gatherScratch.subarray(0, got)], first.length + got);
+  return got === 0 ? first : Buffer.concat([first, more.subarray(0, got)], first.length + got);
 }
