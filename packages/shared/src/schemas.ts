@@ -142,6 +142,8 @@ export const MethodParams = {
     .object({
       target,
       text: z.string().max(512 * 1024).optional(),
+      /** false: type the text as keystrokes, never inside bracketed-paste markers (tmux send-keys -l). */
+      paste: z.boolean().optional(),
       enter: z.boolean().optional(),
       keys: z.array(z.string().max(256)).max(256).optional(),
       enterDelayMs: z.number().int().min(0).max(10_000).optional(),

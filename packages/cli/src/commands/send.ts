@@ -9,6 +9,7 @@ interface SendArgs extends WaitArgs {
   id: string;
   text?: string[];
   stdin?: boolean;
+  paste?: boolean;
   enter?: boolean;
   key?: string[];
   'enter-delay'?: number;
@@ -31,8 +32,9 @@ export const sendCommand: CommandModule<object, SendArgs> = {
       .positional('id', SESSION_ID_ARG)
       .positional('text', { type: 'string', array: true, describe: 'text to paste; words are joined with spaces' })
       .option('stdin', { type: 'boolean', describe: 'read the text from standard input' })
+      .option('paste', { type: 'boolean', default: true, describe: 'paste the text (in bracketed-paste markers when the program asked for them); --no-paste types it as keystrokes, as tmux send-keys -l, for vim, less and other key-driven programs' })
       .option('enter', { type: 'boolean', default: true, describe: 'press Enter after the text (--no-enter to not)' })
-      .option('key', { type: 'string', array: true, describe: 'key to press after the text: Enter, Escape, Tab, Up, C-c, or a literal like "\\x1b[A" (repeatable)' })
+      .option('key', { type: 'string', array: true, describe: 'key to press after the text: one character (q, :), Enter, Escape, Tab, S-Tab, Up, F1–F12, C-c, C-Space, M-x (Alt), or a literal like "\\x1b[A" (repeatable; names: README "Keys for send --key")' })
       .option('enter-delay', { type: 'number', describe: 'ms between the text and Enter (default 150)' })
       .option('preset', { type: 'string', describe: "preset for this send (Enter delay; with --wait: prompt, idle time, what to print); default: the session's" })
       .option('wait', { type: 'boolean', describe: 'then wait for the answer (the wait options below) and print it' })
@@ -42,6 +44,7 @@ export const sendCommand: CommandModule<object, SendArgs> = {
       .example("answer=$($0 send py '6*7' --wait --preset python)", 'send, wait for the prompt, capture the answer (42)')
       .example("$0 send sh 'make; echo END' --until '^END$' --timeout 10m", 'wait for a marker line, at most 10 minutes')
       .example('$0 send agent --key Escape', 'press Escape only')
+      .example("$0 send vim --no-paste 'ggOnew first line' --key Escape", 'type vim commands as keys, then press Escape')
       .example('echo hi | $0 send sh --stdin', 'send standard input') as never,
   handler: (argv) =>
     runCommand(argv, async (ctx) => {
@@ -57,6 +60,7 @@ export const sendCommand: CommandModule<object, SendArgs> = {
       const result = await conn.request<SendResult>('session.send', {
         target: argv.id,
         text,
+        paste: argv.paste !== false,
         // Enter follows text unless --no-enter; explicit keys replace it.
         enter: text === undefined ? keys.length === 0 : argv.enter !== false && keys.length === 0,
         keys,

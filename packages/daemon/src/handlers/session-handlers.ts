@@ -20,6 +20,7 @@ export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.Proc
       (params): Promise<SendResult> =>
         sessions.resolve(params.target).send({
           text: params.text,
+          paste: params.paste,
           enter: params.enter ?? (params.text !== undefined && !(params.keys?.length ?? 0)),
           keys: params.keys ?? [],
           enterDelayMs: params.enterDelayMs ?? (params.preset !== undefined ? presets?.get(params.preset).enterDelayMs : undefined),

@@ -242,14 +242,16 @@ export class Session {
    * them), then — after a pause, as a separate write — Enter, then any keys.
    * Claude Code and Codex treat text and CR arriving together as a paste and
    * would never submit it. Queued, so concurrent sends never interleave.
+   * `paste: false` types the text instead: the same bytes in one write,
+   * without markers, so a key-driven program (vim, less) reads them as keys.
    */
-  send(opts: { text?: string; enter: boolean; keys: string[]; enterDelayMs?: number; source?: string }): Promise<SendResult> {
+  send(opts: { text?: string; paste?: boolean; enter: boolean; keys: string[]; enterDelayMs?: number; source?: string }): Promise<SendResult> {
     const keyData = opts.keys.map(keyBytes);
     return this.input.run(async () => {
       this.assertRunning();
       // Asked of the screen once it has parsed all output so far: a program
       // that just switched bracketed paste on gets its markers.
-      const bracketed = await this.screenState!.bracketedPaste();
+      const bracketed = opts.paste !== false && (await this.screenState!.bracketedPaste());
       // The program may have exited while the screen caught up (fuzz: a
       // TypeError from writing to the gone PTY, reported as E_INTERNAL).
       this.assertRunning();

@@ -1,0 +1,102 @@
+/**
+ * Typing, not pasting: `send --no-paste` and the keys `send --key` accepts.
+ * The byte-level checks read what a raw-mode program received; the vim test
+ * drives a real vim in a session's PTY and checks the file it wrote.
+ */
+import test from 'ava';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { keyBytes } from '@ccx/shared';
+import { FIXTURES, homesFor, parseJson, startSession, tempDirsFor, waitFor, waitForOutput } from './helpers/ccx.js';
+
+const home = homesFor(test);
+const tempDir = tempDirsFor(test, 'ccxk-');
+
+test('keyBytes: any single character is itself; F1–F12, S-Tab, C-Space and M-KEY are xterm bytes', (t) => {
+  for (const ch of ['q', '3', ':', 'G', '/', 'é', '\\']) t.is(keyBytes(ch), ch);
+  t.is(keyBytes('F1'), '\x1bOP');
+  t.is(keyBytes('f4'), '\x1bOS');
+  t.is(keyBytes('F5'), '\x1b[15~');
+  t.is(keyBytes('F10'), '\x1b[21~');
+  t.is(keyBytes('F12'), '\x1b[24~');
+  t.is(keyBytes('S-Tab'), '\x1b[Z');
+  t.is(keyBytes('C-Space'), '\0');
+  t.is(keyBytes('M-x'), '\x1bx');
+  t.is(keyBytes('M-Enter'), '\x1b\r');
+  t.is(keyBytes('M-C-a'), '\x1b\x01');
+  t.is(keyBytes('M-:'), '\x1b:');
+  // What worked before still does.
+  t.is(keyBytes('Enter'), '\r');
+  t.is(keyBytes('C-c'), '\x03');
+  t.is(keyBytes('\\x1b[A'), '\x1b[A');
+  for (const bad of ['F13', 'M-', 'Hyper-x', '']) t.throws(() => keyBytes(bad), { message: /unknown key/ });
+});
+
+test('send --key delivers single characters, function keys, Meta, S-Tab and C-Space exactly; an unknown key lists the names', async (t) => {
+  const h = home();
+  const dir = tempDir();
+  const file = join(dir, 'keys.bin');
+  const rec = await startSession(h, ['--', 'python3', join(FIXTURES, 'paste-recorder.py'), file]);
+  await waitForOutput(h, rec.id, 'READY');
+  const keys = ['q', '3', ':', 'F1', 'F12', 'M-x', 'S-Tab', 'C-Space', 'Enter'];
+  const r = await h.ccx(['send', rec.id, ...keys.flatMap((k) => ['--key', k])]);
+  t.is(r.code, 0, r.stderr);
+  const expected = 'q3:\x1bOP\x1b[24~\x1bx\x1b[Z\0\r';
+  const got = await waitFor(() => {
+    try {
+      const b = readFileSync(file, 'latin1');
+      return b.length >= expected.length ? b : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 30_000, 'the keys to reach the program');
+  t.is(got, expected);
+
+  const bad = await h.ccx(['send', rec.id, '--key', 'F13']);
+  t.is(bad.code, 2);
+  t.regex(bad.stderr, /unknown key: F13 \[E_USAGE\]/);
+  t.regex(bad.stderr, /hint: .*F1 … F12.*M-KEY/);
+});
+
+test('send --no-paste types the text without paste markers to a program that enabled bracketed paste', async (t) => {
+  const h = home();
+  const dir = tempDir();
+  const file = join(dir, 'typed.bin');
+  const rec = await startSession(h, ['--', 'python3', join(FIXTURES, 'paste-recorder.py'), file]);
+  await waitForOutput(h, rec.id, 'READY');
+  const pasted = parseJson(await h.ccx(['send', '--json', rec.id, 'pasted', '--no-enter']));
+  t.true(pasted.bracketedPaste);
+  const typed = parseJson(await h.ccx(['send', '--json', rec.id, '--no-paste', ':wq']));
+  t.false(typed.bracketedPaste, 'typed text is never wrapped');
+  t.is(typed.bytes, 4);
+  const expected = '\x1b[200~pasted\x1b[201~:wq\r';
+  const got = await waitFor(() => {
+    const b = readFileSync(file, 'latin1');
+    return b.endsWith('\r') ? b : undefined;
+  }, 30_000, 'the typed text and Enter');
+  t.is(got, expected);
+});
+
+test('vim can be driven: send --no-paste ggOgamma --key Escape, then :wq, writes gamma above the first line', async (t) => {
+  const h = home();
+  const dir = tempDir();
+  const file = join(dir, 'notes.txt');
+  writeFileSync(file, 'alpha\nbeta\n');
+  const vim = await startSession(h, ['--cols', '80', '--rows', '24', '--', 'vim', '-u', 'NONE', '-i', 'NONE', '-N', '-n', file]);
+  await waitFor(async () => {
+    const s = parseJson((await h.ccx(['screen', vim.id, '--json'])));
+    return s.text.includes('beta') && s.text.includes('notes.txt');
+  }, 30_000, 'vim to show the file');
+  // vim has switched bracketed paste on: pasted, these letters would be inserted as text.
+  t.is((await h.ccx(['send', vim.id, '--no-paste', 'ggOgamma', '--key', 'Escape'])).code, 0);
+  await waitFor(async () => {
+    const s = parseJson(await h.ccx(['screen', vim.id, '--json']));
+    return s.text.startsWith('gamma\nalpha\nbeta') && !s.text.includes('-- INSERT --');
+  }, 30_000, 'vim to show the new line and leave insert mode');
+  t.is((await h.ccx(['send', vim.id, '--no-paste', ':wq'])).code, 0);
+  await waitFor(async () => {
+    const s = parseJson(await h.ccx(['list', '--all', '--json'])).find((x: any) => x.id === vim.id);
+    return s.status === 'exited';
+  }, 30_000, 'vim to write the file and quit');
+  t.is(readFileSync(file, 'utf8'), 'gamma\nalpha\nbeta\n');
+});
