@@ -1,7 +1,9 @@
 import { CCX_VERSION } from '@ccx/shared';
 import { attachCommand } from './commands/attach.js';
 import { cancelCommand, killCommand } from './commands/cancel.js';
+import { clientsCommand } from './commands/clients.js';
 import { daemonCommand } from './commands/daemon.js';
+import { detachCommand } from './commands/detach.js';
 import { eventsCommand } from './commands/events.js';
 import { hooksCommand } from './commands/hooks.js';
 import { interruptCommand } from './commands/interrupt.js';
@@ -9,6 +11,7 @@ import { listCommand } from './commands/list.js';
 import { logsCommand } from './commands/logs.js';
 import { presetsCommand } from './commands/presets.js';
 import { pruneCommand, rmCommand } from './commands/remove.js';
+import { resizeCommand } from './commands/resize.js';
 import { runToEndCommand } from './commands/run.js';
 import { screenCommand } from './commands/screen.js';
 import { sendCommand } from './commands/send.js';
@@ -19,7 +22,7 @@ import { reportError } from './output.js';
 import type { CommandModule } from 'yargs';
 
 /** Every command, one module each; adding one is adding a line here. */
-const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand, screenCommand, logsCommand, attachCommand, waitCommand, interruptCommand, presetsCommand, runToEndCommand];
+const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand, screenCommand, logsCommand, attachCommand, resizeCommand, clientsCommand, detachCommand, waitCommand, interruptCommand, presetsCommand, runToEndCommand];
 
 export async function main(argv: string[]): Promise<void> {
   try {

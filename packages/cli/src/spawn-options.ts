@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
+import { WINDOW_SIZE_POLICIES, type WindowSizePolicy } from '@ccx/shared';
 import { usageError } from './output.js';
 
 /** Options every command that creates a session takes (`start`, `run`). */
@@ -10,6 +11,7 @@ export interface SpawnArgs {
   preset?: string;
   cols?: number;
   rows?: number;
+  'window-size'?: WindowSizePolicy;
   '--'?: string[];
   cmd?: string[];
 }
@@ -22,6 +24,7 @@ export function withSpawnOptions<T>(y: Argv<T>): Argv<T> {
     .option('env', { type: 'string', array: true, describe: 'extra environment variable KEY=VALUE (repeatable)' })
     .option('cols', { type: 'number', describe: "terminal width (default: this terminal's)" })
     .option('rows', { type: 'number', describe: "terminal height (default: this terminal's)" })
+    .option('window-size', { type: 'string', choices: WINDOW_SIZE_POLICIES, describe: 'how attached clients size the window, as tmux: latest (the last to attach, type or resize), smallest, largest, manual (only ccx resize); default: config windowSize, else latest' })
     .option('preset', { type: 'string', describe: 'how to drive the program: shell, python, claude, codex, or one of yours (see ccx presets)' }) as Argv<T>;
 }
 
@@ -51,5 +54,6 @@ export function spawnParams(argv: SpawnArgs, example: string) {
     cols: argv.cols ?? (process.stdout.isTTY ? process.stdout.columns : undefined),
     rows: argv.rows ?? (process.stdout.isTTY ? process.stdout.rows : undefined),
     preset: argv.preset,
+    windowSize: argv['window-size'],
   };
 }

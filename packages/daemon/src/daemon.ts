@@ -12,6 +12,7 @@ import { hooksHandlers } from './handlers/hooks-handlers.js';
 import { sessionHandlers } from './handlers/session-handlers.js';
 import { waitHandlers } from './handlers/wait-handlers.js';
 import { watchHandlers } from './handlers/watch-handlers.js';
+import { windowHandlers } from './handlers/window-handlers.js';
 import type { Logger } from './logger.js';
 import { PresetCatalog } from './presets/preset-catalog.js';
 import type { HandlerTable } from './router.js';
@@ -97,6 +98,7 @@ export class Daemon {
         screens,
         outputLogBytes: this.opts.outputLogBytes ?? DEFAULT_OUTPUT_LOG_BYTES,
         idleAfterMs: this.opts.idleAfterMs ?? settings.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS,
+        defaultWindowSize: settings.windowSize,
         now: () => new Date(),
       },
       store,
@@ -134,6 +136,7 @@ export class Daemon {
       ...waitHandlers(sessions, bus, presets),
       ...watchHandlers(sessions, bus),
       ...attachHandlers(sessions, bus, logger),
+      ...windowHandlers(sessions),
     };
     const dispatcher = (this.dispatcher = new Dispatcher(table, version, logger));
     this.server = new IpcServer(address, logger, (conn) => dispatcher.attach(conn), (conn, chunk) => dispatcher.receive(conn, chunk));

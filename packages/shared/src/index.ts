@@ -10,4 +10,5 @@ export * from './process-alive.js';
 export * from './start-lock-file.js';
 export * from './version.js';
 export * from './webhooks.js';
+export * from './window-size.js';
 export type * from './schemas.js';

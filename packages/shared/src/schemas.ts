@@ -8,6 +8,7 @@ import { ERROR_CODES } from './errors.js';
 import { MAX_NAME_LENGTH } from './limits.js';
 import { EVENT_TYPES } from './events.js';
 import { HOOK_LEVELS, type HookStatus } from './webhooks.js';
+import { WINDOW_SIZE_POLICIES, type WindowSizePolicy } from './window-size.js';
 
 const id = z.number().int().nonnegative();
 const target = z.string().min(1).max(256);
@@ -97,6 +98,8 @@ export const SessionInfoSchema = z.object({
   attachedClients: z.number(),
   outputBytes: z.number(),
   preset: z.string().nullable(),
+  /** How the window size follows attached clients (`start --window-size`, `resize --window-size`). */
+  windowSize: z.enum(WINDOW_SIZE_POLICIES),
 });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 
@@ -134,6 +137,7 @@ export const MethodParams = {
       rows: dimension.optional(),
       preset: z.string().max(64).optional(),
       reuse: z.boolean().optional(),
+      windowSize: z.enum(WINDOW_SIZE_POLICIES).optional(),
     })
     .strict(),
   'session.list': z.object({ all: z.boolean().optional() }).strict(),
@@ -202,8 +206,22 @@ export const MethodParams = {
     })
     .strict(),
   'session.attach': z
-    .object({ target, readOnly: z.boolean().optional(), cols: dimension.optional(), rows: dimension.optional() })
+    .object({
+      target,
+      readOnly: z.boolean().optional(),
+      cols: dimension.optional(),
+      rows: dimension.optional(),
+      /** Detach every other client of the session first (`attach -d`). */
+      detachOthers: z.boolean().optional(),
+    })
     .strict(),
+  /** Sets the window size now and/or the session's window-size policy; cols and rows go together. */
+  'session.resize': z
+    .object({ target, cols: dimension.optional(), rows: dimension.optional(), windowSize: z.enum(WINDOW_SIZE_POLICIES).optional() })
+    .strict(),
+  'session.clients': z.object({ target }).strict(),
+  /** Ends attach streams: one client by number, or all; neither: the only one attached. */
+  'session.detach': z.object({ target, client: z.number().int().positive().optional(), all: z.boolean().optional() }).strict(),
 } as const;
 
 export type MethodName = keyof typeof MethodParams;
@@ -301,9 +319,41 @@ export type OutputFrame =
 /** End result of `session.logs` / `session.attach`: where reading stopped and how the session stands. */
 export interface OutputStreamEnd {
   offset: number;
+  /** attach only: another command detached this client (`ccx detach`, `attach -d`); the session keeps running. */
+  detached?: boolean;
   status: SessionStatus;
   exitCode: number | null;
   signal: string | null;
+}
+
+/** One attached terminal, as `ccx clients --json` prints it. Fields may be added, never renamed. */
+export interface ClientInfo {
+  /** Numbers count up from 1 per session and are not reused while it runs: `ccx detach ID --client N`. */
+  client: number;
+  /** The client's terminal size; null when it gave none. */
+  cols: number | null;
+  rows: number | null;
+  readOnly: boolean;
+  attachedAt: string;
+  /** Last keystroke from this client; null if it never typed. */
+  lastInputAt: string | null;
+  /** Seconds since its last keystroke (since it attached if it never typed). */
+  idleSeconds: number;
+}
+
+/** `session.clients` (`ccx clients --json`): who is attached, and how the window size follows them. */
+export interface ClientsResult {
+  session: string;
+  windowSize: WindowSizePolicy;
+  cols: number;
+  rows: number;
+  clients: ClientInfo[];
+}
+
+/** `session.detach`: the numbers of the clients that were detached. */
+export interface DetachResult {
+  session: string;
+  detached: number[];
 }
 
 /** Why `session.wait` ended; every reason but `timeout` and `ended` means the condition was met. */

@@ -10,6 +10,7 @@ interface AttachArgs {
   id: string;
   'read-only'?: boolean;
   'detach-key'?: string;
+  'detach-others'?: boolean;
   json?: boolean;
 }
 
@@ -20,9 +21,11 @@ export const attachCommand: CommandModule<object, AttachArgs> = {
     y
       .positional('id', SESSION_ID_ARG)
       .option('read-only', { alias: 'r', type: 'boolean', describe: 'watch only: keystrokes (other than the detach key) are not sent' })
+      .option('detach-others', { alias: 'd', type: 'boolean', describe: 'detach every other client of the session first (tmux attach -d)' })
       .option('detach-key', { type: 'string', describe: 'key that detaches, e.g. C-] or "C-b d" (tmux style), or none; default C-\\' })
       .example('$0 attach agent', 'take over the keyboard; Ctrl-\\ detaches and leaves it running')
-      .example('$0 attach -r agent', 'watch without typing') as never,
+      .example('$0 attach -r agent', 'watch without typing')
+      .example('$0 attach -d agent', 'take the session over: the other attached terminals are detached') as never,
   handler: (argv) =>
     runCommand(argv, async (ctx) => {
       const stdin = process.stdin;
@@ -48,7 +51,7 @@ export const attachCommand: CommandModule<object, AttachArgs> = {
       const stream = openOutputStream(
         conn,
         'session.attach',
-        { target: argv.id, readOnly, cols: stdout.columns, rows: stdout.rows },
+        { target: argv.id, readOnly, cols: stdout.columns, rows: stdout.rows, detachOthers: argv['detach-others'] || undefined },
         {
           start: ({ session }) => {
             label = session.name ?? session.id;
@@ -96,6 +99,10 @@ export const attachCommand: CommandModule<object, AttachArgs> = {
       });
       if (!outcome) {
         restore(`detached from ${label}; it keeps running (ccx attach ${label} to come back)`);
+        return 0;
+      }
+      if (outcome.end.detached) {
+        restore(`detached from ${label} by another command (ccx detach, attach -d); it keeps running (ccx attach ${label} to come back)`);
         return 0;
       }
       restore(`${label} ${describeEnd(outcome.end)}`);

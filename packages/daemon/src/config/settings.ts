@@ -1,3 +1,4 @@
+import { isWindowSizePolicy, WINDOW_SIZE_POLICIES, type WindowSizePolicy } from '@ccx/shared';
 import type { Logger } from '../logger.js';
 import { readConfigFile, type ConfigDocument } from './config-file.js';
 
@@ -25,6 +26,8 @@ export interface DaemonSettings {
   /** Events a `ccx events -f` follower may have queued before it is cut off (E_OVERFLOW). */
   eventsFollowerQueueMax: number;
   webhookDelivery: WebhookDeliverySettings;
+  /** window-size of sessions started without `--window-size`; undefined = latest. */
+  windowSize?: WindowSizePolicy;
 }
 
 export const DEFAULT_WEBHOOK_DELIVERY: WebhookDeliverySettings = {
@@ -71,6 +74,8 @@ export function loadSettings(configFile: string, env: NodeJS.ProcessEnv, logger:
     eventsFollowerQueueMax: DEFAULT_EVENTS_FOLLOWER_QUEUE_MAX,
     webhookDelivery: { ...DEFAULT_WEBHOOK_DELIVERY },
   };
+  if (isWindowSizePolicy(doc.windowSize)) settings.windowSize = doc.windowSize;
+  else if (doc.windowSize !== undefined) logger.warn('config value ignored', { key: 'windowSize', expected: WINDOW_SIZE_POLICIES.join('|') });
   const events = doc.events as Record<string, unknown> | undefined;
   settings.eventsFollowerQueueMax = positive(events?.followerQueueMax) ?? settings.eventsFollowerQueueMax;
   const delivery = (doc.webhookDelivery ?? {}) as Record<string, unknown>;

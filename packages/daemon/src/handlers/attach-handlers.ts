@@ -1,38 +1,10 @@
-import { CcxError, MAX_OUTPUT_CHUNK_BYTES, type OutputFrame } from '@ccx/shared';
+import { CcxError, MAX_OUTPUT_CHUNK_BYTES, type OutputFrame, type OutputStreamEnd } from '@ccx/shared';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { stream, type HandlerTable, type StreamSink } from '../router.js';
 import { followOutput } from '../session/log-follower.js';
 import type { SessionManager } from '../session/session-manager.js';
-import type { Session } from '../session/session.js';
-import { finishStream } from './watch-handlers.js';
-
-/** One attached terminal: its own size, applied to the session whenever it becomes the most recently active client. */
-class AttachedClient {
-  constructor(
-    readonly id: string,
-    readonly readOnly: boolean,
-    private cols: number | undefined,
-    private rows: number | undefined,
-    private readonly session: Session,
-  ) {}
-
-  setSize(cols: number, rows: number): void {
-    this.cols = cols;
-    this.rows = rows;
-  }
-
-  /**
-   * The window follows the client that last typed or resized, as tmux's
-   * `window-size latest`. A read-only client only watches: it never resizes
-   * the program under the clients that type.
-   */
-  activate(): void {
-    if (this.readOnly || this.cols === undefined || this.rows === undefined) return;
-    const { cols, rows } = this.session.record;
-    if (cols !== this.cols || rows !== this.rows) this.session.resize(this.cols, this.rows);
-  }
-}
+import { finishStream, streamEnd } from './watch-handlers.js';
 
 /** Sends the replay of the screen in frames of at most MAX_OUTPUT_CHUNK_BYTES. */
 async function sendReplay(sink: StreamSink, replay: string): Promise<void> {
@@ -52,23 +24,24 @@ export function attachHandlers(sessions: SessionManager, bus: EventBus, logger: 
       if (!session.isRunning || !screen) {
         throw new CcxError('E_NOT_RUNNING', `session ${session.label} is ${session.record.status}`, `its output is kept: ccx logs ${session.id}`);
       }
-      const client = new AttachedClient(`${ctx.conn.id}.${ctx.requestId}`, params.readOnly ?? false, params.cols, params.rows, session);
-      client.activate();
-      session.attachedClients++;
-      bus.publish('client-attached', { sessionId: session.id, client: client.id, readOnly: client.readOnly, cols: params.cols, rows: params.rows });
+      // `attach -d`: the others go first, so their sizes no longer count for this one's window.
+      if (params.detachOthers) session.clients.detachAll();
+      const readOnly = params.readOnly ?? false;
+      const streamId = `${ctx.conn.id}.${ctx.requestId}`;
+      // Detached by another command: the stream ends as a detach would, and the session keeps running.
+      const detach = (): void => sink.end({ ...streamEnd(session, session.output.end), detached: true } satisfies OutputStreamEnd);
+      const client = session.clients.add({ readOnly, cols: params.cols, rows: params.rows, detach });
+      bus.publish('client-attached', { sessionId: session.id, client: streamId, readOnly, cols: params.cols, rows: params.rows });
       sink.onClose(() => {
-        session.attachedClients--;
-        bus.publish('client-detached', { sessionId: session.id, client: client.id });
+        session.clients.remove(client);
+        bus.publish('client-detached', { sessionId: session.id, client: streamId });
       });
       sink.onInput((data) => {
-        if (client.readOnly) return;
-        client.activate();
+        if (readOnly) return;
+        session.clients.input(client);
         session.sendRaw(data).catch((error) => logger.warn('attach input failed', { session: session.id, error: String(error) }));
       });
-      sink.onResize((cols, rows) => {
-        client.setSize(cols, rows);
-        client.activate();
-      });
+      sink.onResize((cols, rows) => session.clients.resized(client, cols, rows));
 
       sink.send({ k: 'start', session: session.info(), from: session.output.end, logStart: session.output.start } satisfies OutputFrame);
       // The log offset is taken in the same turn as the parse marker is

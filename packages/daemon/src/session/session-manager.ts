@@ -1,4 +1,4 @@
-import { CcxError, type ParamsOf, type SessionInfo } from '@ccx/shared';
+import { CcxError, DEFAULT_WINDOW_SIZE, type ParamsOf, type SessionInfo } from '@ccx/shared';
 import type { Logger } from '../logger.js';
 import { signalSessions, type SessionProcessIdentity } from '../process/session-processes.js';
 import type { SessionStore } from '../store/session-store.js';
@@ -135,6 +135,7 @@ export class SessionManager {
       processStartTime: null,
       preset: params.preset ?? null,
       enterDelayMs: params.enterDelayMs ?? DEFAULT_ENTER_DELAY_MS,
+      windowSize: params.windowSize ?? this.deps.defaultWindowSize ?? DEFAULT_WINDOW_SIZE,
     };
     this.store.create(id);
     const session = new Session(record, this.deps);
@@ -211,7 +212,7 @@ export class SessionManager {
       const c = s.listenerCounts();
       totals.outputListeners += c.output;
       totals.exitWaiters += c.exit;
-      totals.attachedClients += s.attachedClients;
+      totals.attachedClients += s.clients.count;
     }
     return totals;
   }

@@ -1,4 +1,4 @@
-import type { SessionStatus } from '@ccx/shared';
+import type { SessionStatus, WindowSizePolicy } from '@ccx/shared';
 
 /** What is persisted of a session (meta.json); survives daemon restarts. */
 export interface SessionRecord {
@@ -22,6 +22,8 @@ export interface SessionRecord {
   preset: string | null;
   /** Delay between pasted text and its Enter. */
   enterDelayMs: number;
+  /** How attached clients size the window; absent in records written before it existed (= latest). */
+  windowSize?: WindowSizePolicy;
 }
 
 export const ENDED_STATUSES: ReadonlySet<SessionStatus> = new Set(['exited', 'cancelled', 'failed', 'lost']);

@@ -1,12 +1,13 @@
 import { constants as osConstants } from 'node:os';
 import * as pty from 'node-pty';
-import { CcxError, keyBytes, type SendResult, type SessionInfo } from '@ccx/shared';
+import { CcxError, DEFAULT_WINDOW_SIZE, keyBytes, type SendResult, type SessionInfo, type WindowSizePolicy } from '@ccx/shared';
 import type { Disposable } from '../disposable.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { readProcStat } from '../process/proc.js';
 import { SESSION_ENV_MARKER, type LeaderIdentity } from '../process/session-processes.js';
 import type { SessionStore } from '../store/session-store.js';
+import { AttachedClients } from './attached-clients.js';
 import { InputQueue } from './input-queue.js';
 import { OutputLog } from './output-log.js';
 import { drainOnEnd, gatherPending } from './pty-drain.js';
@@ -25,6 +26,8 @@ export interface SessionDeps {
   outputLogBytes: number;
   /** Quiet time after which a session counts as idle. */
   idleAfterMs: number;
+  /** window-size of sessions started without one (config file `windowSize`); undefined: latest. */
+  defaultWindowSize?: WindowSizePolicy;
   now: () => Date;
 }
 
@@ -62,13 +65,44 @@ export class Session {
   private persistRetry: NodeJS.Timeout | undefined;
   /** Set once a cancel starts: the exit then counts as `cancelled`. */
   cancelRequested = false;
-  attachedClients = 0;
+  /** The terminals attached right now; they size the window under its window-size policy. */
+  readonly clients: AttachedClients;
 
   constructor(
     readonly record: SessionRecord,
     private readonly deps: SessionDeps,
   ) {
     this.output = new OutputLog(deps.store.dirOf(record.id), deps.outputLogBytes);
+    const session = this;
+    this.clients = new AttachedClients(
+      {
+        get cols() {
+          return session.record.cols;
+        },
+        get rows() {
+          return session.record.rows;
+        },
+        get policy() {
+          return session.windowSize;
+        },
+        resize: (cols, rows) => this.resize(cols, rows),
+      },
+      deps.now,
+    );
+  }
+
+  /** Records from before window-size existed have none: they get the default, today's behaviour. */
+  get windowSize(): WindowSizePolicy {
+    return this.record.windowSize ?? DEFAULT_WINDOW_SIZE;
+  }
+
+  /** Changes the window-size policy, and applies it to the clients attached now. */
+  setWindowSize(policy: WindowSizePolicy): void {
+    if (this.record.windowSize !== policy) {
+      this.record.windowSize = policy;
+      this.persist();
+    }
+    this.clients.apply();
   }
 
   get id(): string {
@@ -361,9 +395,10 @@ export class Session {
       exitCode: r.exitCode,
       signal: r.signal,
       error: r.error,
-      attachedClients: this.attachedClients,
+      attachedClients: this.clients.count,
       outputBytes: this.output.end,
       preset: r.preset,
+      windowSize: this.windowSize,
     };
   }
 
