@@ -9,6 +9,8 @@ import test from 'ava';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pty from 'node-pty';
+import type { WindowSizePolicy } from '@ccx/shared';
+import { AttachedClients } from '../packages/daemon/dist/session/attached-clients.js';
 import { CCX_BIN, homesFor, parseJson, startSession, waitFor, type Home } from './helpers/ccx.js';
 
 const home = homesFor(test);
@@ -69,6 +71,57 @@ async function sttySize(c: Client, marker: string): Promise<string> {
   const found = await waitFor(() => new RegExp(`${marker} (\\d+) (\\d+)`).exec(c.output().replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')), 30_000, `stty size from ${marker}`);
   return `${found[2]}x${found[1]}`;
 }
+
+/** A window that records its resizes, under a policy the test can change. */
+function fakeWindow(policy: WindowSizePolicy, cols = 80, rows = 24) {
+  const win = {
+    cols,
+    rows,
+    policy,
+    resizes: [] as string[],
+    resize(c: number, r: number) {
+      win.cols = c;
+      win.rows = r;
+      win.resizes.push(`${c}x${r}`);
+    },
+  };
+  return win;
+}
+
+test('policies (unit): latest follows the last active client and falls back on leave; smallest/largest per dimension; manual never; read-only and unsized clients never count', (t) => {
+  const now = () => new Date();
+  const latest = fakeWindow('latest');
+  const l = new AttachedClients(latest, now);
+  const a = l.add({ readOnly: false, cols: 100, rows: 30, detach: () => {} });
+  l.add({ readOnly: false, cols: 60, rows: 15, detach: () => {} });
+  t.deepEqual(latest.resizes, ['100x30', '60x15']);
+  l.input(a);
+  t.is(`${latest.cols}x${latest.rows}`, '100x30', 'typing makes a client the active one');
+  l.remove(a);
+  t.is(`${latest.cols}x${latest.rows}`, '60x15', 'the most recently active client left takes over');
+  l.add({ readOnly: true, cols: 200, rows: 50, detach: () => {} });
+  l.add({ readOnly: false, detach: () => {} });
+  t.is(`${latest.cols}x${latest.rows}`, '60x15', 'read-only and sizeless clients do not resize');
+  t.deepEqual(l.list().map((c) => c.client), [2, 3, 4], 'numbers are never reused');
+
+  for (const [policy, want] of [['smallest', '60x15'], ['largest', '100x40'], ['manual', '80x24']] as const) {
+    const win = fakeWindow(policy);
+    const c = new AttachedClients(win, now);
+    c.add({ readOnly: false, cols: 100, rows: 15, detach: () => {} });
+    c.add({ readOnly: false, cols: 60, rows: 40, detach: () => {} });
+    const [first] = c.all();
+    c.resized(first!, 100, 15);
+    t.is(`${win.cols}x${win.rows}`, want, policy);
+  }
+
+  const detached: number[] = [];
+  const d = new AttachedClients(fakeWindow('latest'), now);
+  const keep = d.add({ readOnly: false, cols: 80, rows: 24, detach: () => detached.push(1) });
+  d.add({ readOnly: false, cols: 80, rows: 24, detach: () => detached.push(2) });
+  d.add({ readOnly: true, cols: 80, rows: 24, detach: () => detached.push(3) });
+  t.deepEqual(d.detachAll(keep), [2, 3]);
+  t.deepEqual(detached, [2, 3]);
+});
 
 test('window-size largest: a 60x15 client attaching does not shrink the session for the 100x30 one; when that one leaves, the window takes the small size', async (t) => {
   const h = home();
