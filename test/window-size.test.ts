@@ -77,8 +77,9 @@ function fakeWindow(policy: WindowSizePolicy, cols = 80, rows = 24) {
   const win = {
     cols,
     rows,
-    policy,
     resizes: [] as string[],
+    size: () => ({ cols: win.cols, rows: win.rows }),
+    policy: () => policy,
     resize(c: number, r: number) {
       win.cols = c;
       win.rows = r;

@@ -2,9 +2,8 @@ import type { ClientInfo, WindowSizePolicy } from '@ccx/shared';
 
 /** What the clients of one session act on: its window and its window-size policy. */
 export interface SessionWindow {
-  readonly cols: number;
-  readonly rows: number;
-  readonly policy: WindowSizePolicy;
+  size(): { cols: number; rows: number };
+  policy(): WindowSizePolicy;
   resize(cols: number, rows: number): void;
 }
 
@@ -66,7 +65,7 @@ export class AttachedClients {
   input(client: AttachedClient): void {
     client.lastInputAt = this.now();
     client.activeSeq = ++this.activity;
-    if (this.window.policy === 'latest') this.apply();
+    if (this.window.policy() === 'latest') this.apply();
   }
 
   resized(client: AttachedClient, cols: number, rows: number): void {
@@ -107,13 +106,14 @@ export class AttachedClients {
   /** Gives the window the size the policy picks from the clients; with no client that counts, it stays as it is. */
   apply(): void {
     const size = this.chosenSize();
-    if (size && (size.cols !== this.window.cols || size.rows !== this.window.rows)) this.window.resize(size.cols, size.rows);
+    const now = this.window.size();
+    if (size && (size.cols !== now.cols || size.rows !== now.rows)) this.window.resize(size.cols, size.rows);
   }
 
   private chosenSize(): { cols: number; rows: number } | undefined {
     const sized = this.all().filter((c): c is AttachedClient & { cols: number; rows: number } => !c.readOnly && c.cols !== undefined && c.rows !== undefined);
     if (sized.length === 0) return undefined;
-    switch (this.window.policy) {
+    switch (this.window.policy()) {
       case 'manual':
         return undefined;
       case 'latest': {

@@ -73,18 +73,10 @@ export class Session {
     private readonly deps: SessionDeps,
   ) {
     this.output = new OutputLog(deps.store.dirOf(record.id), deps.outputLogBytes);
-    const session = this;
     this.clients = new AttachedClients(
       {
-        get cols() {
-          return session.record.cols;
-        },
-        get rows() {
-          return session.record.rows;
-        },
-        get policy() {
-          return session.windowSize;
-        },
+        size: () => ({ cols: this.record.cols, rows: this.record.rows }),
+        policy: () => this.windowSize,
         resize: (cols, rows) => this.resize(cols, rows),
       },
       deps.now,
