@@ -8,6 +8,7 @@
  */
 import test from 'ava';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import pty from 'node-pty';
 import { join } from 'node:path';
 import { CCX_BIN, homesFor, isAlive, parseJson, waitFor, startSession, type Home } from './helpers/ccx.js';
 // @ts-expect-error: a plain ES module shared with the bench, no type declarations
@@ -27,7 +28,13 @@ test.before(async () => {
   far = newHome();
   sshd = await new LocalSshd({ parentDir: far.dir, sessionEnv: { CCX_HOME: far.dir, NO_COLOR: '1' }, track: (pid: number) => far.track(pid) }).start();
 });
+const ptys: pty.IPty[] = [];
 test.after.always(async () => {
+  for (const p of ptys) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {}
+  }
   await sshd?.stop();
 });
 
@@ -134,6 +141,25 @@ serial('attach through ssh types into the far session; a killed ssh ends attach 
   t.is(farSession.status, 'running');
   t.true(isAlive(farSession.pid));
   await waitFor(async () => parseJson(await far.ccx(['list', '--json'])).find((s: any) => s.id === target)?.attachedClients === 0, 30_000, 'the far daemon to drop the client');
+});
+
+serial('attach through ssh resizes the far session with the terminal, and the detach key leaves it running', async (t) => {
+  const h = newHome();
+  const target = (await startSession(far, ['--name', 'resized', '--cols', '80', '--rows', '24', '--', 'bash', '--norc', '--noprofile'])).id;
+  const client = pty.spawn(process.execPath, [CCX_BIN, 'attach', target], { cols: 100, rows: 30, env: { ...h.env, ...remoteEnv() } as Record<string, string>, name: 'xterm-256color' });
+  ptys.push(client);
+  const exit = new Promise<number>((resolve) => client.onExit(({ exitCode }) => resolve(exitCode)));
+  const size = async () => {
+    const s = parseJson(await far.ccx(['list', '--json'])).find((x: any) => x.id === target);
+    return `${s.cols}x${s.rows}:${s.attachedClients}`;
+  };
+  await waitFor(async () => (await size()) === '100x30:1', 60_000, 'the attached terminal\'s size to reach the far session');
+  client.resize(90, 20);
+  await waitFor(async () => (await size()) === '90x20:1', 30_000, 'a resize to reach the far session');
+  client.write('\x1c');
+  t.is(await exit, 0);
+  await waitFor(async () => (await size()) === '90x20:0', 30_000, 'the far daemon to see the detach');
+  t.is(parseJson(await far.ccx(['list', '--json'])).find((x: any) => x.id === target).status, 'running');
 });
 
 serial('an unreachable port is exit 4 with ssh\'s own message', async (t) => {
