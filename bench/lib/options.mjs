@@ -16,6 +16,7 @@ const DEFAULTS = {
   scaleParallelSessions: [50, 10],
   scaleParallelMB: [2, 1],
   scaleParallelReps: [2, 1],
+  remoteReps: [10, 3],
 };
 
 const envName = (key) => `BENCH_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;

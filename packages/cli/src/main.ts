@@ -18,13 +18,15 @@ import { sendCommand } from './commands/send.js';
 import { startCommand } from './commands/start.js';
 import { waitCommand } from './commands/wait.js';
 import { tryFastPath } from './fast-path.js';
+import { takeHostOption } from './main-argv.js';
 import { reportError } from './output.js';
 import type { CommandModule } from 'yargs';
 
 /** Every command, one module each; adding one is adding a line here. */
 const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand, screenCommand, logsCommand, attachCommand, resizeCommand, clientsCommand, detachCommand, waitCommand, interruptCommand, presetsCommand, runToEndCommand];
 
-export async function main(argv: string[]): Promise<void> {
+export async function main(rawArgv: string[]): Promise<void> {
+  const argv = takeHostOption(rawArgv, process.env);
   try {
     if (await tryFastPath(COMMANDS, argv)) return;
   } catch (error) {
@@ -45,7 +47,7 @@ export async function main(argv: string[]): Promise<void> {
     .example('$0 start --name sh -- bash', 'start a shell session named sh')
     .example('$0 send sh "ls -l"', 'type a command into it')
     .example('$0 list', 'see running sessions')
-    .epilogue('Exit codes: 0 ok, 1 error, 2 usage, 3 session not found, 4 daemon unavailable, 124 timed out.')
+    .epilogue('Any command: --host ssh://[user@]host[:port] (or CCX_HOST, or a name from the config file\'s "hosts") reaches the daemon on that machine over ssh.\n\nExit codes: 0 ok, 1 error, 2 usage, 3 session not found, 4 daemon unavailable, 124 timed out.')
     .help()
     .alias('h', 'help')
     .wrap(Math.min(110, process.stdout.columns || 100))

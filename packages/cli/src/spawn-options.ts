@@ -41,16 +41,20 @@ export function parseEnvPairs(pairs: string[] = []): Record<string, string> {
 /**
  * The `session.start` params for these options. The program gets this
  * shell's environment (plus --env), as if it had been started here, and the
- * terminal's size when there is one.
+ * terminal's size when there is one. For a daemon on another machine
+ * (`remote`) this machine's environment and directory mean nothing: the
+ * program gets the far daemon's environment plus --env, and the far
+ * daemon's directory unless --cwd names one there.
  */
-export function spawnParams(argv: SpawnArgs, example: string) {
+export function spawnParams(argv: SpawnArgs, example: string, remote = false) {
   const command = [...(argv.cmd ?? []), ...(argv['--'] ?? [])].map(String);
   if (command.length === 0) throw usageError('no command given', `put the command after --, e.g.: ${example}`);
   return {
     command,
     name: argv.name,
-    cwd: resolve(argv.cwd ?? '.'),
-    env: { ...(process.env as Record<string, string>), ...parseEnvPairs(argv.env) },
+    ...(remote
+      ? { cwd: argv.cwd, env: parseEnvPairs(argv.env), inheritDaemonEnv: true }
+      : { cwd: resolve(argv.cwd ?? '.'), env: { ...(process.env as Record<string, string>), ...parseEnvPairs(argv.env) } }),
     cols: argv.cols ?? (process.stdout.isTTY ? process.stdout.columns : undefined),
     rows: argv.rows ?? (process.stdout.isTTY ? process.stdout.rows : undefined),
     preset: argv.preset,

@@ -133,6 +133,8 @@ export const MethodParams = {
       name: SessionNameSchema.optional(),
       cwd: z.string().max(4096).optional(),
       env: z.record(envName, z.string().max(64 * 1024)).optional(),
+      /** `env` is added to the daemon's environment instead of replacing it (a client on another machine). */
+      inheritDaemonEnv: z.boolean().optional(),
       cols: dimension.optional(),
       rows: dimension.optional(),
       preset: z.string().max(64).optional(),

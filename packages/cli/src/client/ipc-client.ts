@@ -45,6 +45,23 @@ export function openSocket(address: string, timeoutMs = CONNECT_TIMEOUT_MS): Pro
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void };
 
+/**
+ * The byte stream a connection runs over: the daemon's socket, or the pipes
+ * of an `ssh host ccx daemon dial-stdio` child (client/ssh-channel.ts). It
+ * emits 'data' (Buffers), 'close' once, and 'error'.
+ */
+export interface ByteChannel {
+  write(data: Buffer): boolean;
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'close' | 'error', listener: () => void): unknown;
+  /** Why the channel closed, when it knows better than "the daemon closed the connection". */
+  closeReason?(): CcxError | undefined;
+  pause(): unknown;
+  resume(): unknown;
+  end(): unknown;
+  destroy(): unknown;
+}
+
 export interface StreamHandlers {
   onFrame(data: unknown): void;
 }
@@ -59,16 +76,22 @@ export class DaemonConnection {
   daemonVersion = '';
   daemonPid = 0;
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(private readonly socket: ByteChannel) {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('close', () => this.failAll(this.closedError ?? new CcxError('E_DAEMON_UNAVAILABLE', 'the daemon closed the connection', 'see the daemon log: ccx daemon logs')));
+    socket.on('close', () =>
+      this.failAll(this.closedError ?? socket.closeReason?.() ?? new CcxError('E_DAEMON_UNAVAILABLE', 'the daemon closed the connection', 'see the daemon log: ccx daemon logs')),
+    );
     socket.on('error', () => {});
   }
 
   /** Connects and exchanges hello/welcome; a version mismatch is E_VERSION. */
   static async open(address: string, version: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<DaemonConnection> {
-    const socket = await openSocket(address, timeoutMs);
-    const conn = new DaemonConnection(socket);
+    return DaemonConnection.over(await openSocket(address, timeoutMs), version, timeoutMs);
+  }
+
+  /** Greets the daemon at the other end of an already open channel (a socket, or ssh's pipes). */
+  static async over(channel: ByteChannel, version: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<DaemonConnection> {
+    const conn = new DaemonConnection(channel);
     const welcome = await conn.handshake(version, timeoutMs);
     conn.daemonVersion = welcome.version;
     conn.daemonPid = welcome.pid;

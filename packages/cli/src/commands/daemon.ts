@@ -4,6 +4,7 @@ import { CcxError, isProcessAlive as isAlive, type DaemonStatus } from '@ccx/sha
 import { runCommand, type CliContext } from '../context.js';
 import { formatAge, humanBytes } from '../format.js';
 import { printJson, printLine } from '../output.js';
+import { dialStdioCommand } from './dial-stdio.js';
 
 type Args = { json?: boolean; follow?: boolean; lines?: number };
 
@@ -102,12 +103,26 @@ function followFile(file: string, from: number): Promise<never> {
   return new Promise(() => {});
 }
 
+/**
+ * stop, restart, run and logs act on this machine's daemon process and
+ * files (its pid, its log); through ssh they would act on the wrong one.
+ */
+function localOnly(ctx: CliContext, what: string): void {
+  if (!ctx.host) return;
+  throw new CcxError('E_USAGE', `ccx daemon ${what} acts on this machine's daemon, not on ${ctx.host.label}`, `run it there: ssh ${ctx.host.user ? `${ctx.host.user}@` : ''}${ctx.host.hostname} ccx daemon ${what}`);
+}
+
 const subcommands: CommandModule<object, Args>[] = [
   {
     command: 'run',
     describe: 'Run the daemon in the foreground (for systemd or launchd)',
     builder: (y) => y.example('$0 daemon run', 'serve until SIGTERM') as never,
     handler: async () => {
+      if (process.env.CCX_HOST && process.env.CCX_HOST !== 'local') {
+        process.stderr.write('ccx: ccx daemon run serves this machine; --host/CCX_HOST does not apply [E_USAGE]\nhint: unset CCX_HOST, or run it on the other machine\n');
+        process.exitCode = 2;
+        return;
+      }
       const { main } = await import('@ccx/daemon');
       process.exitCode = await main(['run', '--foreground']);
     },
@@ -129,6 +144,7 @@ const subcommands: CommandModule<object, Args>[] = [
     builder: (y) => y.option('json', { type: 'boolean' }).example('$0 daemon stop', 'end all sessions and the daemon') as never,
     handler: (argv) =>
       runCommand(argv, async (ctx) => {
+        localOnly(ctx, 'stop');
         const pid = await stopDaemon(ctx);
         if (ctx.json) printJson({ stopped: pid !== undefined, pid: pid ?? null });
         else printLine(pid === undefined ? 'daemon not running' : `daemon ${pid} stopped`);
@@ -140,6 +156,7 @@ const subcommands: CommandModule<object, Args>[] = [
     builder: (y) => y.option('json', { type: 'boolean' }).example('$0 daemon restart', 'e.g. after upgrading ccx') as never,
     handler: (argv) =>
       runCommand(argv, async (ctx) => {
+        localOnly(ctx, 'restart');
         await stopDaemon(ctx);
         const conn = await ctx.connect();
         if (ctx.json) printJson({ running: true, pid: conn.daemonPid, version: conn.daemonVersion });
@@ -173,6 +190,7 @@ const subcommands: CommandModule<object, Args>[] = [
         .example('$0 daemon logs -f', 'watch the daemon log') as never,
     handler: (argv) =>
       runCommand(argv, async (ctx) => {
+        localOnly(ctx, 'logs');
         const file = ctx.env.paths.daemonLog;
         const text = tailLines(file, argv.lines ?? 50);
         if (text) printLine(text);
@@ -184,9 +202,9 @@ const subcommands: CommandModule<object, Args>[] = [
 
 export const daemonCommand: CommandModule = {
   command: 'daemon <command>',
-  describe: 'Manage the background daemon: run, start, stop, restart, status, logs',
+  describe: 'Manage the background daemon: run, start, stop, restart, status, logs, dial-stdio',
   builder: (y: Argv) => {
-    for (const sub of subcommands) y.command(sub as CommandModule);
+    for (const sub of [...subcommands, dialStdioCommand]) y.command(sub as CommandModule);
     return y.demandCommand(1).example('$0 daemon status', 'is it running, and what does it hold?');
   },
   handler: () => {},

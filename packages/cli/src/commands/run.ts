@@ -33,7 +33,7 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
       ) as never,
   handler: (argv) =>
     runCommand(argv, async (ctx) => {
-      const params = spawnParams(argv, 'ccx run -- make test');
+      const params = spawnParams(argv, 'ccx run -- make test', ctx.host !== undefined);
       const timeoutMs = parseTimeout(argv.timeout);
       const conn = await ctx.connect();
       const info = await conn.request<SessionInfo>('session.start', params);

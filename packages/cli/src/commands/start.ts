@@ -25,7 +25,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       .example('$0 start -- bash', 'start a shell; prints its id') as never,
   handler: (argv) =>
     runCommand(argv, async (ctx) => {
-      const params = spawnParams(argv, 'ccx start -- bash');
+      const params = spawnParams(argv, 'ccx start -- bash', ctx.host !== undefined);
       if (argv.timeout !== undefined && !argv['wait-ready']) throw usageError('--timeout goes with --wait-ready', 'example: ccx start --wait-ready --timeout 30 --preset python -- python3');
       const readyTimeoutMs = parseTimeout(argv.timeout);
       const conn = await ctx.connect();

@@ -6,10 +6,13 @@ import type { SessionManager } from '../session/session-manager.js';
 /** start, list, send, cancel, kill, rm, prune. */
 export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.ProcessEnv, presets?: PresetCatalog): HandlerTable {
   return {
-    'session.start': unary((params): SessionInfo => {
+    'session.start': unary(({ inheritDaemonEnv, ...params }): SessionInfo => {
       // The CLI sends its environment so the program runs as if started from
-      // that shell; without one (raw protocol use) the daemon's own is used.
-      const base = params.env ? {} : (daemonEnv as Record<string, string>);
+      // that shell; without one (raw protocol use), or from another machine
+      // (whose PATH and HOME mean nothing here), the daemon's own is the base.
+      const base = params.env && !inheritDaemonEnv ? {} : (daemonEnv as Record<string, string>);
+      // A remote client's own directory means nothing here: start where a login would.
+      if (inheritDaemonEnv && params.cwd === undefined && daemonEnv.HOME) params.cwd = daemonEnv.HOME;
       // A preset sets the session's Enter delay; an unknown name fails before anything starts.
       const enterDelayMs = params.preset !== undefined ? presets?.get(params.preset).enterDelayMs : undefined;
       return sessions.start({ ...params, enterDelayMs }, base).info();
