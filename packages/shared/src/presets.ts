@@ -54,7 +54,8 @@ export const BUILTIN_PRESETS: Readonly<Record<string, Preset>> = {
     name: 'claude',
     description: 'Claude Code (TUI): answered after 3 s of quiet; Escape interrupts; prints the screen',
     ...DEFAULT_PRESET_FIELDS,
-    ready: '\\? for shortcuts|^\\s*[│|]?\\s*>\\s',
+    // Claude Code 2.1 draws its input line as `❯` and its footer as "shift+tab to cycle"; older ones `>` and "? for shortcuts".
+    ready: '\\? for shortcuts|shift\\+tab to cycle|^\\s*[│|]?\\s*[>❯](\\s|$)',
     idleMs: 3_000,
     enterDelayMs: 300,
     interruptKey: 'Escape',
