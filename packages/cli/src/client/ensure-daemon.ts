@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { CcxError, DAEMON_START_TIMEOUT_MS, isProcessAlive, readLockHolder, type CcxPaths } from '@ccx/shared';
+import { assertTrustedPaths, CcxError, checkSocketPathLength, DAEMON_START_TIMEOUT_MS, isProcessAlive, readLockHolder, type CcxPaths } from '@ccx/shared';
 import { ConnectError, DaemonConnection } from './ipc-client.js';
 
 export interface ClientEnv {
@@ -13,10 +13,20 @@ const POLL_MS = 25;
 /** A daemon that lost the start lock exits 0 and is replaced only if the winner died too; never more than this. */
 const MAX_SPAWNS = 3;
 
-/** Connects to a running daemon; undefined when none is listening. */
+/**
+ * Connects to a running daemon; undefined when none is listening. The
+ * daemon's rules for its directories and socket are applied first (and again
+ * once connected, before anything is sent): a socket another user planted
+ * would otherwise receive the caller's environment and webhook secrets.
+ */
 export async function tryConnect(env: ClientEnv): Promise<DaemonConnection | undefined> {
+  const verify = (): void => {
+    checkSocketPathLength(env.paths.socketPath);
+    assertTrustedPaths(env.paths, env.uid);
+  };
+  verify();
   try {
-    return await DaemonConnection.open(env.paths.socketPath, env.version);
+    return await DaemonConnection.open(env.paths.socketPath, env.version, undefined, verify);
   } catch (error) {
     if (error instanceof ConnectError) {
       if (error.reason === 'absent' || error.reason === 'refused') return undefined;

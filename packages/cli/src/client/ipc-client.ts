@@ -65,9 +65,20 @@ export class DaemonConnection {
     socket.on('error', () => {});
   }
 
-  /** Connects and exchanges hello/welcome; a version mismatch is E_VERSION. */
-  static async open(address: string, version: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<DaemonConnection> {
+  /**
+   * Connects and exchanges hello/welcome; a version mismatch is E_VERSION.
+   * `verify` runs once connected and before the first byte is sent: the
+   * paths checked before connecting are checked again, so a directory
+   * swapped in between never receives the hello, let alone a request.
+   */
+  static async open(address: string, version: string, timeoutMs = CONNECT_TIMEOUT_MS, verify: () => void = () => {}): Promise<DaemonConnection> {
     const socket = await openSocket(address, timeoutMs);
+    try {
+      verify();
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    }
     const conn = new DaemonConnection(socket);
     const welcome = await conn.handshake(version, timeoutMs);
     conn.daemonVersion = welcome.version;
