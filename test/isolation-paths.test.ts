@@ -1,15 +1,16 @@
 /**
  * Issue 11 point 1: the CLI checks before it connects, the daemon never
- * follows a planted path nor trusts a planted record. Every test here acts as
+ * follows a planted path nor trusts a planted record. These tests act as
  * user `nobody` through spawn's uid/gid (so the pid we track is the process
- * itself): that needs root, which CI is.
+ * itself): that needs root, which CI is. Point 11 (smaller leaks) follows.
  */
 import test from 'ava';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, homesFor, isAlive, sleep, waitFor, type Home } from './helpers/ccx.js';
+import { CCX_BIN, ROOT, eventsFromLog, homesFor, isAlive, sleep, startSession, waitFor, waitForOutput, type Home } from './helpers/ccx.js';
+import { signatureValid, startReceiver } from './helpers/receiver.js';
 
 const home = homesFor(test);
 const NOBODY_UID = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim());
@@ -231,3 +232,110 @@ test('a record planted in a symlinked state dir is never acted on: the daemon re
 function readdirNames(dir: string): string[] {
   return execFileSync('ls', ['-A', dir], { encoding: 'utf8' }).split('\n').filter(Boolean);
 }
+
+// ---- issue 11 point 11: smaller leaks ---------------------------------------
+
+function writeConfig(h: Home, config: Record<string, unknown>): void {
+  mkdirSync(join(h.dir, 'config'), { recursive: true, mode: 0o700 });
+  writeFileSync(join(h.dir, 'config', 'config.json'), JSON.stringify(config));
+}
+
+test('hooks add reads the secret and header values from files or stdin, never only argv', async (t) => {
+  const h = home();
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.stop());
+  const files = privateDir();
+  writeFileSync(join(files, 'secret'), 'file-secret-value\n');
+  writeFileSync(join(files, 'headers'), '# for the test\nAuthorization: Bearer header-file-token\n\nX-Extra: two\n');
+  const added = await h.ccx(['hooks', 'add', receiver.url, '--secret-file', join(files, 'secret'), '--header-file', join(files, 'headers'), '--label', 'filed']);
+  t.is(added.code, 0, added.stderr);
+  const fromStdin = await h.ccx(['hooks', 'add', receiver.url, '--header-file', '-', '--secret-file', join(files, 'secret'), '--label', 'piped'], { input: 'Authorization: Bearer stdin-token\n' });
+  t.is(fromStdin.code, 0, fromStdin.stderr);
+  for (const label of ['filed', 'piped']) t.is((await h.ccx(['hooks', 'test', label])).code, 0);
+  await waitFor(() => receiver.requests.length >= 2, 15_000, 'two pings');
+  const [first, second] = receiver.requests;
+  t.is(first!.headers.authorization, 'Bearer header-file-token');
+  t.is(first!.headers['x-extra'], 'two');
+  t.true(signatureValid(first!, 'file-secret-value'));
+  t.is(second!.headers.authorization, 'Bearer stdin-token');
+  const both = await h.ccx(['hooks', 'add', receiver.url, '--secret', '-', '--header-file', '-'], { input: 'x' });
+  t.is(both.code, 2);
+  t.regex(both.stderr, /stdin can hold the secret or the headers, not both/);
+});
+
+test('input-sent carries the byte count and no text by default; send --no-record leaves no event', async (t) => {
+  const h = home();
+  const s = await startSession(h, ['--', 'cat']);
+  const sent = await h.ccx(['send', s.id, 'hunter2-typed-password']);
+  t.is(sent.code, 0, sent.stderr);
+  const hidden = await h.ccx(['send', s.id, '--no-record', 'unrecorded-password']);
+  t.is(hidden.code, 0, hidden.stderr);
+  await waitForOutput(h, s.id, 'unrecorded-password');
+  await h.ccx(['send', s.id, 'after']);
+  const inputs = await waitFor(() => {
+    const found = eventsFromLog(h).filter((e) => e.type === 'input-sent');
+    return found.length >= 2 ? found : undefined;
+  }, 15_000, 'two input-sent events');
+  t.is(inputs.length, 2, JSON.stringify(inputs));
+  t.is(inputs[0]!.bytes, Buffer.byteLength('hunter2-typed-password\r'));
+  t.is(inputs[0]!.text, undefined);
+  const log = readFileSync(join(h.dir, 'state', 'events.log'), 'utf8');
+  t.false(log.includes('hunter2'));
+  t.false(log.includes('unrecorded'));
+});
+
+test('config events.inputText "preview" keeps the first 200 characters, "full" all of it', async (t) => {
+  const long = 'p'.repeat(250);
+  for (const [mode, expected] of [['preview', `${'p'.repeat(200)}…`], ['full', long]] as const) {
+    const h = home();
+    writeConfig(h, { events: { inputText: mode } });
+    const s = await startSession(h, ['--', 'cat']);
+    t.is((await h.ccx(['send', s.id, long])).code, 0);
+    const input = await waitFor(() => eventsFromLog(h).find((e) => e.type === 'input-sent'), 15_000, 'input-sent');
+    t.is(input.text, expected, mode);
+  }
+});
+
+test('list and error messages print control characters of user strings escaped', async (t) => {
+  const h = home();
+  const hostile = 'x\x1b]52;c;aGk=\x07\x1b[2Jy';
+  await startSession(h, ['--name', 'esc', '--', 'sh', '-c', 'sleep 60', hostile]);
+  const list = await h.ccx(['list']);
+  t.is(list.code, 0, list.stderr);
+  t.false(/[\x00-\x09\x0b-\x1f\x7f]/.test(list.stdout), JSON.stringify(list.stdout));
+  t.true(list.stdout.includes('x\\x1b]52;c;aGk=\\x07\\x1b[2Jy'), list.stdout);
+  const missing = await h.ccx(['send', 'no\x1b[31mpe', 'hi']);
+  t.is(missing.code, 3);
+  t.false(/[\x00-\x09\x0b-\x1f\x7f]/.test(missing.stderr), JSON.stringify(missing.stderr));
+  t.regex(missing.stderr, /no\\x1b\[31mpe/);
+});
+
+test("a hook's level does not replace the daemon log line's level", async (t) => {
+  const h = home();
+  const r = await h.ccx(['hooks', 'add', 'http://127.0.0.1:9/x', '--level', 'stream']);
+  t.is(r.code, 0, r.stderr);
+  const lines = readFileSync(join(h.dir, 'state', 'daemon.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const added = lines.find((l) => l.msg === 'webhook added');
+  t.truthy(added);
+  t.is(added.level, 'info');
+  t.false(lines.some((l) => !['debug', 'info', 'warn', 'error'].includes(l.level)), 'every line has a log level');
+});
+
+test("a session gets the umask of the ccx start that made it, not the daemon's", async (t) => {
+  const h = home();
+  // The daemon starts under umask 022; the session is asked for under 077.
+  const first = await new Promise<number>((resolve) => {
+    const child = spawn('sh', ['-c', 'umask 022 && exec "$0" "$@"', process.execPath, CCX_BIN, 'list'], { env: h.env, stdio: 'ignore' });
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
+  t.is(first, 0);
+  const out = await new Promise<string>((resolve) => {
+    execFile('sh', ['-c', 'umask 077 && exec "$0" "$@"', process.execPath, CCX_BIN, 'start', '--json', '--', 'sh', '-c', 'umask; touch f; sleep 30'], { env: h.env, cwd: privateDir() }, (_e, stdout) => resolve(stdout));
+  });
+  const info = JSON.parse(out);
+  h.track(info.pid);
+  const text = await waitForOutput(h, info.id, /\d{4}/);
+  t.regex(text, /0077/);
+  await waitFor(() => existsSync(join(info.cwd, 'f')), 15_000, 'the file the session made');
+  t.is(statSync(join(info.cwd, 'f')).mode & 0o777, 0o600);
+});

@@ -51,5 +51,7 @@ export function spawnParams(argv: SpawnArgs, example: string) {
     cols: argv.cols ?? (process.stdout.isTTY ? process.stdout.columns : undefined),
     rows: argv.rows ?? (process.stdout.isTTY ? process.stdout.rows : undefined),
     preset: argv.preset,
+    // The program creates files as it would from this shell. (umask() only reads here: the value it sets is the one it returns.)
+    umask: process.platform === 'win32' ? undefined : process.umask(),
   };
 }

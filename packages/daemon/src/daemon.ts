@@ -97,6 +97,7 @@ export class Daemon {
         screens,
         outputLogBytes: this.opts.outputLogBytes ?? DEFAULT_OUTPUT_LOG_BYTES,
         idleAfterMs: this.opts.idleAfterMs ?? settings.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS,
+        inputText: settings.inputText,
         now: () => new Date(),
       },
       store,

@@ -141,7 +141,7 @@ export class SessionManager {
     const session = new Session(record, this.deps);
     this.sessions.set(id, session);
     this.deps.bus.publish('session-created', { sessionId: id, name: record.name, command: record.command, cwd: record.cwd });
-    session.spawn({ ...baseEnv, ...(params.env ?? {}) });
+    session.spawn({ ...baseEnv, ...(params.env ?? {}) }, params.umask);
     return session;
   }
 

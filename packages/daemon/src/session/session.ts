@@ -1,4 +1,6 @@
 import { constants as osConstants } from 'node:os';
+import { withUmask } from '../process/umask.js';
+import type { InputTextMode } from '../config/settings.js';
 import * as pty from 'node-pty';
 import { CcxError, keyBytes, type SendResult, type SessionInfo } from '@ccx/shared';
 import type { Disposable } from '../disposable.js';
@@ -26,6 +28,8 @@ export interface SessionDeps {
   /** Quiet time after which a session counts as idle. */
   idleAfterMs: number;
   now: () => Date;
+  /** How much of sent text `input-sent` events carry (config `events.inputText`); default none. */
+  inputText?: InputTextMode;
 }
 
 export type OutputListener = (chunk: Buffer, endOffset: number) => void;
@@ -93,20 +97,21 @@ export class Session {
   }
 
   /** Starts the program; throws E_SPAWN (and records `failed`) when it cannot. */
-  spawn(baseEnv: Record<string, string>): void {
+  spawn(baseEnv: Record<string, string>, umask?: number): void {
     const [command, ...args] = this.record.command as [string, ...string[]];
     const env: Record<string, string> = { ...baseEnv, [SESSION_ENV_MARKER]: this.id, TERM: baseEnv.TERM && baseEnv.TERM !== 'dumb' ? baseEnv.TERM : 'xterm-256color' };
     try {
       checkCwd(this.record.cwd);
       const file = resolveExecutable(command, this.record.cwd, env.PATH);
-      this.process = pty.spawn(file, args, {
+      // The caller's umask, not the daemon's: files the program creates get the modes they would from the caller's shell.
+      this.process = withUmask(umask, () => pty.spawn(file, args, {
         name: env.TERM,
         cols: this.record.cols,
         rows: this.record.rows,
         cwd: this.record.cwd,
         env,
         encoding: null,
-      } as pty.IPtyForkOptions);
+      } as pty.IPtyForkOptions));
     } catch (error) {
       const failure =
         error instanceof CcxError ? error : new CcxError('E_SPAWN', `could not start ${command}: ${(error as Error).message}`, 'check the command and its permissions');
@@ -243,7 +248,7 @@ export class Session {
    * Claude Code and Codex treat text and CR arriving together as a paste and
    * would never submit it. Queued, so concurrent sends never interleave.
    */
-  send(opts: { text?: string; enter: boolean; keys: string[]; enterDelayMs?: number; source?: string }): Promise<SendResult> {
+  send(opts: { text?: string; enter: boolean; keys: string[]; enterDelayMs?: number; source?: string; record?: boolean }): Promise<SendResult> {
     const keyData = opts.keys.map(keyBytes);
     return this.input.run(async () => {
       this.assertRunning();
@@ -268,15 +273,17 @@ export class Session {
         this.write(key);
         bytes += Buffer.byteLength(key);
       }
-      this.deps.bus.publish('input-sent', {
-        sessionId: this.id,
-        bytes,
-        text: opts.text !== undefined ? truncate(opts.text, 200) : undefined,
-        keys: opts.keys.length ? opts.keys : undefined,
-        enter: opts.enter,
-        bracketedPaste: bracketed,
-        source: opts.source ?? 'send',
-      });
+      // `send --no-record` leaves no event at all; otherwise the text only when the user opted in (it may be a password).
+      if (opts.record !== false) {
+        this.deps.bus.publish('input-sent', {
+          sessionId: this.id,
+          bytes,
+          ...inputTextFields(this.deps.inputText ?? 'none', opts.text, opts.keys),
+          enter: opts.enter,
+          bracketedPaste: bracketed,
+          source: opts.source ?? 'send',
+        });
+      }
       return { session: this.id, bytes, bracketedPaste: bracketed, writtenAt, offset };
     });
   }
@@ -379,6 +386,18 @@ export class Session {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Characters of sent text an `input-sent` event carries with `events.inputText: "preview"`. */
+export const INPUT_PREVIEW_CHARS = 200;
+
+/** `none`: neither text nor keys (their byte count is in `bytes`); `preview`: the first 200 characters; `full`: all of it. */
+function inputTextFields(mode: InputTextMode, text: string | undefined, keys: string[]): { text?: string; keys?: string[] } {
+  if (mode === 'none') return {};
+  return {
+    text: text === undefined ? undefined : mode === 'full' ? text : truncate(text, INPUT_PREVIEW_CHARS),
+    keys: keys.length ? keys : undefined,
+  };
 }
 
 function truncate(text: string, max: number): string {
