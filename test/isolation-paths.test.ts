@@ -21,6 +21,8 @@ const children: ChildProcess[] = [];
 const dirs: string[] = [];
 test.after.always(() => {
   for (const child of children) if (child.pid && child.exitCode === null) child.kill('SIGKILL');
+  // A scratch HOME a CLI used (defaultsEnv): a daemon started there where a check is missing ends too.
+  for (const d of dirs) stopDaemonOf(join(d, '.local', 'state'), 'ccx');
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -64,6 +66,13 @@ async function fakeServer(dir: string, link?: string): Promise<{ received(): num
       return counts.length ? counts[counts.length - 1]! : 0;
     },
   };
+}
+
+/** Where a check is missing (today's main), the CLI starts a daemon in a home the harness does not know: end it by its pid. */
+function stopDaemonOf(ccxHome: string, stateDir = 'state'): void {
+  try {
+    process.kill((JSON.parse(readFileSync(join(ccxHome, stateDir, 'daemon.json'), 'utf8')) as { pid: number }).pid, 'SIGKILL');
+  } catch {}
 }
 
 /** A CLI environment without CCX_HOME or XDG dirs: the defaults, under a scratch TMPDIR and HOME. */
@@ -175,6 +184,33 @@ test('events.log symlinked to a file elsewhere is refused: the daemon appends no
   const code = await new Promise<number | null>((resolve) => daemon.once('exit', resolve));
   t.not(code, 0);
   t.is(readFileSync(victim, 'utf8'), 'untouched\n');
+});
+
+test('a CCX_HOME below a directory others can write (not sticky) is refused, naming that directory', async (t) => {
+  const h = home();
+  const open = join(stickyDir(), 'open');
+  mkdirSync(open);
+  chmodSync(open, 0o777);
+  const ccxHome = join(open, 'home');
+  mkdirSync(ccxHome, { mode: 0o700 });
+  t.teardown(() => stopDaemonOf(ccxHome));
+  const r = await h.ccx(['list'], { env: { CCX_HOME: ccxHome } });
+  assertRefused(t, r, open, /mode 777: other users can rename what is in it/);
+  t.regex(r.stderr, /hint: run: chmod go-w /);
+  t.false(existsSync(join(ccxHome, 'run')), 'nothing created below it');
+});
+
+test('a CCX_HOME below a directory another user owns is refused, naming that directory', async (t) => {
+  const h = home();
+  const theirs = join(stickyDir(), 'theirs');
+  mkdirSync(theirs, { mode: 0o755 });
+  const ccxHome = join(theirs, 'home');
+  mkdirSync(ccxHome, { mode: 0o700 });
+  chownSync(theirs, NOBODY_UID, NOBODY_GID);
+  t.teardown(() => stopDaemonOf(ccxHome));
+  const r = await h.ccx(['start', '--', 'true'], { env: { CCX_HOME: ccxHome } });
+  assertRefused(t, r, theirs, /owned by uid 65534, not by you or root/);
+  t.false(existsSync(join(ccxHome, 'state')), 'nothing created below it');
 });
 
 /** A process of root's in a session of its own (so a kill of its session hits only it), and its /proc start time. */
