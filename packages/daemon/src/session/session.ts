@@ -1,9 +1,9 @@
 import { constants as osConstants } from 'node:os';
-import { withUmask } from '../process/umask.js';
-import type { InputTextMode } from '../config/settings.js';
 import * as pty from 'node-pty';
 import { CcxError, keyBytes, type SendResult, type SessionInfo } from '@ccx/shared';
+import type { InputTextMode } from '../config/settings.js';
 import type { Disposable } from '../disposable.js';
+import { withUmask } from '../process/umask.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { readProcStat } from '../process/proc.js';
