@@ -117,7 +117,7 @@ test('an unsafe runtime directory is refused with a hint', async (t) => {
   mkdirSync(join(h.dir, 'run'), { mode: 0o700 });
   chmodSync(join(h.dir, 'run'), 0o777);
   const r = await h.ccx(['list']);
-  t.is(r.code, 1);
+  t.is(r.code, 4);
   t.regex(r.stderr, /other users can reach it \[E_PERMISSION\]/);
   t.regex(r.stderr, /hint: run: chmod 700/);
 });

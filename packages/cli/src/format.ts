@@ -16,8 +16,22 @@ export function parseDuration(text: string): number | undefined {
   return Math.round(Number(m[1]) * unit);
 }
 
-/** Lays rows out in columns padded to their widest cell. */
-export function table(header: string[], rows: string[][], style: (cell: string, col: number, row: number) => string = (c) => c): string {
+const CONTROL_CHARS = /[\x00-\x1f\x7f-\x9f]/g;
+const NAMED_CONTROLS: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * User-controlled text (commands, names, labels, error messages) made safe
+ * for a terminal: C0, DEL and C1 controls become `\n`, `\x1b`… A session
+ * named by a hostile script, or a command holding `ESC ] 52`, must not act
+ * on the terminal of whoever runs `ccx list`.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL_CHARS, (c) => NAMED_CONTROLS[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** Lays rows out in columns padded to their widest cell; every cell's control characters are escaped. */
+export function table(header: string[], rawRows: string[][], style: (cell: string, col: number, row: number) => string = (c) => c): string {
+  const rows = rawRows.map((r) => r.map(escapeControls));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[], row: number): string =>
     cells

@@ -19,7 +19,7 @@ import { startCommand } from './commands/start.js';
 import { waitCommand } from './commands/wait.js';
 import { tryFastPath } from './fast-path.js';
 import { takeHostOption } from './main-argv.js';
-import { reportError } from './output.js';
+import { reportError, usageError } from './output.js';
 import type { CommandModule } from 'yargs';
 
 /** Every command, one module each; adding one is adding a line here. */
@@ -53,8 +53,8 @@ export async function main(rawArgv: string[]): Promise<void> {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
       if (err) throw err;
-      process.stderr.write(`ccx: ${msg} [E_USAGE]\nhint: run ccx --help, or ccx <command> --help\n`);
-      process.exit(2);
+      // With --json the parser's complaint is the same JSON error object as every other error.
+      process.exit(reportError(usageError(msg, 'run ccx --help, or ccx <command> --help'), argv.includes('--json')));
     });
   for (const command of COMMANDS) cli = cli.command(command);
   try {

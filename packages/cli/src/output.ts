@@ -1,4 +1,5 @@
 import { CcxError, EXIT, exitCodeFor } from '@ccx/shared';
+import { escapeControls } from './format.js';
 
 /** Prints one JSON document on stdout: the only thing `--json` puts there. */
 export function printJson(value: unknown): void {
@@ -11,7 +12,7 @@ export function printLine(text = ''): void {
 
 /** A remark on stderr that is not an error (stdout stays the program's output). */
 export function printNote(text: string): void {
-  process.stderr.write(`ccx: ${text}\n`);
+  process.stderr.write(`ccx: ${escapeControls(text)}\n`);
 }
 
 /** A reader that went away (`ccx logs -f | head`) ends the command with `code` instead of an EPIPE error. */
@@ -33,8 +34,9 @@ export function reportError(error: unknown, json: boolean): number {
   if (json) {
     process.stderr.write(JSON.stringify({ error: ccx.toPayload() }) + '\n');
   } else {
-    process.stderr.write(`ccx: ${ccx.message} [${ccx.code}]\n`);
-    if (ccx.hint) process.stderr.write(`hint: ${ccx.hint}\n`);
+    // Messages quote what the user or a program gave (a session name, a path): never raw control characters.
+    process.stderr.write(`ccx: ${escapeControls(ccx.message)} [${ccx.code}]\n`);
+    if (ccx.hint) process.stderr.write(`hint: ${escapeControls(ccx.hint)}\n`);
   }
   return exitCodeFor(ccx.code);
 }

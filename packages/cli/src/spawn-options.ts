@@ -59,5 +59,7 @@ export function spawnParams(argv: SpawnArgs, example: string, remote = false) {
     rows: argv.rows ?? (process.stdout.isTTY ? process.stdout.rows : undefined),
     preset: argv.preset,
     windowSize: argv['window-size'],
+    // The program creates files as it would from this shell. (umask() only reads here: the value it sets is the one it returns.)
+    umask: process.platform === 'win32' ? undefined : process.umask(),
   };
 }

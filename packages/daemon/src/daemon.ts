@@ -99,6 +99,7 @@ export class Daemon {
         outputLogBytes: this.opts.outputLogBytes ?? DEFAULT_OUTPUT_LOG_BYTES,
         idleAfterMs: this.opts.idleAfterMs ?? settings.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS,
         defaultWindowSize: settings.windowSize,
+        inputText: settings.inputText,
         now: () => new Date(),
       },
       store,

@@ -31,7 +31,7 @@ export class FileLogger implements Logger {
   }
 
   log(level: LogLevel, msg: string, fields: Record<string, unknown> = {}): void {
-    const line = JSON.stringify({ time: new Date().toISOString(), level, pid: process.pid, msg, ...fields }) + '\n';
+    const line = JSON.stringify(logRecord(level, msg, fields)) + '\n';
     if (this.echo) process.stderr.write(line);
     try {
       if (this.bytes + line.length > this.maxBytes) {
@@ -53,4 +53,17 @@ export class FileLogger implements Logger {
   error(msg: string, fields?: Record<string, unknown>): void {
     this.log('error', msg, fields);
   }
+}
+
+const RESERVED_KEYS: ReadonlySet<string> = new Set(['time', 'level', 'pid', 'msg']);
+
+/**
+ * The line's own time, level, pid and msg always win: a field named like one
+ * of them (a webhook's `level: "stream"`) is kept as `<name>Field`, so no
+ * value a client or config chose can change how a line is filtered.
+ */
+export function logRecord(level: LogLevel, msg: string, fields: Record<string, unknown>): Record<string, unknown> {
+  const record: Record<string, unknown> = { time: new Date().toISOString(), level, pid: process.pid, msg };
+  for (const [key, value] of Object.entries(fields)) record[RESERVED_KEYS.has(key) ? `${key}Field` : key] = value;
+  return record;
 }

@@ -1,3 +1,4 @@
+import { describeParamIssues, helpHintFor, type ParamIssue } from './param-errors.js';
 import { CcxError, type ErrorPayload } from '@ccx/shared';
 import { MethodParams, type MethodName, type ParamsOf } from '@ccx/shared/schemas';
 import type { Connection } from './transport/connection.js';
@@ -53,8 +54,7 @@ export function resolveRequest(table: HandlerTable, method: string, params: unkn
   }
   const parsed = schema.safeParse(params ?? {});
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`);
-    return { ok: false, error: { code: 'E_USAGE', message: `invalid parameters for ${method}: ${issues.join('; ')}`, hint: 'see `ccx --help` for valid values' } };
+    return { ok: false, error: { code: 'E_USAGE', message: describeParamIssues(parsed.error.issues as ParamIssue[]), hint: helpHintFor(method) } };
   }
   return { ok: true, method: method as MethodName, spec, params: parsed.data };
 }

@@ -20,8 +20,11 @@ export function enterStartGate(paths: CcxPaths, uid: number, logger: Logger): St
   try {
     preparePaths(paths, uid);
   } catch (error) {
-    logger.error('cannot prepare directories', { error: String(error), hint: (error as CcxError).hint });
-    process.stderr.write(`ccx daemon: ${(error as Error).message}\n`);
+    // Not to the daemon log: it lives in the state dir just refused (a symlink
+    // into someone else's directory, say). stderr is the spawning CLI's log
+    // file, opened after its own checks, or the service manager's journal.
+    const hint = (error as CcxError).hint;
+    process.stderr.write(`ccx daemon: cannot prepare directories: ${(error as Error).message}${hint ? `\nhint: ${hint}` : ''}\n`);
     return DAEMON_EXIT.FATAL;
   }
   let lock: ReturnType<typeof acquireStartLock>;

@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'E_GAP',
   /** A follower read too slowly and its bounded queue overflowed; resume with `--since`. */
   'E_OVERFLOW',
+  /** ccx's own directories or socket cannot be used as they are (a file in the way, a path too long, no space). */
+  'E_SETUP',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -75,6 +77,9 @@ const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {
   E_NOT_FOUND: EXIT.NOT_FOUND,
   E_DAEMON_UNAVAILABLE: EXIT.DAEMON_UNAVAILABLE,
   E_TIMEOUT: EXIT.TIMEOUT,
+  // A path or socket ccx refuses, or cannot create: the daemon cannot be reached until the user fixes it.
+  E_PERMISSION: EXIT.DAEMON_UNAVAILABLE,
+  E_SETUP: EXIT.DAEMON_UNAVAILABLE,
 };
 
 export function exitCodeFor(code: ErrorCode): number {

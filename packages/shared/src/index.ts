@@ -4,6 +4,7 @@ export * from './framing.js';
 export * from './keys.js';
 export * from './limits.js';
 export * from './paths.js';
+export * from './path-trust.js';
 export * from './plain-text.js';
 export * from './presets.js';
 export * from './process-alive.js';

@@ -1,11 +1,14 @@
-import { lstatSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { homedir, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { CcxError } from './errors.js';
 import { MAX_SOCKET_PATH_BYTES } from './limits.js';
+import { assertTrustedPaths } from './path-trust.js';
 
 /** Every location ccx reads or writes, resolved once per process. */
 export interface CcxPaths {
+  /** `CCX_HOME` when set: it is checked like the state dir (owned by you, not writable by others). */
+  home?: string;
   /** Holds the socket; private to the user (0700). */
   runtimeDir: string;
   /** What clients connect to: a Unix socket path or a Windows pipe name. */
@@ -60,6 +63,7 @@ export function resolvePaths(p: PathEnv = currentPathEnv()): CcxPaths {
   const socketPath =
     p.platform === 'win32' ? windowsPipeName(p.user, home ?? stateDir) : join(runtimeDir, 'ccxd.sock');
   return {
+    home: home || undefined,
     runtimeDir,
     socketPath,
     stateDir,
@@ -89,47 +93,52 @@ export function checkSocketPathLength(socketPath: string, platform: NodeJS.Platf
   const bytes = Buffer.byteLength(socketPath);
   if (bytes > MAX_SOCKET_PATH_BYTES) {
     throw new CcxError(
-      'E_USAGE',
+      'E_SETUP',
       `socket path is ${bytes} bytes long, more than the ${MAX_SOCKET_PATH_BYTES} a Unix socket allows: ${socketPath}`,
-      'set CCX_HOME or XDG_RUNTIME_DIR to a shorter directory',
+      'set CCX_HOME (or XDG_RUNTIME_DIR) to a shorter directory, e.g. CCX_HOME=$(mktemp -d /tmp/ccx.XXXX)',
     );
   }
 }
 
 /**
- * Creates the runtime directory if needed and refuses one another user could
- * reach into, the way tmux refuses an unsafe socket directory: a socket there
- * could be replaced or connected to by someone else.
+ * Creates the runtime and state directories with safe modes, refusing any
+ * path another user could reach into (see path-trust.ts), before creating
+ * anything through it and again after.
  */
-export function ensurePrivateDir(dir: string, uid: number, platform: NodeJS.Platform = process.platform): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (platform === 'win32') return;
-  const st = lstatSync(dir);
-  if (!st.isDirectory() || st.isSymbolicLink()) {
-    throw new CcxError('E_PERMISSION', `${dir} is not a directory`, `remove it and run ccx again`);
-  }
-  if (uid >= 0 && st.uid !== uid) {
-    throw new CcxError(
-      'E_PERMISSION',
-      `${dir} is owned by uid ${st.uid}, not by you (uid ${uid})`,
-      'another user may control it; set CCX_HOME or XDG_RUNTIME_DIR to a directory of your own',
-    );
-  }
-  if ((st.mode & 0o077) !== 0) {
-    throw new CcxError(
-      'E_PERMISSION',
-      `${dir} has mode ${(st.mode & 0o777).toString(8)}: other users can reach it`,
-      `run: chmod 700 ${dir}`,
-    );
+export function preparePaths(paths: CcxPaths, uid: number, platform: NodeJS.Platform = process.platform): void {
+  checkSocketPathLength(paths.socketPath, platform);
+  assertTrustedPaths(paths, uid, platform);
+  for (const dir of [paths.runtimeDir, paths.stateDir, paths.sessionsDir]) makeDir(dir);
+  assertTrustedPaths(paths, uid, platform);
+}
+
+/** mkdir -p with mode 0700; a failure is the user's setup, never a bug: it says which path and what to do. */
+function makeDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw setupErrorFor(dir, error as NodeJS.ErrnoException);
   }
 }
 
-/** Creates the runtime and state directories with safe modes. */
-export function preparePaths(paths: CcxPaths, uid: number, platform: NodeJS.Platform = process.platform): void {
-  checkSocketPathLength(paths.socketPath, platform);
-  ensurePrivateDir(paths.runtimeDir, uid, platform);
-  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-  mkdirSync(paths.sessionsDir, { recursive: true, mode: 0o700 });
+/** Maps a failed file-system call on one of ccx's own paths to E_PERMISSION or E_SETUP. */
+export function setupErrorFor(path: string, error: NodeJS.ErrnoException): CcxError {
+  const where = error.path && error.path !== path ? `${error.path} (for ${path})` : path;
+  switch (error.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return new CcxError('E_PERMISSION', `cannot create ${where}: permission denied`, `make the directory writable by you (chmod u+w ${error.path ?? path}), or set CCX_HOME to a directory of your own`);
+    case 'EROFS':
+      return new CcxError('E_PERMISSION', `cannot create ${where}: read-only file system`, 'set CCX_HOME to a directory on a writable file system');
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return new CcxError('E_SETUP', `cannot create ${where}: a file is in the way`, `move the file away (mv ${error.path ?? path} ${error.path ?? path}.old), or set CCX_HOME to another directory`);
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new CcxError('E_SETUP', `cannot create ${where}: no space left`, 'free some space on that file system, or set CCX_HOME to another one');
+    default:
+      return new CcxError('E_SETUP', `cannot create ${where}: ${error.code ?? error.message}`, 'set CCX_HOME to another directory');
+  }
 }
 
 /** node-ipc turns a bare name into `\\.\pipe\name` on Windows itself. */

@@ -140,6 +140,8 @@ export const MethodParams = {
       preset: z.string().max(64).optional(),
       reuse: z.boolean().optional(),
       windowSize: z.enum(WINDOW_SIZE_POLICIES).optional(),
+      /** The caller's umask, applied to the program (absent: the daemon's). */
+      umask: z.number().int().min(0).max(0o777).optional(),
     })
     .strict(),
   'session.list': z.object({ all: z.boolean().optional() }).strict(),
@@ -154,6 +156,8 @@ export const MethodParams = {
       keys: z.array(z.string().max(256)).max(256).optional(),
       enterDelayMs: z.number().int().min(0).max(10_000).optional(),
       preset: z.string().max(64).optional(),
+      /** false (`send --no-record`): no `input-sent` event for this send. */
+      record: z.boolean().optional(),
     })
     .strict(),
   'session.cancel': z

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { preparePaths, type CcxPaths } from '@ccx/shared';
+import { preparePaths, setupErrorFor, type CcxPaths } from '@ccx/shared';
 
 /** Path of the daemon's entry module, found through the workspace dependency. */
 export function daemonEntry(): string {
@@ -11,8 +11,7 @@ export function daemonEntry(): string {
 /** Starts `ccxd` detached from this process, its output appended to the daemon log. */
 export function startDaemonProcess(paths: CcxPaths): ChildProcess {
   preparePaths(paths, typeof process.getuid === 'function' ? process.getuid() : -1);
-  mkdirSync(paths.stateDir, { recursive: true, mode: 0o700 });
-  const log = openSync(paths.daemonLog, 'a', 0o600);
+  const log = openDaemonLog(paths.daemonLog);
   try {
     const child = spawn(process.execPath, [daemonEntry(), 'run'], {
       detached: true,
@@ -31,5 +30,14 @@ export function startDaemonProcess(paths: CcxPaths): ChildProcess {
     return child;
   } finally {
     closeSync(log);
+  }
+}
+
+/** Never through a symlink (O_NOFOLLOW): preparePaths refused one, and one made since is refused here. */
+function openDaemonLog(file: string): number {
+  try {
+    return openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0), 0o600);
+  } catch (error) {
+    throw setupErrorFor(file, error as NodeJS.ErrnoException);
   }
 }

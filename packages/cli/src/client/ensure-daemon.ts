@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { CcxError, DAEMON_START_TIMEOUT_MS, isProcessAlive, readLockHolder, type CcxPaths } from '@ccx/shared';
-import { ConnectError, DaemonConnection } from './ipc-client.js';
+import { assertTrustedPaths, CcxError, checkSocketPathLength, DAEMON_START_TIMEOUT_MS, isProcessAlive, readLockHolder, type CcxPaths } from '@ccx/shared';
+import type { Socket } from 'node:net';
+import { ConnectError, DaemonConnection, openSocket } from './ipc-client.js';
 
 export interface ClientEnv {
   paths: CcxPaths;
@@ -13,10 +14,32 @@ const POLL_MS = 25;
 /** A daemon that lost the start lock exits 0 and is replaced only if the winner died too; never more than this. */
 const MAX_SPAWNS = 3;
 
-/** Connects to a running daemon; undefined when none is listening. */
+/**
+ * Connects to a running daemon; undefined when none is listening. The
+ * daemon's rules for its directories and socket are applied first (and again
+ * once connected, before anything is sent): a socket another user planted
+ * would otherwise receive the caller's environment and webhook secrets.
+ */
 export async function tryConnect(env: ClientEnv): Promise<DaemonConnection | undefined> {
+  const socket = await openTrustedSocket(env);
+  return socket && DaemonConnection.over(socket, env.version);
+}
+
+/**
+ * The daemon's socket, connected only after its directories and the socket
+ * pass the daemon's own rules, and checked again once connected; undefined
+ * when no daemon listens. `tryConnect` greets over it; `daemon dial-stdio`
+ * bridges it to ssh as it is.
+ */
+export async function openTrustedSocket(env: ClientEnv): Promise<Socket | undefined> {
+  const verify = (): void => {
+    checkSocketPathLength(env.paths.socketPath);
+    assertTrustedPaths(env.paths, env.uid);
+  };
+  verify();
+  let socket: Socket;
   try {
-    return await DaemonConnection.open(env.paths.socketPath, env.version);
+    socket = await openSocket(env.paths.socketPath);
   } catch (error) {
     if (error instanceof ConnectError) {
       if (error.reason === 'absent' || error.reason === 'refused') return undefined;
@@ -25,6 +48,13 @@ export async function tryConnect(env: ClientEnv): Promise<DaemonConnection | und
     }
     throw error;
   }
+  try {
+    verify();
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+  return socket;
 }
 
 /**

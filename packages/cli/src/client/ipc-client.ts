@@ -84,9 +84,21 @@ export class DaemonConnection {
     socket.on('error', () => {});
   }
 
-  /** Connects and exchanges hello/welcome; a version mismatch is E_VERSION. */
-  static async open(address: string, version: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<DaemonConnection> {
-    return DaemonConnection.over(await openSocket(address, timeoutMs), version, timeoutMs);
+  /**
+   * Connects and exchanges hello/welcome; a version mismatch is E_VERSION.
+   * `verify` runs once connected and before the first byte is sent: the
+   * paths checked before connecting are checked again, so a directory
+   * swapped in between never receives the hello, let alone a request.
+   */
+  static async open(address: string, version: string, timeoutMs = CONNECT_TIMEOUT_MS, verify: () => void = () => {}): Promise<DaemonConnection> {
+    const socket = await openSocket(address, timeoutMs);
+    try {
+      verify();
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    }
+    return DaemonConnection.over(socket, version, timeoutMs);
   }
 
   /** Greets the daemon at the other end of an already open channel (a socket, or ssh's pipes). */

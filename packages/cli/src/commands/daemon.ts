@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, watc
 import type { Argv, CommandModule } from 'yargs';
 import { CcxError, isProcessAlive as isAlive, type DaemonStatus } from '@ccx/shared';
 import { runCommand, type CliContext } from '../context.js';
-import { formatAge, humanBytes } from '../format.js';
+import { escapeControls, formatAge, humanBytes } from '../format.js';
 import { printJson, printLine } from '../output.js';
 import { dialStdioCommand } from './dial-stdio.js';
 
@@ -66,7 +66,7 @@ function printStatus(s: DaemonStatus): void {
   printLine(`memory    ${humanBytes(s.rssBytes)} RSS`);
   for (const h of s.webhooks ?? []) {
     const error = h.lastError ? `; last error ${h.lastError.message} ${formatAge(h.lastError.time)} ago` : '';
-    printLine(`webhook   ${h.label ?? h.id} ${h.state}: ${h.delivered} delivered, ${h.failed} failed, ${h.pending} pending, ${h.dropped} dropped${error}`);
+    printLine(escapeControls(`webhook   ${h.label ?? h.id} ${h.state}: ${h.delivered} delivered, ${h.failed} failed, ${h.pending} pending, ${h.dropped} dropped${error}`));
   }
 }
 

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { CcxError, EVENT_TYPES, type CcxEvent } from '@ccx/shared';
 import { runCommand } from '../context.js';
+import { escapeControls } from '../format.js';
 import { exitOnBrokenPipe } from '../output.js';
 
 interface EventsArgs {
@@ -17,7 +18,7 @@ const SHOWN_APART = new Set(['seq', 'type', 'time', 'sessionId']);
 export function formatEvent(event: CcxEvent): string {
   const details = Object.entries(event)
     .filter(([key, value]) => !SHOWN_APART.has(key) && value !== undefined)
-    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .map(([key, value]) => `${key}=${escapeControls(typeof value === 'string' ? value : JSON.stringify(value))}`)
     .join(' ');
   return [String(event.seq).padStart(6), event.time, event.type.padEnd(16), (event.sessionId ?? '-').padEnd(8), details].join('  ').trimEnd();
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { EVENT_TYPES, HOOK_LEVELS, type HookInfo, type HookStatus, type HookTestResult } from '@ccx/shared';
 import { runCommand } from '../context.js';
-import { formatAge, table } from '../format.js';
+import { escapeControls, formatAge, table } from '../format.js';
 import { printJson, printLine, usageError } from '../output.js';
 
 type Args = {
@@ -13,7 +13,9 @@ type Args = {
   session?: string[];
   level?: string;
   header?: string[];
+  'header-file'?: string;
   secret?: string;
+  'secret-file'?: string;
   label?: string;
   json?: boolean;
 };
@@ -29,12 +31,35 @@ export function parseHeaders(pairs: string[] = []): Record<string, string> {
   return headers;
 }
 
-/** `--secret -` reads the secret from stdin, so it never shows in `ps` or shell history. */
-function readSecret(value: string | undefined): string | undefined {
-  if (value !== '-') return value;
-  const secret = readFileSync(0, 'utf8').replace(/\r?\n$/, '');
-  if (!secret) throw usageError('--secret - read an empty secret from stdin');
+/** A file's text, or stdin's for `-`: how secrets stay out of argv (`/proc/PID/cmdline` is readable by every user). */
+function readSource(source: string, what: string): string {
+  try {
+    return readFileSync(source === '-' ? 0 : source, 'utf8');
+  } catch (error) {
+    throw usageError(`cannot read ${what} from ${source === '-' ? 'stdin' : source}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/**
+ * The secret from `--secret S` (visible in `ps`), `--secret -` (stdin) or
+ * `--secret-file F`; one trailing newline is dropped.
+ */
+export function readSecret(value: string | undefined, file: string | undefined): string | undefined {
+  if (value !== undefined && file !== undefined) throw usageError('give --secret or --secret-file, not both');
+  if (value !== undefined && value !== '-') return value;
+  const source = file ?? (value === '-' ? '-' : undefined);
+  if (source === undefined) return undefined;
+  const secret = readSource(source, 'the secret').replace(/\r?\n$/, '');
+  if (!secret) throw usageError(`--secret${file !== undefined ? '-file' : ''} read an empty secret from ${source === '-' ? 'stdin' : source}`);
   return secret;
+}
+
+/** `--header-file F` (or `-` for stdin): one `Name: value` per line; blank lines and `#` comments are skipped. */
+export function readHeaderLines(file: string | undefined): string[] {
+  if (file === undefined) return [];
+  return readSource(file, 'headers')
+    .split(/\r?\n/)
+    .filter((line) => line.trim() && !line.trimStart().startsWith('#'));
 }
 
 function renderHooks(hooks: HookInfo[]): string {
@@ -72,16 +97,20 @@ const subcommands: CommandModule<object, Args>[] = [
         .option('level', { type: 'string', choices: HOOK_LEVELS as unknown as string[], default: 'status', describe: 'status: lifecycle; summary: + busy/idle and input; stream: everything, output batched' })
         .option('event', { type: 'string', array: true, choices: EVENT_TYPES as unknown as string[], describe: 'only these event types (repeatable)' })
         .option('session', { type: 'string', array: true, describe: 'only events of this session id or name (repeatable)' })
-        .option('header', { type: 'string', array: true, describe: "extra header 'Name: value' (repeatable; values are never shown)" })
-        .option('secret', { type: 'string', describe: 'sign bodies: X-Ccx-Signature: sha256=HMAC; "-" reads it from stdin' })
+        .option('header', { type: 'string', array: true, describe: "extra header 'Name: value' (repeatable; values are never shown by ccx, but argv is visible to every user in ps: prefer --header-file)" })
+        .option('header-file', { type: 'string', describe: "read headers from a file, one 'Name: value' per line; - reads stdin" })
+        .option('secret', { type: 'string', describe: 'sign bodies: X-Ccx-Signature: sha256=HMAC; "-" reads it from stdin (a value given here is visible in ps)' })
+        .option('secret-file', { type: 'string', describe: 'read the signing secret from a file (one trailing newline dropped)' })
         .option('label', { type: 'string', describe: 'a unique name for the hook' })
         .option('json', { type: 'boolean' })
         .example('$0 hooks add http://127.0.0.1:8080/ccx --secret - --label bot < secret.txt', 'lifecycle events, signed')
+        .example('$0 hooks add https://example.net/hook --secret-file ~/.hook-secret --header-file ~/.hook-headers', 'secret and headers from files, never in ps')
         .example('$0 hooks add https://example.net/hook --level summary --session py', 'busy/idle and input of session py too') as never,
     handler: (argv) =>
       runCommand(argv, async (ctx) => {
-        const headers = parseHeaders(argv.header);
-        const secret = readSecret(argv.secret);
+        if (argv['header-file'] === '-' && (argv.secret === '-' || argv['secret-file'] === '-')) throw usageError('stdin can hold the secret or the headers, not both', 'put one of them in a file: --secret-file F or --header-file F');
+        const headers = parseHeaders([...(argv.header ?? []), ...readHeaderLines(argv['header-file'])]);
+        const secret = readSecret(argv.secret, argv['secret-file']);
         const conn = await ctx.connect();
         const info = await conn.request<HookInfo>('hooks.add', {
           url: argv.url,
@@ -131,7 +160,7 @@ const subcommands: CommandModule<object, Args>[] = [
         const result = await conn.request<HookTestResult>('hooks.test', { target: argv.id });
         if (ctx.json) printJson(result);
         else if (result.ok) printLine(`ok: HTTP ${result.status} in ${result.ms} ms`);
-        else process.stderr.write(`ccx: webhook ${result.id} did not accept the ping: ${result.error} after ${result.ms} ms\nhint: check the URL, and that the receiver answers 2xx\n`);
+        else process.stderr.write(`ccx: webhook ${result.id} did not accept the ping: ${escapeControls(String(result.error))} after ${result.ms} ms\nhint: check the URL, and that the receiver answers 2xx\n`);
         return result.ok ? 0 : 1;
       }),
   },

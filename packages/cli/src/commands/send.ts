@@ -16,6 +16,7 @@ interface SendArgs extends WaitArgs {
   wait?: boolean;
   print?: PrintMode;
   json?: boolean;
+  record?: boolean;
 }
 
 async function readStdin(): Promise<string> {
@@ -40,6 +41,7 @@ export const sendCommand: CommandModule<object, SendArgs> = {
       .option('wait', { type: 'boolean', describe: 'then wait for the answer (the wait options below) and print it' })
       .option('print', { type: 'string', choices: PRINT_MODES, describe: "with --wait: print the new output as text (echo and prompt removed), the screen, or none (default: the preset's, else output)" })
       .option('json', { type: 'boolean', describe: 'print what was sent (and, with --wait, the outcome and answer) as JSON' })
+      .option('record', { type: 'boolean', default: true, describe: 'record an input-sent event (--no-record: none, e.g. for a password)' })
       .example('$0 send py "6*7"', 'paste 6*7 and press Enter')
       .example("answer=$($0 send py '6*7' --wait --preset python)", 'send, wait for the prompt, capture the answer (42)')
       .example("$0 send sh 'make; echo END' --until '^END$' --timeout 10m", 'wait for a marker line, at most 10 minutes')
@@ -66,6 +68,7 @@ export const sendCommand: CommandModule<object, SendArgs> = {
         keys,
         enterDelayMs: argv['enter-delay'],
         preset: argv.preset,
+        record: argv.record === false ? false : undefined,
       });
       if (wait) {
         // The wait starts at the offset the text was written at, so an answer that came before this request is still seen.

@@ -20,11 +20,17 @@ export interface WebhookDeliverySettings {
   batchBytes: number;
 }
 
+/** How much of the text a `send` wrote its `input-sent` event keeps: none (default), the first 200 characters, or all. */
+export const INPUT_TEXT_MODES = ['none', 'preview', 'full'] as const;
+export type InputTextMode = (typeof INPUT_TEXT_MODES)[number];
+
 export interface DaemonSettings {
   /** Quiet time after which a session is reported `idle`; undefined = the built-in default. */
   idleAfterMs?: number;
   /** Events a `ccx events -f` follower may have queued before it is cut off (E_OVERFLOW). */
   eventsFollowerQueueMax: number;
+  /** Config `events.inputText`. */
+  inputText: InputTextMode;
   webhookDelivery: WebhookDeliverySettings;
   /** window-size of sessions started without `--window-size`; undefined = latest. */
   windowSize?: WindowSizePolicy;
@@ -72,12 +78,15 @@ export function loadSettings(configFile: string, env: NodeJS.ProcessEnv, logger:
   const settings: DaemonSettings = {
     idleAfterMs: positive(doc.idleAfterMs),
     eventsFollowerQueueMax: DEFAULT_EVENTS_FOLLOWER_QUEUE_MAX,
+    inputText: 'none',
     webhookDelivery: { ...DEFAULT_WEBHOOK_DELIVERY },
   };
   if (isWindowSizePolicy(doc.windowSize)) settings.windowSize = doc.windowSize;
   else if (doc.windowSize !== undefined) logger.warn('config value ignored', { key: 'windowSize', expected: WINDOW_SIZE_POLICIES.join('|') });
   const events = doc.events as Record<string, unknown> | undefined;
   settings.eventsFollowerQueueMax = positive(events?.followerQueueMax) ?? settings.eventsFollowerQueueMax;
+  if ((INPUT_TEXT_MODES as readonly unknown[]).includes(events?.inputText)) settings.inputText = events!.inputText as InputTextMode;
+  else if (events?.inputText !== undefined) logger.warn('config value ignored: events.inputText is none, preview or full', { value: String(events.inputText).slice(0, 64) });
   const delivery = (doc.webhookDelivery ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(DEFAULT_WEBHOOK_DELIVERY) as Array<keyof WebhookDeliverySettings>) {
     const value = positive(delivery[key]);

@@ -27,6 +27,7 @@ export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.Proc
           enter: params.enter ?? (params.text !== undefined && !(params.keys?.length ?? 0)),
           keys: params.keys ?? [],
           enterDelayMs: params.enterDelayMs ?? (params.preset !== undefined ? presets?.get(params.preset).enterDelayMs : undefined),
+          record: params.record,
         }),
     ),
     'session.cancel': unary(

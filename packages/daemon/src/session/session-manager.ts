@@ -40,6 +40,7 @@ export class SessionManager {
     const records = this.store.loadAll(
       (id, error) => this.logger.warn('unreadable session record', { session: id, error: String(error) }),
       (id) => incomplete.push(id),
+      (id, reason) => this.logger.warn('ignored a session directory the daemon does not own', { session: id, reason }),
     );
     // Every lost session's leftovers are killed together: one /proc scan per pass, not three per session.
     // A session without a record is found by its env marker alone.
@@ -141,7 +142,7 @@ export class SessionManager {
     const session = new Session(record, this.deps);
     this.sessions.set(id, session);
     this.deps.bus.publish('session-created', { sessionId: id, name: record.name, command: record.command, cwd: record.cwd });
-    session.spawn({ ...baseEnv, ...(params.env ?? {}) });
+    session.spawn({ ...baseEnv, ...(params.env ?? {}) }, params.umask);
     return session;
   }
 

@@ -1,7 +1,9 @@
 import { constants as osConstants } from 'node:os';
 import * as pty from 'node-pty';
 import { CcxError, DEFAULT_WINDOW_SIZE, keyBytes, type SendResult, type SessionInfo, type WindowSizePolicy } from '@ccx/shared';
+import type { InputTextMode } from '../config/settings.js';
 import type { Disposable } from '../disposable.js';
+import { withUmask } from '../process/umask.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { readProcStat } from '../process/proc.js';
@@ -29,6 +31,8 @@ export interface SessionDeps {
   /** window-size of sessions started without one (config file `windowSize`); undefined: latest. */
   defaultWindowSize?: WindowSizePolicy;
   now: () => Date;
+  /** How much of sent text `input-sent` events carry (config `events.inputText`); default none. */
+  inputText?: InputTextMode;
 }
 
 export type OutputListener = (chunk: Buffer, endOffset: number) => void;
@@ -119,20 +123,21 @@ export class Session {
   }
 
   /** Starts the program; throws E_SPAWN (and records `failed`) when it cannot. */
-  spawn(baseEnv: Record<string, string>): void {
+  spawn(baseEnv: Record<string, string>, umask?: number): void {
     const [command, ...args] = this.record.command as [string, ...string[]];
     const env: Record<string, string> = { ...baseEnv, [SESSION_ENV_MARKER]: this.id, TERM: baseEnv.TERM && baseEnv.TERM !== 'dumb' ? baseEnv.TERM : 'xterm-256color' };
     try {
       checkCwd(this.record.cwd);
       const file = resolveExecutable(command, this.record.cwd, env.PATH);
-      this.process = pty.spawn(file, args, {
+      // The caller's umask, not the daemon's: files the program creates get the modes they would from the caller's shell.
+      this.process = withUmask(umask, () => pty.spawn(file, args, {
         name: env.TERM,
         cols: this.record.cols,
         rows: this.record.rows,
         cwd: this.record.cwd,
         env,
         encoding: null,
-      } as pty.IPtyForkOptions);
+      } as pty.IPtyForkOptions));
     } catch (error) {
       const failure =
         error instanceof CcxError ? error : new CcxError('E_SPAWN', `could not start ${command}: ${(error as Error).message}`, 'check the command and its permissions');
@@ -271,7 +276,7 @@ export class Session {
    * `paste: false` types the text instead: the same bytes in one write,
    * without markers, so a key-driven program (vim, less) reads them as keys.
    */
-  send(opts: { text?: string; paste?: boolean; enter: boolean; keys: string[]; enterDelayMs?: number; source?: string }): Promise<SendResult> {
+  send(opts: { text?: string; paste?: boolean; enter: boolean; keys: string[]; enterDelayMs?: number; source?: string; record?: boolean }): Promise<SendResult> {
     const keyData = opts.keys.map(keyBytes);
     return this.input.run(async () => {
       this.assertRunning();
@@ -296,15 +301,17 @@ export class Session {
         this.write(key);
         bytes += Buffer.byteLength(key);
       }
-      this.deps.bus.publish('input-sent', {
-        sessionId: this.id,
-        bytes,
-        text: opts.text !== undefined ? truncate(opts.text, 200) : undefined,
-        keys: opts.keys.length ? opts.keys : undefined,
-        enter: opts.enter,
-        bracketedPaste: bracketed,
-        source: opts.source ?? 'send',
-      });
+      // `send --no-record` leaves no event at all; otherwise the text only when the user opted in (it may be a password).
+      if (opts.record !== false) {
+        this.deps.bus.publish('input-sent', {
+          sessionId: this.id,
+          bytes,
+          ...inputTextFields(this.deps.inputText ?? 'none', opts.text, opts.keys),
+          enter: opts.enter,
+          bracketedPaste: bracketed,
+          source: opts.source ?? 'send',
+        });
+      }
       return { session: this.id, bytes, bracketedPaste: bracketed, writtenAt, offset };
     });
   }
@@ -408,6 +415,18 @@ export class Session {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Characters of sent text an `input-sent` event carries with `events.inputText: "preview"`. */
+export const INPUT_PREVIEW_CHARS = 200;
+
+/** `none`: neither text nor keys (their byte count is in `bytes`); `preview`: the first 200 characters; `full`: all of it. */
+function inputTextFields(mode: InputTextMode, text: string | undefined, keys: string[]): { text?: string; keys?: string[] } {
+  if (mode === 'none') return {};
+  return {
+    text: text === undefined ? undefined : mode === 'full' ? text : truncate(text, INPUT_PREVIEW_CHARS),
+    keys: keys.length ? keys : undefined,
+  };
 }
 
 function truncate(text: string, max: number): string {

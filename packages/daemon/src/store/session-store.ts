@@ -2,13 +2,18 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import type { SessionRecord } from '../session/session-record.js';
 import { writeFileAtomic } from './atomic-file.js';
+import { foreignRecordReason } from './record-owner.js';
 
 /** Name prefix of a session directory being removed; never a session id (ids are base32). */
 const TRASH_PREFIX = '.removing-';
 
 /** One directory per session: `meta.json` plus its output log segments. */
 export class SessionStore {
-  constructor(private readonly root: string) {}
+  constructor(
+    private readonly root: string,
+    /** Records not owned by this uid are never loaded (see record-owner.ts). */
+    private readonly uid: number = typeof process.getuid === 'function' ? process.getuid() : -1,
+  ) {}
 
   dirOf(id: string): string {
     return join(this.root, id);
@@ -28,9 +33,14 @@ export class SessionStore {
    * Every readable record; an unreadable one is reported, not fatal. A
    * directory without meta.json goes to `onIncomplete` (the daemon died, or
    * the disk was full, before its first save); what an interrupted removal
-   * left is deleted.
+   * left is deleted. One another user owns (or a symlink) goes to
+   * `onForeign` and is left alone: neither loaded, reaped nor removed.
    */
-  loadAll(onError: (id: string, error: unknown) => void, onIncomplete: (id: string) => void = () => {}): SessionRecord[] {
+  loadAll(
+    onError: (id: string, error: unknown) => void,
+    onIncomplete: (id: string) => void = () => {},
+    onForeign: (id: string, reason: string) => void = () => {},
+  ): SessionRecord[] {
     let ids: string[];
     try {
       ids = readdirSync(this.root);
@@ -41,6 +51,11 @@ export class SessionStore {
     for (const id of ids) {
       if (id.startsWith(TRASH_PREFIX)) {
         rmSync(join(this.root, id), { recursive: true, force: true });
+        continue;
+      }
+      const foreign = foreignRecordReason(this.dirOf(id), this.uid);
+      if (foreign) {
+        onForeign(id, foreign);
         continue;
       }
       try {

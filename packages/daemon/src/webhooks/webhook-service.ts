@@ -83,7 +83,7 @@ export class WebhookService {
     const hook: StoredHook = { id, createdAt: this.now().toISOString(), ...stripUndefined(spec) };
     saveHooks(this.deps.configFile, [...hooks, hook]);
     this.reconcile([...hooks, hook]);
-    this.deps.logger.info('webhook added', { hook: id, url: logSafeUrl(hook.url), level: levelOf(hook) });
+    this.deps.logger.info('webhook added', { hook: id, url: logSafeUrl(hook.url), hookLevel: levelOf(hook) });
     return hookInfo(hook);
   }
 
