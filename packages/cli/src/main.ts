@@ -14,6 +14,7 @@ import { screenCommand } from './commands/screen.js';
 import { sendCommand } from './commands/send.js';
 import { startCommand } from './commands/start.js';
 import { waitCommand } from './commands/wait.js';
+import { hoistOptionsAfterText } from './dash-dash-text.js';
 import { tryFastPath } from './fast-path.js';
 import { reportError } from './output.js';
 import type { CommandModule } from 'yargs';
@@ -21,7 +22,8 @@ import type { CommandModule } from 'yargs';
 /** Every command, one module each; adding one is adding a line here. */
 const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand, screenCommand, logsCommand, attachCommand, waitCommand, interruptCommand, presetsCommand, runToEndCommand];
 
-export async function main(argv: string[]): Promise<void> {
+export async function main(given: string[]): Promise<void> {
+  const argv = hoistOptionsAfterText(COMMANDS, given);
   try {
     if (await tryFastPath(COMMANDS, argv)) return;
   } catch (error) {

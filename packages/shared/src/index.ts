@@ -3,6 +3,7 @@ export * from './events.js';
 export * from './framing.js';
 export * from './keys.js';
 export * from './limits.js';
+export * from './long-timeout.js';
 export * from './paths.js';
 export * from './plain-text.js';
 export * from './presets.js';

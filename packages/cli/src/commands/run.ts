@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { EXIT, PlainText, type CancelResult, type SessionInfo } from '@ccx/shared';
+import { EXIT, PlainText, setLongTimeout, type CancelResult, type SessionInfo } from '@ccx/shared';
 import { describeEnd, openOutputStream, sessionExitCode } from '../client/output-stream.js';
 import { runCommand } from '../context.js';
 import { exitOnBrokenPipe, printNote } from '../output.js';
@@ -22,7 +22,7 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
   describe: "Run a program in a new session to its end: stream its output, exit with its exit code",
   builder: (y) =>
     withSpawnOptions(y)
-      .option('timeout', { type: 'string', describe: 'cancel the program after this long (seconds, or 30s/5m/1h) and exit 124' })
+      .option('timeout', { type: 'string', describe: 'cancel the program after this long (seconds, or 500ms/30s/5m/1h/2d; any length) and exit 124' })
       .option('raw', { type: 'boolean', describe: 'the exact bytes the program wrote (the default when stdout is a terminal); otherwise plain text' })
       .option('json', { type: 'boolean', describe: 'JSON lines: {"type":"start"}, {"type":"output","text"}..., {"type":"end","exitCode"}' })
       .example("$0 run -- make test", 'run make in a session; exit with its code')
@@ -54,7 +54,7 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
       const timer =
         timeoutMs === undefined
           ? undefined
-          : setTimeout(() => {
+          : setLongTimeout(() => {
               stopping ??= 'timeout';
               cancel(false);
             }, timeoutMs);
@@ -80,7 +80,7 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
         else if (stopping === 'timeout') printNote(`timed out after ${timeoutMs! / 1000} s: session ${info.id} ${describeEnd(end)}`);
         return code;
       } finally {
-        clearTimeout(timer);
+        timer?.dispose();
         process.off('SIGINT', onSigint);
       }
     }),

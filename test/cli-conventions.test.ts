@@ -1,0 +1,98 @@
+/**
+ * What a tmux, pexpect or pm2 user types works as they expect (issue 12):
+ * `--` before send's text, timeouts of any length, closed pipes, quoted
+ * hints, output conventions (JSON, colour, narrow terminals), names, help and
+ * completion. Terminal behaviour runs the real CLI in a node-pty terminal.
+ */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import pty from 'node-pty';
+import { CCX_BIN, homesFor, parseJson, waitFor, type Home } from './helpers/ccx.js';
+
+const home = homesFor(test);
+
+const terminals: pty.IPty[] = [];
+test.after.always(() => {
+  for (const p of terminals) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {}
+  }
+});
+
+interface TerminalRun {
+  code: number;
+  output: string;
+}
+
+/** Runs `ccx ...args` with its stdin, stdout and stderr on a terminal of `cols` columns; `answer` is typed when `prompt` appears. */
+function inTerminal(h: Home, args: string[], opts: { cols?: number; env?: NodeJS.ProcessEnv; prompt?: RegExp; answer?: string } = {}): Promise<TerminalRun> {
+  const p = pty.spawn(process.execPath, [CCX_BIN, ...args], { cols: opts.cols ?? 120, rows: 30, env: { ...h.env, ...opts.env } as Record<string, string>, name: 'xterm-256color' });
+  terminals.push(p);
+  let output = '';
+  let answered = false;
+  p.onData((d) => {
+    output += d;
+    if (opts.prompt && !answered && opts.prompt.test(output)) {
+      answered = true;
+      p.write(opts.answer ?? '');
+    }
+  });
+  return new Promise((resolve) => p.onExit(({ exitCode }) => setTimeout(() => resolve({ code: exitCode, output }), 50)));
+}
+
+async function startPython(h: Home, name = 'py'): Promise<string> {
+  const r = await h.ccx(['start', '--json', '--name', name, '--preset', 'python', '--wait-ready', '--timeout', '60', '--', 'python3', '-q']);
+  if (r.code !== 0) throw new Error(`start failed (${r.code}): ${r.stderr}`);
+  return parseJson(r).id;
+}
+
+// ---- 1. `--` before send's text ----
+
+test('send: the words after -- are the text (send sh -- echo hi types "echo hi")', async (t) => {
+  const h = home();
+  await h.ccx(['start', '--name', 'sh', '--preset', 'shell', '--wait-ready', '--timeout', '60', '--', 'bash', '--norc', '--noprofile']);
+  const sent = parseJson(await h.ccx(['send', 'sh', '--json', '--', 'echo', 'hi']));
+  t.true(sent.bytes >= 'echo hi'.length, `bytes: ${sent.bytes}`);
+  const r = await h.ccx(['send', 'sh', '--wait', '--timeout', '60', '--', 'echo', 'dash-dash-$((6*7))']);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, 'dash-dash-42\n');
+  // Words after -- that are not send's own options stay text, wherever they are.
+  const opts = await h.ccx(['send', 'sh', '--wait', '--timeout', '60', '--', 'printf', "'%s,'", '-la', '--no-such', '--json', 'x;', 'echo']);
+  t.is(opts.stdout, '-la,--no-such,--json,x,\n');
+});
+
+test('send: text after -- may start with "-", and send options may follow it (send py -- -2*3 --wait → -6)', async (t) => {
+  const h = home();
+  await startPython(h);
+  const r = await h.ccx(['send', 'py', '--', '-2*3', '--wait', '--timeout', '60']);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, '-6\n');
+  const j = parseJson(await h.ccx(['send', 'py', '--', '-3*3', '--wait', '--timeout', '60', '--json']));
+  t.is(j.wait.output, '-9\n');
+});
+
+// ---- 2. timeouts of any length ----
+
+test('run --timeout 30d runs the program to its end (no timer overflow)', async (t) => {
+  const h = home();
+  const r = await h.ccx(['run', '--timeout', '30d', '--', 'sh', '-c', 'sleep 1; echo finished']);
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, 'finished\n');
+  t.notRegex(r.stderr, /TimeoutOverflow|timed out/);
+});
+
+test('wait --timeout past 24.8 days waits for its condition (30d, and 3000000 s)', async (t) => {
+  const h = home();
+  await startPython(h);
+  for (const timeout of ['30d', '3000000']) {
+    const marker = `long-${timeout}`;
+    // The marker comes 2 s after the send; --from makes the wait see it however late the wait is armed.
+    const sent = parseJson(await h.ccx(['send', 'py', '--json', `import time; time.sleep(2); print("${marker}")`]));
+    const r = await h.ccx(['wait', 'py', '--from', String(sent.offset), '--until', `^${marker}`, '--timeout', timeout, '--json']);
+    t.is(r.code, 0, `--timeout ${timeout}: ${r.stderr}`);
+    t.is(parseJson(r).reason, 'match');
+  }
+  const help = await h.ccx(['wait', '--help']);
+  t.regex(help.stdout, /--timeout[^\n]*\d+d/);
+});
