@@ -96,3 +96,38 @@ test('wait --timeout past 24.8 days waits for its condition (30d, and 3000000 s)
   const help = await h.ccx(['wait', '--help']);
   t.regex(help.stdout, /--timeout[^\n]*\d+d/);
 });
+
+// ---- 5. a closed pipe ends a command quietly ----
+
+/** Runs `ccx ...args` with the reading end of its stdout (or stderr) closed before it writes anything. */
+function withClosedPipe(h: Home, args: string[], which: 'stdout' | 'stderr'): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CCX_BIN, ...args], { env: h.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    h.track(child.pid);
+    let stdout = '';
+    let stderr = '';
+    if (which === 'stdout') child.stdout.destroy();
+    else child.stdout.on('data', (d) => (stdout += d));
+    if (which === 'stderr') child.stderr.destroy();
+    else child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('a closed stdout ends every kind of command quietly: daemon status, list, events, --help', async (t) => {
+  const h = home();
+  await startPython(h);
+  for (const args of [['daemon', 'status'], ['list'], ['list', '--json'], ['events'], ['--help'], ['send', '--help']]) {
+    const r = await withClosedPipe(h, args, 'stdout');
+    t.is(r.stderr, '', `ccx ${args.join(' ')}: ${r.stderr}`);
+    t.is(r.code, 0, `ccx ${args.join(' ')}`);
+  }
+});
+
+test('a closed stderr neither crashes a failing command nor changes its exit code', async (t) => {
+  const h = home();
+  await startPython(h);
+  const r = await withClosedPipe(h, ['send', 'no-such-session', 'x'], 'stderr');
+  t.is(r.code, 3);
+  t.is(r.stdout, '');
+});

@@ -16,13 +16,14 @@ import { startCommand } from './commands/start.js';
 import { waitCommand } from './commands/wait.js';
 import { hoistOptionsAfterText } from './dash-dash-text.js';
 import { tryFastPath } from './fast-path.js';
-import { reportError } from './output.js';
+import { exitQuietlyOnClosedPipes, reportError } from './output.js';
 import type { CommandModule } from 'yargs';
 
 /** Every command, one module each; adding one is adding a line here. */
 const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand, screenCommand, logsCommand, attachCommand, waitCommand, interruptCommand, presetsCommand, runToEndCommand];
 
 export async function main(given: string[]): Promise<void> {
+  exitQuietlyOnClosedPipes();
   const argv = hoistOptionsAfterText(COMMANDS, given);
   try {
     if (await tryFastPath(COMMANDS, argv)) return;
