@@ -131,3 +131,30 @@ test('a closed stderr neither crashes a failing command nor changes its exit cod
   t.is(r.code, 3);
   t.is(r.stdout, '');
 });
+
+// ---- 7. hints that show a command are quoted for the shell ----
+
+test('the hint after a session ended is a shell-quoted ccx start that keeps --name and --preset, and pasting it starts the same program', async (t) => {
+  const h = home();
+  await h.ccx(['start', '--name', 'fiver', '--preset', 'shell', '--', 'bash', '-c', "read x; echo \"it's $x\"; exit 5"]);
+  await h.ccx(['send', 'fiver', 'done']);
+  await waitFor(async () => (await h.ccx(['wait', 'fiver', '--exit', '--timeout', '30'])).code === 5, 60_000, 'fiver to exit 5');
+  const r = await h.ccx(['send', 'fiver', 'again']);
+  t.is(r.code, 1);
+  const hint = /^hint: start a new one with: (.*)$/m.exec(r.stderr)?.[1];
+  t.is(hint, `ccx start --name fiver --preset shell -- bash -c 'read x; echo "it'\\''s $x"; exit 5'`);
+  // Pasted into sh (with this build of ccx first on PATH), it starts the same argv again.
+  const bin = h.dir + '/bin';
+  await new Promise<void>((resolve, reject) => {
+    const mk = spawn('sh', ['-c', `mkdir -p "$1" && printf '#!/bin/sh\\nexec "%s" "%s" "$@"\\n' "$2" "$3" > "$1/ccx" && chmod +x "$1/ccx"`, 'sh', bin, process.execPath, CCX_BIN], { stdio: 'ignore' });
+    mk.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`mk ${code}`))));
+  });
+  const pasted = await new Promise<number | null>((resolve) => {
+    const sh = spawn('sh', ['-c', hint!], { env: { ...h.env, PATH: `${bin}:${process.env.PATH}` }, stdio: 'ignore' });
+    sh.on('close', resolve);
+  });
+  t.is(pasted, 0);
+  const again = parseJson(await h.ccx(['list', '--json'])).find((s: any) => s.name === 'fiver');
+  t.deepEqual(again?.command, ['bash', '-c', "read x; echo \"it's $x\"; exit 5"]);
+  t.is(again?.preset, 'shell');
+});

@@ -7,6 +7,7 @@ export * from './long-timeout.js';
 export * from './paths.js';
 export * from './plain-text.js';
 export * from './presets.js';
+export * from './shell-quote.js';
 export * from './process-alive.js';
 export * from './start-lock-file.js';
 export * from './version.js';

@@ -1,4 +1,4 @@
-import { CcxError, type ParamsOf, type SessionInfo } from '@ccx/shared';
+import { CcxError, shellQuote, type ParamsOf, type SessionInfo } from '@ccx/shared';
 import type { Logger } from '../logger.js';
 import { signalSessions, type SessionProcessIdentity } from '../process/session-processes.js';
 import type { SessionStore } from '../store/session-store.js';
@@ -108,7 +108,7 @@ export class SessionManager {
       if (existing && params.reuse && existing.isRunning) return existing;
       // An ended session of that name does not block --reuse: cron's next run starts a fresh one.
       if (existing && existing.isRunning) {
-        throw new CcxError('E_NAME_TAKEN', `a session named ${params.name} exists (${existing.id}, ${existing.record.status})`, `pick another --name, use --reuse, or remove it: ccx rm ${params.name}`);
+        throw new CcxError('E_NAME_TAKEN', `a session named ${params.name} exists (${existing.id}, ${existing.record.status})`, `pick another --name, use --reuse, or remove it: ccx rm ${shellQuote(params.name)}`);
       }
       // An ended session's name is given to the new one, as tmux reuses names.
       if (existing) existing.record.name = null, existing.persist();

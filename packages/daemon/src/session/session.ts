@@ -1,6 +1,6 @@
 import { constants as osConstants } from 'node:os';
 import * as pty from 'node-pty';
-import { CcxError, keyBytes, type SendResult, type SessionInfo } from '@ccx/shared';
+import { CcxError, keyBytes, shellCommand, type SendResult, type SessionInfo } from '@ccx/shared';
 import type { Disposable } from '../disposable.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
@@ -309,8 +309,15 @@ export class Session {
 
   private assertRunning(): void {
     if (!this.isRunning || !this.process) {
-      throw new CcxError('E_NOT_RUNNING', `session ${this.label} is ${this.record.status}`, `start a new one with: ccx start -- ${this.record.command.join(' ')}`);
+      throw new CcxError('E_NOT_RUNNING', `session ${this.label} is ${this.record.status}`, `start a new one with: ${this.restartCommand()}`);
     }
+  }
+
+  /** The `ccx start` line that starts this session's program again, quoted for the shell, with its name and preset. */
+  restartCommand(): string {
+    const { name, preset, command } = this.record;
+    const options = [...(name ? ['--name', name] : []), ...(preset ? ['--preset', preset] : [])];
+    return shellCommand(['ccx', 'start', ...options, '--', ...command]);
   }
 
   get label(): string {
