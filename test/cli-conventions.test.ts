@@ -27,7 +27,9 @@ interface TerminalRun {
 
 /** Runs `ccx ...args` with its stdin, stdout and stderr on a terminal of `cols` columns; `answer` is typed when `prompt` appears. */
 function inTerminal(h: Home, args: string[], opts: { cols?: number; env?: NodeJS.ProcessEnv; prompt?: RegExp; answer?: string } = {}): Promise<TerminalRun> {
-  const p = pty.spawn(process.execPath, [CCX_BIN, ...args], { cols: opts.cols ?? 120, rows: 30, env: { ...h.env, ...opts.env } as Record<string, string>, name: 'xterm-256color' });
+  // An env value of undefined removes the variable (NO_COLOR, FORCE_COLOR from the test runner).
+  const env = Object.fromEntries(Object.entries({ ...h.env, ...opts.env }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const p = pty.spawn(process.execPath, [CCX_BIN, ...args], { cols: opts.cols ?? 120, rows: 30, env, name: 'xterm-256color' });
   terminals.push(p);
   let output = '';
   let answered = false;
@@ -157,4 +159,133 @@ test('the hint after a session ended is a shell-quoted ccx start that keeps --na
   const again = parseJson(await h.ccx(['list', '--json'])).find((s: any) => s.name === 'fiver');
   t.deepEqual(again?.command, ['bash', '-c', "read x; echo \"it's $x\"; exit 5"]);
   t.is(again?.preset, 'shell');
+});
+
+// ---- 16. conventions ----
+
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
+test('--json is one compact line into a pipe and indented on a terminal', async (t) => {
+  const h = home();
+  await startPython(h);
+  for (const args of [['list', '--json'], ['send', 'py', '1', '--json'], ['daemon', 'status', '--json']]) {
+    const r = await h.ccx(args);
+    t.is(r.code, 0, r.stderr);
+    t.is(r.stdout.split('\n').length, 2, `ccx ${args.join(' ')} prints one line: ${r.stdout.slice(0, 200)}`);
+    t.notThrows(() => JSON.parse(r.stdout));
+  }
+  const tty = await inTerminal(h, ['list', '--json']);
+  t.is(tty.code, 0);
+  t.regex(tty.output, /^\[\r?\n  \{\r?\n    "id"/);
+});
+
+test('"no running sessions" goes to stderr; stdout stays empty', async (t) => {
+  const h = home();
+  const r = await h.ccx(['list']);
+  t.is(r.code, 0);
+  t.is(r.stdout, '');
+  t.regex(r.stderr, /no running sessions/);
+  const all = await h.ccx(['list', '--all']);
+  t.is(all.stdout, '');
+  t.regex(all.stderr, /no sessions/);
+});
+
+test('list colours STATUS on a terminal; NO_COLOR turns it off; FORCE_COLOR turns it on into a pipe', async (t) => {
+  const h = home();
+  await startPython(h);
+  const plainEnv = { NO_COLOR: undefined, FORCE_COLOR: undefined };
+  const tty = await inTerminal(h, ['list'], { env: plainEnv });
+  t.regex(tty.output, /\x1b\[32mrunning/);
+  const noColor = await inTerminal(h, ['list'], { env: { ...plainEnv, NO_COLOR: '1' } });
+  t.regex(noColor.output, /running/);
+  t.notRegex(noColor.output, /\x1b\[3\dm/);
+  const forced = await h.ccx(['list'], { env: { NO_COLOR: '', FORCE_COLOR: '1' } });
+  t.regex(forced.stdout, /\x1b\[32mrunning/);
+  const pipe = await h.ccx(['list'], { env: { NO_COLOR: '', FORCE_COLOR: undefined } as NodeJS.ProcessEnv });
+  t.notRegex(pipe.stdout, ANSI);
+});
+
+test('cancel of a session that already ended exits 0 and says so (also --json)', async (t) => {
+  const h = home();
+  await h.ccx(['start', '--name', 'brief', '--', 'sh', '-c', 'exit 3']);
+  await waitFor(async () => (await h.ccx(['wait', 'brief', '--exit', '--timeout', '30'])).code === 3, 60_000, 'brief to exit');
+  const r = await h.ccx(['cancel', 'brief']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /already exited \(code 3\)/);
+  const j = await h.ccx(['cancel', 'brief', '--json']);
+  t.is(j.code, 0);
+  t.like(parseJson(j), { alreadyEnded: true, steps: [], timedOut: false });
+});
+
+test('list fits a narrow terminal: every line within its columns, COMMAND cut with …', async (t) => {
+  const h = home();
+  await h.ccx(['start', '--name', 'long-one', '--', 'sh', '-c', `sleep 600 # ${'x'.repeat(150)}`]);
+  await h.ccx(['start', '--', 'sh', '-c', 'exit 7']);
+  for (const cols of [60, 80]) {
+    const r = await inTerminal(h, ['list', '--all'], { cols });
+    t.is(r.code, 0);
+    const lines = r.output.replace(ANSI, '').split(/\r?\n/).filter((l) => l.trim());
+    t.true(lines.length >= 3, r.output);
+    for (const line of lines) t.true(line.length <= cols, `${cols} columns: ${JSON.stringify(line)} is ${line.length}`);
+    t.regex(lines.join('\n'), /long-one .*sh -c sleep.*…/);
+  }
+  // Into a pipe the whole command is printed.
+  t.regex((await h.ccx(['list'])).stdout, /x{150}/);
+});
+
+test('daemon stop and restart say on stderr which sessions they end', async (t) => {
+  const h = home();
+  const id = await startPython(h, 'victim');
+  const restart = await h.ccx(['daemon', 'restart']);
+  t.is(restart.code, 0, restart.stderr);
+  t.regex(restart.stderr, new RegExp(`ending 1 running session:\\n\\s+${id} victim\\s+python3 -q`));
+  await startPython(h, 'victim2');
+  const stop = await h.ccx(['daemon', 'stop']);
+  t.is(stop.code, 0, stop.stderr);
+  t.regex(stop.stderr, /ending 1 running session:\n.*victim2/);
+});
+
+test('daemon restart on a terminal asks before ending sessions (n keeps them, y and --yes restart); scripts are not asked', async (t) => {
+  const h = home();
+  await startPython(h, 'kept');
+  const before = h.daemonPid();
+  const no = await inTerminal(h, ['daemon', 'restart'], { prompt: /\[y\/N\] /, answer: 'n\r' });
+  t.is(no.code, 1, no.output);
+  t.regex(no.output, /kept/);
+  t.is(h.daemonPid(), before);
+  t.is(parseJson(await h.ccx(['list', '--json'])).length, 1);
+  const yes = await inTerminal(h, ['daemon', 'restart'], { prompt: /\[y\/N\] /, answer: 'y\r' });
+  t.is(yes.code, 0, yes.output);
+  t.not(h.daemonPid(), before);
+  await startPython(h, 'kept');
+  const flagged = await inTerminal(h, ['daemon', 'restart', '--yes']);
+  t.is(flagged.code, 0, flagged.output);
+  t.notRegex(flagged.output, /\[y\/N\]/);
+  // No terminal on stdin (h.ccx): never asked, even with sessions running.
+  await startPython(h, 'kept');
+  const script = await h.ccx(['daemon', 'restart']);
+  t.is(script.code, 0, script.stderr);
+  t.notRegex(script.stderr, /\[y\/N\]/);
+});
+
+test('names: an id is not a name, --reuse needs --name, a reuse with another command and a name taken from an ended session are said on stderr', async (t) => {
+  const h = home();
+  const other = parseJson(await h.ccx(['start', '--json', '--', 'sleep', '600'])).id;
+  const asId = await h.ccx(['start', '--name', other, '--', 'sleep', '600']);
+  t.is(asId.code, 1);
+  t.regex(asId.stderr, /E_NAME_TAKEN/);
+  const noName = await h.ccx(['start', '--reuse', '--', 'sleep', '600']);
+  t.is(noName.code, 2);
+  t.regex(noName.stderr, /--reuse needs --name.*\[E_USAGE\]/);
+  const first = parseJson(await h.ccx(['start', '--json', '--name', 'job', '--', 'sleep', '600'])).id;
+  const reused = await h.ccx(['start', '--name', 'job', '--reuse', '--', 'sleep', '700']);
+  t.is(reused.code, 0);
+  t.is(reused.stdout.trim(), first);
+  t.regex(reused.stderr, /reused session job .*sleep 600, not sleep 700/);
+  const same = await h.ccx(['start', '--name', 'job', '--reuse', '--', 'sleep', '600']);
+  t.is(same.stderr, '');
+  await h.ccx(['kill', 'job']);
+  const taken = await h.ccx(['start', '--name', 'job', '--', 'sleep', '600']);
+  t.is(taken.code, 0, taken.stderr);
+  t.regex(taken.stderr, new RegExp(`the name job now belongs to ${taken.stdout.trim()}; the ended session ${first}`));
 });

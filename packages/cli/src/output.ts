@@ -1,8 +1,12 @@
 import { CcxError, EXIT, exitCodeFor } from '@ccx/shared';
 
-/** Prints one JSON document on stdout: the only thing `--json` puts there. */
+/**
+ * Prints one JSON document on stdout: the only thing `--json` puts there.
+ * Indented for a person on a terminal; one compact line into a pipe or file,
+ * so a log holds one document per line (as `gh` does).
+ */
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  process.stdout.write(JSON.stringify(value, null, process.stdout.isTTY ? 2 : undefined) + '\n');
 }
 
 export function printLine(text = ''): void {

@@ -261,6 +261,16 @@ export interface CancelResult {
   session: SessionInfo;
   steps: string[];
   timedOut: boolean;
+  /** The session had already ended: nothing was signalled (steps is empty). */
+  alreadyEnded?: boolean;
+}
+
+/** `session.start`: the session, and what happened to its name. */
+export interface StartResult extends SessionInfo {
+  /** `--reuse` returned a running session instead of starting one. */
+  reused?: boolean;
+  /** The id of the ended session that held this name until now (it keeps its id). */
+  nameTakenFrom?: string;
 }
 
 export interface RemoveResult {

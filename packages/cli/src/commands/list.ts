@@ -2,6 +2,8 @@ import type { CommandModule } from 'yargs';
 import type { SessionInfo } from '@ccx/shared';
 import { runCommand } from '../context.js';
 import { formatAge, table } from '../format.js';
+import { colorWanted } from '../color.js';
+import { fitColumns, type FitStep } from '../fit-columns.js';
 import { printJson, printLine } from '../output.js';
 
 interface ListArgs {
@@ -17,9 +19,23 @@ function outcome(s: SessionInfo): string {
   return s.error ? s.error.slice(0, 40) : '';
 }
 
-export function renderSessions(sessions: SessionInfo[], color: boolean): Promise<string> | string {
-  const header = ['ID', 'NAME', 'STATUS', 'PID', 'AGE', 'ACTIVE', 'STATE', 'CLIENTS', 'CWD', 'COMMAND'];
-  const rows = sessions.map((s) => [
+/** What a narrow terminal gives up first: the command's tail, a long STATE, then whole columns, the command last. */
+const NARROW_STEPS: FitStep[] = [
+  { shorten: 'COMMAND', to: 24 },
+  { shorten: 'STATE', to: 10 },
+  { shorten: 'CWD', to: 16 },
+  { drop: 'CWD' },
+  { drop: 'CLIENTS' },
+  { drop: 'ACTIVE' },
+  { drop: 'PID' },
+  { drop: 'AGE' },
+  { shorten: 'COMMAND', to: 8 },
+];
+
+/** The session table; with `width` (a terminal's columns) cut down to fit it. */
+export function renderSessions(sessions: SessionInfo[], color: boolean, width?: number): Promise<string> | string {
+  const allHeader = ['ID', 'NAME', 'STATUS', 'PID', 'AGE', 'ACTIVE', 'STATE', 'CLIENTS', 'CWD', 'COMMAND'];
+  const allRows = sessions.map((s) => [
     s.id,
     s.name ?? '-',
     s.status,
@@ -31,8 +47,12 @@ export function renderSessions(sessions: SessionInfo[], color: boolean): Promise
     s.cwd,
     s.command.join(' '),
   ]);
+  const { header, rows } = width ? fitColumns(allHeader, allRows, width, NARROW_STEPS) : { header: allHeader, rows: allRows };
+  const statusCol = header.indexOf('STATUS');
   if (!color) return table(header, rows);
-  return import('chalk').then(({ default: chalk }) => {
+  // Level 1 (16 colours) whatever chalk detects: colorWanted already decided, FORCE_COLOR and NO_COLOR included.
+  return import('chalk').then(({ Chalk }) => {
+    const chalk = new Chalk({ level: 1 });
     const statusColor: Record<string, (t: string) => string> = {
       running: chalk.green,
       exited: chalk.dim,
@@ -40,7 +60,7 @@ export function renderSessions(sessions: SessionInfo[], color: boolean): Promise
       failed: chalk.red,
       lost: chalk.magenta,
     };
-    return table(header, rows, (cell, col, row) => (row < 0 ? chalk.bold(cell) : col === 2 ? (statusColor[cell.trim()] ?? ((t: string) => t))(cell) : cell));
+    return table(header, rows, (cell, col, row) => (row < 0 ? chalk.bold(cell) : col === statusCol ? (statusColor[cell.trim()] ?? ((t: string) => t))(cell) : cell));
   });
 }
 
@@ -59,10 +79,11 @@ export const listCommand: CommandModule<object, ListArgs> = {
       const sessions = await conn.request<SessionInfo[]>('session.list', { all: argv.all ?? false });
       if (ctx.json) return printJson(sessions);
       if (sessions.length === 0) {
-        printLine(argv.all ? 'no sessions' : 'no running sessions (ccx list --all shows ended ones)');
+        // A remark, not data: stdout stays empty, so `ccx list | wc -l` counts sessions.
+        process.stderr.write(argv.all ? 'no sessions\n' : 'no running sessions (ccx list --all shows ended ones)\n');
         return;
       }
-      const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
-      printLine(await renderSessions(sessions, color));
+      const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+      printLine(await renderSessions(sessions, colorWanted(process.stdout), width));
     }),
 };
