@@ -7,7 +7,7 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import pty from 'node-pty';
-import { CCX_BIN, homesFor, parseJson, waitFor, type Home } from './helpers/ccx.js';
+import { CCX_BIN, ccxOnPath, homesFor, isAlive, parseJson, waitFor, type Home } from './helpers/ccx.js';
 
 const home = homesFor(test);
 
@@ -146,11 +146,7 @@ test('the hint after a session ended is a shell-quoted ccx start that keeps --na
   const hint = /^hint: start a new one with: (.*)$/m.exec(r.stderr)?.[1];
   t.is(hint, `ccx start --name fiver --preset shell -- bash -c 'read x; echo "it'\\''s $x"; exit 5'`);
   // Pasted into sh (with this build of ccx first on PATH), it starts the same argv again.
-  const bin = h.dir + '/bin';
-  await new Promise<void>((resolve, reject) => {
-    const mk = spawn('sh', ['-c', `mkdir -p "$1" && printf '#!/bin/sh\\nexec "%s" "%s" "$@"\\n' "$2" "$3" > "$1/ccx" && chmod +x "$1/ccx"`, 'sh', bin, process.execPath, CCX_BIN], { stdio: 'ignore' });
-    mk.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`mk ${code}`))));
-  });
+  const bin = ccxOnPath(h);
   const pasted = await new Promise<number | null>((resolve) => {
     const sh = spawn('sh', ['-c', hint!], { env: { ...h.env, PATH: `${bin}:${process.env.PATH}` }, stdio: 'ignore' });
     sh.on('close', resolve);
@@ -288,4 +284,54 @@ test('names: an id is not a name, --reuse needs --name, a reuse with another com
   const taken = await h.ccx(['start', '--name', 'job', '--', 'sleep', '600']);
   t.is(taken.code, 0, taken.stderr);
   t.regex(taken.stderr, new RegExp(`the name job now belongs to ${taken.stdout.trim()}; the ended session ${first}`));
+});
+
+// ---- 17. help and completion ----
+
+test('ccx help send is the help of send; ccx completion --help is help, not a script', async (t) => {
+  const h = home();
+  const help = await h.ccx(['help', 'send']);
+  t.is(help.code, 0, help.stderr);
+  t.regex(help.stdout, /^ccx send <id> \[text\.\.\]/);
+  t.regex(help.stdout, /--wait/);
+  const completionHelp = await h.ccx(['completion', '--help']);
+  t.is(completionHelp.code, 0, completionHelp.stderr);
+  t.regex(completionHelp.stdout, /^ccx completion \[shell\]/);
+  t.notRegex(completionHelp.stdout, /complete -|compdef/);
+});
+
+test('ccx completion bash|zsh|fish prints that shell\'s script; an unknown shell is a usage error', async (t) => {
+  const h = home();
+  const expected: Record<string, RegExp> = { bash: /complete -o default -F _ccx_completion ccx/, zsh: /compdef _ccx_completion ccx/, fish: /complete -c ccx .*__ccx_complete/ };
+  for (const [shell, re] of Object.entries(expected)) {
+    const r = await h.ccx(['completion', shell]);
+    t.is(r.code, 0, r.stderr);
+    t.regex(r.stdout, re, shell);
+    t.regex(r.stdout, /ccx __complete/);
+  }
+  t.is((await h.ccx(['completion', 'tcsh'])).code, 2);
+});
+
+test('bash completion offers commands, options, and session names and ids, read from disk with no daemon running (and starts none)', async (t) => {
+  const h = home();
+  const id = parseJson(await h.ccx(['start', '--json', '--name', 'completer', '--', 'sleep', '600'])).id;
+  await h.ccx(['daemon', 'stop']);
+  const bin = ccxOnPath(h);
+  const script = (await h.ccx(['completion', 'bash'])).stdout;
+  const tab = (words: string[]): Promise<string[]> =>
+    new Promise((resolve) => {
+      const line = `COMP_WORDS=(ccx ${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length}; _ccx_completion; printf '%s\\n' "\${COMPREPLY[@]}"`;
+      const sh = spawn('bash', ['--norc', '-c', `${script}\n${line}`], { env: { ...h.env, PATH: `${bin}:${process.env.PATH}` } });
+      let out = '';
+      sh.stdout.on('data', (d) => (out += d));
+      sh.on('close', () => resolve(out.split('\n').filter(Boolean)));
+    });
+  t.true((await tab(['se'])).includes('send'));
+  t.deepEqual(await tab(['send', 'comp']), ['completer']);
+  t.true((await tab(['logs', ''])).includes(id));
+  t.true((await tab(['send', 'completer', '--wa'])).includes('--wait'));
+  t.deepEqual(await tab(['send', 'completer', '--print', 's']), ['screen']);
+  t.deepEqual(await tab(['completion', 'f']), ['fish']);
+  const pid = h.daemonPid();
+  t.false(pid !== undefined && isAlive(pid), 'completion started no daemon');
 });

@@ -75,7 +75,7 @@ function camel(name: string): string {
 /** Returns true if it ran the command; false means: use yargs. */
 export async function tryFastPath(commands: CommandModule<any, any>[], argv: string[], path: string[] = []): Promise<boolean> {
   const [name, ...rest] = argv;
-  if (!name || name.startsWith('-') || name === 'completion') return false;
+  if (!name || name.startsWith('-')) return false;
   // Words after `--` are text or a program's argv (`ccx start -- python3 --help`), not ccx's options.
   const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
   if (own.some((a) => a === '--help' || a === '-h' || a === '--version')) return false;
