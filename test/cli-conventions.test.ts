@@ -284,6 +284,11 @@ test('names: an id is not a name, --reuse needs --name, a reuse with another com
   const taken = await h.ccx(['start', '--name', 'job', '--', 'sleep', '600']);
   t.is(taken.code, 0, taken.stderr);
   t.regex(taken.stderr, new RegExp(`the name job now belongs to ${taken.stdout.trim()}; the ended session ${first}`));
+  // run too: the second nightly run takes the name from the first.
+  await h.ccx(['run', '--name', 'nightly', '--', 'true']);
+  const second = await h.ccx(['run', '--name', 'nightly', '--', 'true']);
+  t.is(second.code, 0);
+  t.regex(second.stderr, /the name nightly now belongs to \w+; the ended session \w+ that had it keeps its id/);
 });
 
 // ---- 17. help and completion ----
@@ -332,6 +337,7 @@ test('bash completion offers commands, options, and session names and ids, read 
   t.true((await tab(['send', 'completer', '--wa'])).includes('--wait'));
   t.deepEqual(await tab(['send', 'completer', '--print', 's']), ['screen']);
   t.deepEqual(await tab(['completion', 'f']), ['fish']);
+  t.deepEqual(await tab(['start', '--preset', 'py']), ['python']);
   const pid = h.daemonPid();
   t.false(pid !== undefined && isAlive(pid), 'completion started no daemon');
 });

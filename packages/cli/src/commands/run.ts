@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { EXIT, PlainText, setLongTimeout, type CancelResult, type SessionInfo } from '@ccx/shared';
+import { EXIT, PlainText, setLongTimeout, type CancelResult, type StartResult } from '@ccx/shared';
 import { describeEnd, openOutputStream, sessionExitCode } from '../client/output-stream.js';
 import { runCommand } from '../context.js';
 import { exitOnBrokenPipe, printNote } from '../output.js';
@@ -36,8 +36,9 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
       const params = spawnParams(argv, 'ccx run -- make test');
       const timeoutMs = parseTimeout(argv.timeout);
       const conn = await ctx.connect();
-      const info = await conn.request<SessionInfo>('session.start', params);
+      const info = await conn.request<StartResult>('session.start', params);
       if (ctx.json) jsonLine({ type: 'start', session: info });
+      else if (info.nameTakenFrom) printNote(`the name ${info.name} now belongs to ${info.id}; the ended session ${info.nameTakenFrom} that had it keeps its id`);
 
       // Cancelling goes through the daemon, so the whole process tree ends the way `ccx cancel` ends it.
       let stopping: 'timeout' | 'interrupt' | undefined;
