@@ -4,7 +4,7 @@
  * pid in teardown.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -275,4 +275,13 @@ export async function startSession(h: Home, args: string[], env?: NodeJS.Process
   const info = parseJson(r);
   h.track(info.pid);
   return info;
+}
+
+/** A directory holding a `ccx` that runs this build, to put first on PATH when a shell runs ccx commands (hints, completion, the README). */
+export function ccxOnPath(h: Home): string {
+  const bin = join(h.dir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'ccx'), `#!/bin/sh\nexec '${process.execPath}' '${CCX_BIN}' "$@"\n`);
+  chmodSync(join(bin, 'ccx'), 0o755);
+  return bin;
 }

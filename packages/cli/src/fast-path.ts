@@ -10,7 +10,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { CommandModule } from 'yargs';
 
-interface OptionSpec {
+export interface OptionSpec {
   type?: 'string' | 'boolean' | 'number' | 'count';
   array?: boolean;
   alias?: string | readonly string[];
@@ -18,14 +18,14 @@ interface OptionSpec {
   choices?: readonly unknown[];
 }
 
-interface RecordedCommand {
+export interface RecordedCommand {
   options: Map<string, OptionSpec>;
   positionalTypes: Map<string, OptionSpec>;
   subcommands: CommandModule<any, any>[];
 }
 
 /** Collects what a yargs builder declares; every other builder call is a no-op. */
-function record(builder: CommandModule['builder']): RecordedCommand | undefined {
+export function record(builder: CommandModule['builder']): RecordedCommand | undefined {
   const rec: RecordedCommand = { options: new Map(), positionalTypes: new Map(), subcommands: [] };
   if (builder === undefined) return rec;
   if (typeof builder !== 'function') return undefined;
@@ -57,7 +57,7 @@ interface Positional {
   variadic: boolean;
 }
 
-function commandNames(mod: CommandModule<any, any>): { names: string[]; positionals: Positional[] } {
+export function commandNames(mod: CommandModule<any, any>): { names: string[]; positionals: Positional[] } {
   const first = Array.isArray(mod.command) ? mod.command : [mod.command ?? ''];
   const [head = '', ...rest] = String(first[0]).split(/\s+/);
   const names = [head, ...first.slice(1).map((c) => String(c).split(/\s+/)[0]!)];
@@ -75,8 +75,10 @@ function camel(name: string): string {
 /** Returns true if it ran the command; false means: use yargs. */
 export async function tryFastPath(commands: CommandModule<any, any>[], argv: string[], path: string[] = []): Promise<boolean> {
   const [name, ...rest] = argv;
-  if (!name || name.startsWith('-') || name === 'completion') return false;
-  if (argv.some((a) => a === '--help' || a === '-h' || a === '--version')) return false;
+  if (!name || name.startsWith('-')) return false;
+  // Words after `--` are text or a program's argv (`ccx start -- python3 --help`), not ccx's options.
+  const own = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  if (own.some((a) => a === '--help' || a === '-h' || a === '--version')) return false;
   const mod = commands.find((c) => commandNames(c).names.includes(name));
   if (!mod || !mod.handler) return false;
   const rec = record(mod.builder);

@@ -2,6 +2,7 @@ import { CCX_VERSION } from '@ccx/shared';
 import { attachCommand } from './commands/attach.js';
 import { cancelCommand, killCommand } from './commands/cancel.js';
 import { clientsCommand } from './commands/clients.js';
+import { completionCommand } from './commands/completion.js';
 import { daemonCommand } from './commands/daemon.js';
 import { detachCommand } from './commands/detach.js';
 import { eventsCommand } from './commands/events.js';
@@ -17,16 +18,26 @@ import { screenCommand } from './commands/screen.js';
 import { sendCommand } from './commands/send.js';
 import { startCommand } from './commands/start.js';
 import { waitCommand } from './commands/wait.js';
+import { hoistOptionsAfterText } from './dash-dash-text.js';
 import { tryFastPath } from './fast-path.js';
 import { takeHostOption } from './main-argv.js';
-import { reportError, usageError } from './output.js';
+import { exitQuietlyOnClosedPipes, reportError, usageError } from './output.js';
 import type { CommandModule } from 'yargs';
 
 /** Every command, one module each; adding one is adding a line here. */
-const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand, screenCommand, logsCommand, attachCommand, resizeCommand, clientsCommand, detachCommand, waitCommand, interruptCommand, presetsCommand, runToEndCommand];
+const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand, screenCommand, logsCommand, attachCommand, resizeCommand, clientsCommand, detachCommand, waitCommand, interruptCommand, presetsCommand, runToEndCommand, completionCommand];
 
 export async function main(rawArgv: string[]): Promise<void> {
-  const argv = takeHostOption(rawArgv, process.env);
+  exitQuietlyOnClosedPipes();
+  const given = takeHostOption(rawArgv, process.env);
+  // Tab completion: the candidates, one a line, nothing else loaded (it runs on every Tab).
+  if (given[0] === '__complete') {
+    const { complete } = await import('./completion/complete.js');
+    for (const word of complete(COMMANDS, given.slice(1))) process.stdout.write(word + '\n');
+    return;
+  }
+  // `ccx help send` is `ccx send --help`, as git and gh have it.
+  const argv = hoistOptionsAfterText(COMMANDS, given[0] === 'help' ? [...given.slice(1), '--help'] : given);
   try {
     if (await tryFastPath(COMMANDS, argv)) return;
   } catch (error) {
@@ -43,10 +54,10 @@ export async function main(rawArgv: string[]): Promise<void> {
     .strict()
     .demandCommand(1, 'give a command; see ccx --help')
     .recommendCommands()
-    .completion('completion', 'Print a shell completion script (bash/zsh): ccx completion >> ~/.bashrc')
     .example('$0 start --name sh -- bash', 'start a shell session named sh')
     .example('$0 send sh "ls -l"', 'type a command into it')
     .example('$0 list', 'see running sessions')
+    .example('$0 help send', 'help on one command (same as ccx send --help)')
     .epilogue('Any command: --host ssh://[user@]host[:port] (or CCX_HOST, or a name from the config file\'s "hosts") reaches the daemon on that machine over ssh.\n\nExit codes: 0 ok, 1 error, 2 usage, 3 session not found, 4 daemon unavailable, 124 timed out.')
     .help()
     .alias('h', 'help')

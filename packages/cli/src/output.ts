@@ -1,9 +1,13 @@
 import { CcxError, EXIT, exitCodeFor } from '@ccx/shared';
 import { escapeControls } from './format.js';
 
-/** Prints one JSON document on stdout: the only thing `--json` puts there. */
+/**
+ * Prints one JSON document on stdout: the only thing `--json` puts there.
+ * Indented for a person on a terminal; one compact line into a pipe or file,
+ * so a log holds one document per line (as `gh` does).
+ */
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  process.stdout.write(JSON.stringify(value, null, process.stdout.isTTY ? 2 : undefined) + '\n');
 }
 
 export function printLine(text = ''): void {
@@ -15,10 +19,31 @@ export function printNote(text: string): void {
   process.stderr.write(`ccx: ${escapeControls(text)}\n`);
 }
 
-/** A reader that went away (`ccx logs -f | head`) ends the command with `code` instead of an EPIPE error. */
+/**
+ * A reader that went away (`ccx logs -f | head`) ends the command with `code`
+ * instead of an EPIPE error. Runs before the general handler of
+ * `exitQuietlyOnClosedPipes`, so the command's own code wins.
+ */
 export function exitOnBrokenPipe(code: number): void {
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  process.stdout.prependListener('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(code);
+  });
+}
+
+/**
+ * Every command: a closed stdout (`ccx daemon status | head -3`) ends the
+ * process quietly, as SIGPIPE ends a C program, with the code the command has
+ * set so far (0 if none), instead of an unhandled EPIPE stack trace. A closed
+ * stderr is ignored: nobody is left to read the message, and the command
+ * still ends with its own exit code. Other stream errors are still thrown.
+ */
+export function exitQuietlyOnClosedPipes(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+  process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
   });
 }
 

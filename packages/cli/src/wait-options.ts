@@ -34,15 +34,16 @@ export function withWaitOptions<T>(y: Argv<T>): Argv<T> {
 
 /** --timeout alone (`start --wait-ready`). */
 export function withTimeoutOption<T>(y: Argv<T>): Argv<T> {
-  return y.option('timeout', { type: 'string', describe: 'give up after this long (seconds, or 500ms/30s/5m/1h) and exit 124; default: no limit' }) as Argv<T>;
+  return y.option('timeout', { type: 'string', describe: 'give up after this long (seconds, or 500ms/30s/5m/1h/2d; any length) and exit 124; default: no limit' }) as Argv<T>;
 }
 
 /** The `timeout` option in ms, or undefined. */
 export function parseTimeout(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const ms = parseDuration(String(text));
-  if (ms === undefined) throw usageError(`--timeout needs a duration, got: ${text}`, 'seconds (10, 2.5) or with a unit: 500ms, 30s, 5m, 1h');
-  return ms;
+  if (ms === undefined) throw usageError(`--timeout needs a duration, got: ${text}`, 'seconds (10, 2.5) or with a unit: 500ms, 30s, 5m, 1h, 2d');
+  // Longer than any timer can count (about 285,000 years): no limit.
+  return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
 /** The condition parameters of `session.wait` given on the command line. */

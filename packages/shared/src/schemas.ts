@@ -177,7 +177,8 @@ export const MethodParams = {
       exit: z.boolean().optional(),
       /** Wait for the preset's ready pattern (start --wait-ready). */
       ready: z.boolean().optional(),
-      timeoutMs: z.number().int().min(0).max(31 * 86_400_000).optional(),
+      /** Any length (the daemon chains timers past Node's ~24.8-day limit). */
+      timeoutMs: z.number().int().min(0).optional(),
       preset: z.string().max(64).optional(),
       /** The text just sent: removed from the captured output where echoed exactly. */
       echo: z.string().max(512 * 1024).optional(),
@@ -286,6 +287,16 @@ export interface CancelResult {
   session: SessionInfo;
   steps: string[];
   timedOut: boolean;
+  /** The session had already ended: nothing was signalled (steps is empty). */
+  alreadyEnded?: boolean;
+}
+
+/** `session.start`: the session, and what happened to its name. */
+export interface StartResult extends SessionInfo {
+  /** `--reuse` returned a running session instead of starting one. */
+  reused?: boolean;
+  /** The id of the ended session that held this name until now (it keeps its id). */
+  nameTakenFrom?: string;
 }
 
 export interface RemoveResult {

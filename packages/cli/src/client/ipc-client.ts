@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { CcxError, CONNECT_TIMEOUT_MS, encodeFrame, FrameDecoder, FrameError, PROTOCOL_VERSION } from '@ccx/shared';
+import { CcxError, CONNECT_TIMEOUT_MS, encodeFrame, FrameDecoder, FrameError, PROTOCOL_VERSION, setLongTimeout } from '@ccx/shared';
 import type { ErrorPayload, ServerMessage } from '@ccx/shared';
 
 /** Why a connection attempt failed: nobody listening is a reason to start a daemon. */
@@ -157,13 +157,13 @@ export class DaemonConnection {
   /** Settlers that fail with E_TIMEOUT (after `forget`) when no answer came within `timeoutMs`. */
   private withDeadline(method: string, timeoutMs: number | undefined, forget: () => void, resolve: (value: unknown) => void, reject: (error: unknown) => void): Pending {
     if (timeoutMs === undefined) return { resolve, reject };
-    const timer = setTimeout(() => {
+    const timer = setLongTimeout(() => {
       forget();
       reject(new CcxError('E_TIMEOUT', `${method} got no answer within ${timeoutMs} ms`, 'the daemon may be overloaded: ccx daemon status'));
     }, timeoutMs);
     return {
-      resolve: (value) => (clearTimeout(timer), resolve(value)),
-      reject: (error) => (clearTimeout(timer), reject(error)),
+      resolve: (value) => (timer.dispose(), resolve(value)),
+      reject: (error) => (timer.dispose(), reject(error)),
     };
   }
 

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { shellQuote } from '@ccx/shared';
 import { DEFAULT_DETACH_KEY, DetachKeyMatcher, parseDetachKey } from '../attach/detach-key.js';
 import { AltScreenTracker, resetModes } from '../attach/terminal-modes.js';
 import { describeEnd, openOutputStream, sessionExitCode } from '../client/output-stream.js';
@@ -33,7 +34,7 @@ export const attachCommand: CommandModule<object, AttachArgs> = {
       if (!stdin.isTTY || !stdout.isTTY) {
         throw usageError(
           'attach needs a terminal on stdin and stdout',
-          `to watch a session's output from a script use: ccx logs -f ${argv.id}; to type into it: ccx send ${argv.id} TEXT`,
+          `to watch a session's output from a script use: ccx logs -f ${shellQuote(argv.id)}; to type into it: ccx send ${shellQuote(argv.id)} TEXT`,
         );
       }
       const keySpec = argv['detach-key'] ?? DEFAULT_DETACH_KEY;
@@ -98,7 +99,7 @@ export const attachCommand: CommandModule<object, AttachArgs> = {
         throw error;
       });
       if (!outcome) {
-        restore(`detached from ${label}; it keeps running (ccx attach ${label} to come back)`);
+        restore(`detached from ${label}; it keeps running (ccx attach ${shellQuote(label)} to come back)`);
         return 0;
       }
       if (outcome.end.detached) {

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import type { CancelResult } from '@ccx/shared';
+import type { CancelResult, SessionInfo } from '@ccx/shared';
 import { CcxError } from '@ccx/shared';
 import { runCommand, type CliContext } from '../context.js';
 import { SESSION_ID_ARG } from './session-arg.js';
@@ -12,10 +12,18 @@ interface CancelArgs {
   json?: boolean;
 }
 
+/** ` (code 5)`, ` (SIGKILL)` or nothing. */
+function endDetail(s: SessionInfo): string {
+  if (s.signal) return ` (${s.signal})`;
+  if (s.exitCode !== null) return ` (code ${s.exitCode})`;
+  return '';
+}
+
 async function cancel(ctx: CliContext, target: string, params: { graceMs?: number; force?: boolean }): Promise<number> {
   const conn = await ctx.connect();
   const result = await conn.request<CancelResult>('session.cancel', { target, ...params });
   if (ctx.json) printJson(result);
+  else if (result.alreadyEnded) printLine(`${result.session.id} already ${result.session.status}${endDetail(result.session)}; nothing to cancel`);
   else printLine(`${result.session.id} ${result.session.status} after ${result.steps.join(' → ')}${result.timedOut ? ' (timed out waiting for exit)' : ''}`);
   if (result.timedOut) throw new CcxError('E_TIMEOUT', `session ${result.session.id} did not exit after SIGKILL`, 'check for processes stuck in the kernel (state D) with ps');
   return 0;

@@ -1,12 +1,13 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, watchFile } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { CcxError, isProcessAlive as isAlive, type DaemonStatus } from '@ccx/shared';
+import { CcxError, isProcessAlive as isAlive, shellCommand, type DaemonStatus, type SessionInfo } from '@ccx/shared';
+import type { DaemonConnection } from '../client/ipc-client.js';
 import { runCommand, type CliContext } from '../context.js';
 import { escapeControls, formatAge, humanBytes } from '../format.js';
-import { printJson, printLine } from '../output.js';
+import { EXIT, printJson, printLine, printNote } from '../output.js';
 import { dialStdioCommand } from './dial-stdio.js';
 
-type Args = { json?: boolean; follow?: boolean; lines?: number };
+type Args = { json?: boolean; follow?: boolean; lines?: number; yes?: boolean };
 
 /** How long `daemon stop` waits for the daemon to end its sessions and exit. */
 const STOP_TIMEOUT_MS = 20_000;
@@ -33,12 +34,16 @@ function registryPid(ctx: CliContext): number | undefined {
  * case falls back to SIGTERM by the pid in its registry file — otherwise the
  * fix the version error suggests (`ccx daemon restart`) could not work.
  */
-async function stopDaemon(ctx: CliContext): Promise<number | undefined> {
+async function stopDaemon(ctx: CliContext, confirm?: (running: SessionInfo[]) => Promise<boolean>): Promise<number | 'declined' | undefined> {
   let pid: number | undefined;
   try {
     const conn = await ctx.connectExisting();
     if (!conn) return undefined;
     pid = conn.daemonPid;
+    const running = await runningSessions(conn);
+    if (confirm && running.length && !(await confirm(running))) return 'declined';
+    // Say which sessions end, before they do: they are gone afterwards.
+    if (running.length) process.stderr.write(`ending ${running.length} running session${running.length === 1 ? '' : 's'}:\n${running.map(describeSession).join('\n')}\n`);
     await conn.request('daemon.stop', {}, 5_000);
   } catch (error) {
     if (!(error instanceof CcxError && error.code === 'E_VERSION')) throw error;
@@ -50,6 +55,33 @@ async function stopDaemon(ctx: CliContext): Promise<number | undefined> {
     throw new CcxError('E_TIMEOUT', `daemon ${pid} did not exit within ${STOP_TIMEOUT_MS / 1000} s`, `kill it with: kill -9 ${pid}`);
   }
   return pid;
+}
+
+function runningSessions(conn: DaemonConnection): Promise<SessionInfo[]> {
+  return conn.request<SessionInfo[]>('session.list', { all: false }, 10_000);
+}
+
+function describeSession(s: SessionInfo): string {
+  return `  ${s.id}${s.name ? ` ${s.name}` : ''}  ${shellCommand(s.command)}`;
+}
+
+/**
+ * `daemon restart` on a terminal asks before it ends running sessions (a
+ * script, with no terminal on stdin, is never asked). The question goes to
+ * stderr, so stdout stays the command's result.
+ */
+async function askToRestart(running: SessionInfo[]): Promise<boolean> {
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      rl.once('close', () => resolve(''));
+      rl.question(`${running.length} running session${running.length === 1 ? '' : 's'} will end:\n${running.map(describeSession).join('\n')}\nrestart the daemon? [y/N] `, resolve);
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
 }
 
 function printStatus(s: DaemonStatus): void {
@@ -140,12 +172,12 @@ const subcommands: CommandModule<object, Args>[] = [
   },
   {
     command: 'stop',
-    describe: 'Stop the daemon, ending every session',
+    describe: 'Stop the daemon, ending every session (it lists them on stderr)',
     builder: (y) => y.option('json', { type: 'boolean' }).example('$0 daemon stop', 'end all sessions and the daemon') as never,
     handler: (argv) =>
       runCommand(argv, async (ctx) => {
         localOnly(ctx, 'stop');
-        const pid = await stopDaemon(ctx);
+        const pid = (await stopDaemon(ctx)) as number | undefined; // no confirm: never 'declined'
         if (ctx.json) printJson({ stopped: pid !== undefined, pid: pid ?? null });
         else printLine(pid === undefined ? 'daemon not running' : `daemon ${pid} stopped`);
       }),
@@ -153,11 +185,19 @@ const subcommands: CommandModule<object, Args>[] = [
   {
     command: 'restart',
     describe: 'Stop the daemon (ending every session) and start it again',
-    builder: (y) => y.option('json', { type: 'boolean' }).example('$0 daemon restart', 'e.g. after upgrading ccx') as never,
+    builder: (y) =>
+      y
+        .option('json', { type: 'boolean' })
+        .option('yes', { alias: 'y', type: 'boolean', describe: 'do not ask before ending running sessions (on a terminal it asks; a script is never asked)' })
+        .example('$0 daemon restart', 'e.g. after upgrading ccx')
+        .example('$0 daemon restart --yes', 'no question, even on a terminal') as never,
     handler: (argv) =>
       runCommand(argv, async (ctx) => {
         localOnly(ctx, 'restart');
-        await stopDaemon(ctx);
+        if ((await stopDaemon(ctx, process.stdin.isTTY && !argv.yes ? askToRestart : undefined)) === 'declined') {
+          printNote('not restarted: the daemon and its sessions keep running (--yes restarts without asking)');
+          return EXIT.ERROR;
+        }
         const conn = await ctx.connect();
         if (ctx.json) printJson({ running: true, pid: conn.daemonPid, version: conn.daemonVersion });
         else printLine(`daemon running, pid ${conn.daemonPid}`);

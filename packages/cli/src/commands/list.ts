@@ -2,17 +2,11 @@ import type { CommandModule } from 'yargs';
 import type { SessionInfo } from '@ccx/shared';
 import { runCommand } from '../context.js';
 import { formatAge, table } from '../format.js';
+import { colorWanted } from '../color.js';
+import { fitColumns, type FitStep } from '../fit-columns.js';
 import { printJson, printLine } from '../output.js';
 import type { ClientEnv } from '../client/ensure-daemon.js';
 import type { HostSessions } from '../remote/all-hosts.js';
-
-/** `--json`: every session with its `host`, and `{host, error}` for a host that did not answer. Exit 0 unless no host answered. */
-async function listEveryHost(env: ClientEnv, all: boolean, json: boolean): Promise<number> {
-  const results = await (await import('../remote/all-hosts.js')).listAllHosts(env, all);
-  if (json) printJson(results.flatMap<object>((r) => ('error' in r ? [{ host: r.host, error: r.error }] : r.sessions.map((s) => ({ host: r.host, ...s })))));
-  else printLine(await renderHosts(results, !!process.stdout.isTTY && !process.env.NO_COLOR));
-  return results.every((r) => 'error' in r) ? 4 : 0;
-}
 
 interface ListArgs {
   all?: boolean;
@@ -27,6 +21,21 @@ function outcome(s: SessionInfo): string {
   if (s.exitCode !== null) return `code ${s.exitCode}`;
   return s.error ? s.error.slice(0, 40) : '';
 }
+
+/** What a narrow terminal gives up first: the command's tail, a long STATE, then whole columns, the command last. */
+const NARROW_STEPS: FitStep[] = [
+  { shorten: 'COMMAND', to: 24 },
+  { shorten: 'STATE', to: 10 },
+  { shorten: 'CWD', to: 16 },
+  { drop: 'CWD' },
+  { drop: 'CLIENTS' },
+  { drop: 'ACTIVE' },
+  { drop: 'PID' },
+  { drop: 'AGE' },
+  { shorten: 'COMMAND', to: 8 },
+];
+
+const HEADER = ['ID', 'NAME', 'STATUS', 'PID', 'AGE', 'ACTIVE', 'STATE', 'CLIENTS', 'CWD', 'COMMAND'];
 
 function sessionRow(s: SessionInfo): string[] {
   return [
@@ -43,23 +52,26 @@ function sessionRow(s: SessionInfo): string[] {
   ];
 }
 
-const HEADER = ['ID', 'NAME', 'STATUS', 'PID', 'AGE', 'ACTIVE', 'STATE', 'CLIENTS', 'CWD', 'COMMAND'];
-
-export function renderSessions(sessions: SessionInfo[], color: boolean): Promise<string> | string {
-  return renderTable(HEADER, sessions.map(sessionRow), color, 2);
+/** The session table; with `width` (a terminal's columns) cut down to fit it. */
+export function renderSessions(sessions: SessionInfo[], color: boolean, width?: number): Promise<string> | string {
+  return renderTable(HEADER, sessions.map(sessionRow), color, width);
 }
 
 /** With a HOST column first; a host that did not answer is one row with its error. */
-function renderHosts(results: HostSessions[], color: boolean): Promise<string> | string {
+function renderHosts(results: HostSessions[], color: boolean, width?: number): Promise<string> | string {
   const rows = results.flatMap((r) =>
     'error' in r ? [[r.host, '-', '-', 'unreachable', '-', '-', '-', r.error.code, '-', '-', r.error.message]] : r.sessions.map((s) => [r.host, ...sessionRow(s)]),
   );
-  return renderTable(['HOST', ...HEADER], rows, color, 3);
+  return renderTable(['HOST', ...HEADER], rows, color, width);
 }
 
-function renderTable(header: string[], rows: string[][], color: boolean, statusCol: number): Promise<string> | string {
+function renderTable(allHeader: string[], allRows: string[][], color: boolean, width?: number): Promise<string> | string {
+  const { header, rows } = width ? fitColumns(allHeader, allRows, width, NARROW_STEPS) : { header: allHeader, rows: allRows };
+  const statusCol = header.indexOf('STATUS');
   if (!color) return table(header, rows);
-  return import('chalk').then(({ default: chalk }) => {
+  // Level 1 (16 colours) whatever chalk detects: colorWanted already decided, FORCE_COLOR and NO_COLOR included.
+  return import('chalk').then(({ Chalk }) => {
+    const chalk = new Chalk({ level: 1 });
     const statusColor: Record<string, (t: string) => string> = {
       running: chalk.green,
       exited: chalk.dim,
@@ -70,6 +82,14 @@ function renderTable(header: string[], rows: string[][], color: boolean, statusC
     };
     return table(header, rows, (cell, col, row) => (row < 0 ? chalk.bold(cell) : col === statusCol ? (statusColor[cell.trim()] ?? ((t: string) => t))(cell) : cell));
   });
+}
+
+/** `--json`: every session with its `host`, and `{host, error}` for a host that did not answer. Exit 0 unless no host answered. */
+async function listEveryHost(env: ClientEnv, all: boolean, json: boolean): Promise<number> {
+  const results = await (await import('../remote/all-hosts.js')).listAllHosts(env, all);
+  if (json) printJson(results.flatMap<object>((r) => ('error' in r ? [{ host: r.host, error: r.error }] : r.sessions.map((s) => ({ host: r.host, ...s })))));
+  else printLine(await renderHosts(results, colorWanted(process.stdout), process.stdout.isTTY ? process.stdout.columns : undefined));
+  return results.every((r) => 'error' in r) ? 4 : 0;
 }
 
 export const listCommand: CommandModule<object, ListArgs> = {
@@ -89,10 +109,11 @@ export const listCommand: CommandModule<object, ListArgs> = {
       const sessions = await conn.request<SessionInfo[]>('session.list', { all: argv.all ?? false });
       if (ctx.json) return printJson(sessions);
       if (sessions.length === 0) {
-        printLine(argv.all ? 'no sessions' : 'no running sessions (ccx list --all shows ended ones)');
+        // A remark, not data: stdout stays empty, so `ccx list | wc -l` counts sessions.
+        process.stderr.write(argv.all ? 'no sessions\n' : 'no running sessions (ccx list --all shows ended ones)\n');
         return;
       }
-      const color = !!process.stdout.isTTY && !process.env.NO_COLOR;
-      printLine(await renderSessions(sessions, color));
+      const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+      printLine(await renderSessions(sessions, colorWanted(process.stdout), width));
     }),
 };

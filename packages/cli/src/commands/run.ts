@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { EXIT, PlainText, type CancelResult, type SessionInfo } from '@ccx/shared';
+import { EXIT, PlainText, setLongTimeout, type CancelResult, type StartResult } from '@ccx/shared';
 import { describeEnd, openOutputStream, sessionExitCode } from '../client/output-stream.js';
 import { runCommand } from '../context.js';
 import { exitOnBrokenPipe, printNote } from '../output.js';
@@ -22,7 +22,7 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
   describe: "Run a program in a new session to its end: stream its output, exit with its exit code",
   builder: (y) =>
     withSpawnOptions(y)
-      .option('timeout', { type: 'string', describe: 'cancel the program after this long (seconds, or 30s/5m/1h) and exit 124' })
+      .option('timeout', { type: 'string', describe: 'cancel the program after this long (seconds, or 500ms/30s/5m/1h/2d; any length) and exit 124' })
       .option('raw', { type: 'boolean', describe: 'the exact bytes the program wrote (the default when stdout is a terminal); otherwise plain text' })
       .option('json', { type: 'boolean', describe: 'JSON lines: {"type":"start"}, {"type":"output","text"}..., {"type":"end","exitCode"}' })
       .example("$0 run -- make test", 'run make in a session; exit with its code')
@@ -36,8 +36,9 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
       const params = spawnParams(argv, 'ccx run -- make test', ctx.host !== undefined);
       const timeoutMs = parseTimeout(argv.timeout);
       const conn = await ctx.connect();
-      const info = await conn.request<SessionInfo>('session.start', params);
+      const info = await conn.request<StartResult>('session.start', params);
       if (ctx.json) jsonLine({ type: 'start', session: info });
+      else if (info.nameTakenFrom) printNote(`the name ${info.name} now belongs to ${info.id}; the ended session ${info.nameTakenFrom} that had it keeps its id`);
 
       // Cancelling goes through the daemon, so the whole process tree ends the way `ccx cancel` ends it.
       let stopping: 'timeout' | 'interrupt' | undefined;
@@ -54,7 +55,7 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
       const timer =
         timeoutMs === undefined
           ? undefined
-          : setTimeout(() => {
+          : setLongTimeout(() => {
               stopping ??= 'timeout';
               cancel(false);
             }, timeoutMs);
@@ -80,7 +81,7 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
         else if (stopping === 'timeout') printNote(`timed out after ${timeoutMs! / 1000} s: session ${info.id} ${describeEnd(end)}`);
         return code;
       } finally {
-        clearTimeout(timer);
+        timer?.dispose();
         process.off('SIGINT', onSigint);
       }
     }),

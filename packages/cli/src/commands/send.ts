@@ -8,6 +8,8 @@ import { describeWait, PRINT_MODES, printCaptured, reportWaitFailure, runWait, w
 interface SendArgs extends WaitArgs {
   id: string;
   text?: string[];
+  /** The words after `--` (text that may start with `-`). */
+  '--'?: string[];
   stdin?: boolean;
   paste?: boolean;
   enter?: boolean;
@@ -45,12 +47,14 @@ export const sendCommand: CommandModule<object, SendArgs> = {
       .example('$0 send py "6*7"', 'paste 6*7 and press Enter')
       .example("answer=$($0 send py '6*7' --wait --preset python)", 'send, wait for the prompt, capture the answer (42)')
       .example("$0 send sh 'make; echo END' --until '^END$' --timeout 10m", 'wait for a marker line, at most 10 minutes')
+      .example("$0 send py -- '-2*3' --wait", 'text after -- may start with -; send options may follow it')
       .example('$0 send agent --key Escape', 'press Escape only')
       .example("$0 send vim --no-paste 'ggOnew first line' --key Escape", 'type vim commands as keys, then press Escape')
       .example('echo hi | $0 send sh --stdin', 'send standard input') as never,
   handler: (argv) =>
     runCommand(argv, async (ctx) => {
-      let text = argv.text?.length ? argv.text.map(String).join(' ') : undefined;
+      const words = [...(argv.text ?? []), ...(argv['--'] ?? [])].map(String);
+      let text = words.length ? words.join(' ') : undefined;
       if (argv.stdin) {
         if (text !== undefined) throw usageError('give the text either as arguments or with --stdin, not both');
         text = (await readStdin()).replace(/\r?\n$/, '');

@@ -1,7 +1,8 @@
 import type { CommandModule } from 'yargs';
-import type { SessionInfo } from '@ccx/shared';
+import { shellCommand } from '@ccx/shared';
+import type { StartResult } from '@ccx/shared';
 import { runCommand } from '../context.js';
-import { printJson, printLine, usageError } from '../output.js';
+import { printJson, printLine, printNote, usageError } from '../output.js';
 import { spawnParams, withSpawnOptions, type SpawnArgs } from '../spawn-options.js';
 import { parseTimeout, reportWaitFailure, runWait, waitExitCode, withTimeoutOption } from '../wait-options.js';
 
@@ -27,9 +28,14 @@ export const startCommand: CommandModule<object, StartArgs> = {
     runCommand(argv, async (ctx) => {
       const params = spawnParams(argv, 'ccx start -- bash', ctx.host !== undefined);
       if (argv.timeout !== undefined && !argv['wait-ready']) throw usageError('--timeout goes with --wait-ready', 'example: ccx start --wait-ready --timeout 30 --preset python -- python3');
+      if (argv.reuse && argv.name === undefined) throw usageError('--reuse needs --name: it reuses the running session of that name', 'example: ccx start --name py --reuse -- python3 -q');
       const readyTimeoutMs = parseTimeout(argv.timeout);
       const conn = await ctx.connect();
-      const info = await conn.request<SessionInfo>('session.start', { ...params, reuse: argv.reuse });
+      const info = await conn.request<StartResult>('session.start', { ...params, reuse: argv.reuse });
+      if (info.reused && shellCommand(info.command) !== shellCommand(params.command)) {
+        printNote(`reused session ${info.name} (${info.id}), which runs ${shellCommand(info.command)}, not ${shellCommand(params.command)}`);
+      }
+      if (info.nameTakenFrom) printNote(`the name ${info.name} now belongs to ${info.id}; the ended session ${info.nameTakenFrom} that had it keeps its id`);
       let code = 0;
       if (argv['wait-ready']) {
         // From offset 0: a reused session that is already at its prompt counts as ready at once.

@@ -1,4 +1,4 @@
-import type { CancelResult, RemoveResult, SendResult, SessionInfo } from '@ccx/shared';
+import type { CancelResult, RemoveResult, SendResult, SessionInfo, StartResult } from '@ccx/shared';
 import type { PresetCatalog } from '../presets/preset-catalog.js';
 import { unary, type HandlerTable } from '../router.js';
 import type { SessionManager } from '../session/session-manager.js';
@@ -6,7 +6,7 @@ import type { SessionManager } from '../session/session-manager.js';
 /** start, list, send, cancel, kill, rm, prune. */
 export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.ProcessEnv, presets?: PresetCatalog): HandlerTable {
   return {
-    'session.start': unary(({ inheritDaemonEnv, ...params }): SessionInfo => {
+    'session.start': unary(({ inheritDaemonEnv, ...params }): StartResult => {
       // The CLI sends its environment so the program runs as if started from
       // that shell; without one (raw protocol use), or from another machine
       // (whose PATH and HOME mean nothing here), the daemon's own is the base.
@@ -15,7 +15,8 @@ export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.Proc
       if (inheritDaemonEnv && params.cwd === undefined && daemonEnv.HOME) params.cwd = daemonEnv.HOME;
       // A preset sets the session's Enter delay; an unknown name fails before anything starts.
       const enterDelayMs = params.preset !== undefined ? presets?.get(params.preset).enterDelayMs : undefined;
-      return sessions.start({ ...params, enterDelayMs }, base).info();
+      const { session, reused, nameTakenFrom } = sessions.start({ ...params, enterDelayMs }, base);
+      return { ...session.info(), ...(reused ? { reused } : {}), ...(nameTakenFrom ? { nameTakenFrom } : {}) };
     }),
     'session.list': unary((params): SessionInfo[] => sessions.list(params.all ?? false)),
     'session.get': unary((params): SessionInfo => sessions.resolve(params.target).info()),

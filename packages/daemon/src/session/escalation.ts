@@ -1,4 +1,4 @@
-import { CcxError, type CancelResult } from '@ccx/shared';
+import type { CancelResult } from '@ccx/shared';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { foregroundGroup, signalGroup, signalSession } from '../process/session-processes.js';
@@ -33,11 +33,8 @@ export class Escalator {
   cancel(session: Session, opts: CancelOptions): Promise<CancelResult> {
     const running = this.inFlight.get(session.id);
     if (running) return running;
-    if (!session.isRunning) {
-      return Promise.reject(
-        new CcxError('E_NOT_RUNNING', `session ${session.label} is already ${session.record.status}`, `remove it with: ccx rm ${session.id}`),
-      );
-    }
+    // Cancelling what already ended succeeds: the goal (it is not running) is met, and cron's cleanup step must not fail.
+    if (!session.isRunning) return Promise.resolve({ session: session.info(), steps: [], timedOut: false, alreadyEnded: true });
     const promise = this.escalate(session, opts).finally(() => this.inFlight.delete(session.id));
     this.inFlight.set(session.id, promise);
     return promise;

@@ -1,4 +1,4 @@
-import { CcxError, DEFAULT_WINDOW_SIZE, type ParamsOf, type SessionInfo } from '@ccx/shared';
+import { CcxError, DEFAULT_WINDOW_SIZE, shellQuote, type ParamsOf, type SessionInfo } from '@ccx/shared';
 import type { Logger } from '../logger.js';
 import { signalSessions, type SessionProcessIdentity } from '../process/session-processes.js';
 import type { SessionStore } from '../store/session-store.js';
@@ -103,19 +103,31 @@ export class SessionManager {
     };
   }
 
-  start(params: StartParams, baseEnv: Record<string, string>): Session {
+  start(params: StartParams, baseEnv: Record<string, string>): { session: Session; reused?: boolean; nameTakenFrom?: string } {
+    if (params.reuse && params.name === undefined) throw new CcxError('E_USAGE', '--reuse needs --name: it reuses the running session of that name', 'example: ccx start --name py --reuse -- python3 -q');
+    let nameTakenFrom: string | undefined;
     if (params.name !== undefined) {
+      // An id is a target too: a name that equals another session's id would make one of them unreachable.
+      const withThatId = this.sessions.get(params.name);
+      if (withThatId) {
+        throw new CcxError('E_NAME_TAKEN', `${params.name} is the id of session ${withThatId.label}`, 'pick another --name');
+      }
       const existing = this.byName(params.name);
-      if (existing && params.reuse && existing.isRunning) return existing;
+      if (existing && params.reuse && existing.isRunning) return { session: existing, reused: true };
       // An ended session of that name does not block --reuse: cron's next run starts a fresh one.
       if (existing && existing.isRunning) {
-        throw new CcxError('E_NAME_TAKEN', `a session named ${params.name} exists (${existing.id}, ${existing.record.status})`, `pick another --name, use --reuse, or remove it: ccx rm ${params.name}`);
+        throw new CcxError('E_NAME_TAKEN', `a session named ${params.name} exists (${existing.id}, ${existing.record.status})`, `pick another --name, use --reuse, or remove it: ccx rm ${shellQuote(params.name)}`);
       }
       // An ended session's name is given to the new one, as tmux reuses names.
-      if (existing) existing.record.name = null, existing.persist();
+      if (existing) {
+        existing.record.name = null;
+        existing.persist();
+        nameTakenFrom = existing.id;
+      }
     }
     let id = newSessionId();
-    while (this.sessions.has(id)) id = newSessionId();
+    // Nor may a new id equal a name in use.
+    while (this.sessions.has(id) || this.byName(id)) id = newSessionId();
     const now = this.deps.now().toISOString();
     const record: SessionRecord = {
       id,
@@ -143,7 +155,7 @@ export class SessionManager {
     this.sessions.set(id, session);
     this.deps.bus.publish('session-created', { sessionId: id, name: record.name, command: record.command, cwd: record.cwd });
     session.spawn({ ...baseEnv, ...(params.env ?? {}) }, params.umask);
-    return session;
+    return { session, nameTakenFrom };
   }
 
   /** Finds a session by exact id, then name, then unique id prefix. */

@@ -1,6 +1,6 @@
 import { constants as osConstants } from 'node:os';
 import * as pty from 'node-pty';
-import { CcxError, DEFAULT_WINDOW_SIZE, keyBytes, type SendResult, type SessionInfo, type WindowSizePolicy } from '@ccx/shared';
+import { CcxError, DEFAULT_WINDOW_SIZE, keyBytes, shellCommand, type SendResult, type SessionInfo, type WindowSizePolicy } from '@ccx/shared';
 import type { InputTextMode } from '../config/settings.js';
 import type { Disposable } from '../disposable.js';
 import { withUmask } from '../process/umask.js';
@@ -344,8 +344,15 @@ export class Session {
 
   private assertRunning(): void {
     if (!this.isRunning || !this.process) {
-      throw new CcxError('E_NOT_RUNNING', `session ${this.label} is ${this.record.status}`, `start a new one with: ccx start -- ${this.record.command.join(' ')}`);
+      throw new CcxError('E_NOT_RUNNING', `session ${this.label} is ${this.record.status}`, `start a new one with: ${this.restartCommand()}`);
     }
+  }
+
+  /** The `ccx start` line that starts this session's program again, quoted for the shell, with its name and preset. */
+  restartCommand(): string {
+    const { name, preset, command } = this.record;
+    const options = [...(name ? ['--name', name] : []), ...(preset ? ['--preset', preset] : [])];
+    return shellCommand(['ccx', 'start', ...options, '--', ...command]);
   }
 
   get label(): string {

@@ -1,4 +1,4 @@
-import { MAX_OUTPUT_CHUNK_BYTES, PlainText, type WaitReason, type WaitResult } from '@ccx/shared';
+import { MAX_OUTPUT_CHUNK_BYTES, PlainText, setLongTimeout, type WaitReason, type WaitResult } from '@ccx/shared';
 import { DisposableStore } from '../disposable.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RemoteScreen } from '../session/remote-screen.js';
@@ -64,8 +64,8 @@ export class Waiter {
     this.mark = this.cursor = Math.max(this.spec.from ?? output.end, output.start);
     this.primeLine();
     if (this.spec.timeoutMs !== undefined) {
-      const timer = setTimeout(() => void this.finish('timeout'), this.spec.timeoutMs);
-      this.subscriptions.add({ dispose: () => clearTimeout(timer) });
+      // Any length: a plain setTimeout past ~24.8 days would fire at once.
+      this.subscriptions.add(setLongTimeout(() => void this.finish('timeout'), this.spec.timeoutMs));
     }
     this.subscriptions.add({ dispose: () => clearTimeout(this.idleTimer) });
     this.subscriptions.add(

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
-import { CcxError, type CcxEvent, type HookInfo, type HookStatus, type HookTestResult, type WebhookPayload } from '@ccx/shared';
+import { CcxError, shellQuote, type CcxEvent, type HookInfo, type HookStatus, type HookTestResult, type WebhookPayload } from '@ccx/shared';
 import type { HookSpec } from '@ccx/shared/schemas';
 import type { WebhookDeliverySettings } from '../config/settings.js';
 import type { Disposable } from '../disposable.js';
@@ -76,7 +76,7 @@ export class WebhookService {
   add(spec: HookSpec): HookInfo {
     const hooks = this.readHooks();
     if (spec.label !== undefined && hooks.some((h) => h.label === spec.label)) {
-      throw new CcxError('E_NAME_TAKEN', `a webhook labelled ${spec.label} exists`, `pick another --label, or remove it: ccx hooks rm ${spec.label}`);
+      throw new CcxError('E_NAME_TAKEN', `a webhook labelled ${spec.label} exists`, `pick another --label, or remove it: ccx hooks rm ${shellQuote(spec.label)}`);
     }
     let id = newSessionId();
     while (hooks.some((h) => h.id === id)) id = newSessionId();
