@@ -4,6 +4,7 @@
  * `import type`, so zod never weighs on its start-up.
  */
 import { z } from 'zod';
+import { ATTACH_ALLOW_KINDS } from './attach-allow.js';
 import { ERROR_CODES } from './errors.js';
 import { MAX_NAME_LENGTH } from './limits.js';
 import { EVENT_TYPES } from './events.js';
@@ -200,7 +201,14 @@ export const MethodParams = {
     })
     .strict(),
   'session.attach': z
-    .object({ target, readOnly: z.boolean().optional(), cols: dimension.optional(), rows: dimension.optional() })
+    .object({
+      target,
+      readOnly: z.boolean().optional(),
+      cols: dimension.optional(),
+      rows: dimension.optional(),
+      /** What program output may do to this terminal; absent: the config file's `attach.allow`, else nothing. */
+      allow: z.array(z.enum(ATTACH_ALLOW_KINDS)).max(ATTACH_ALLOW_KINDS.length).optional(),
+    })
     .strict(),
 } as const;
 

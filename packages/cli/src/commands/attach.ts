@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { ATTACH_ALLOW_KINDS, parseAttachAllow } from '@ccx/shared';
 import { DEFAULT_DETACH_KEY, DetachKeyMatcher, parseDetachKey } from '../attach/detach-key.js';
 import { AltScreenTracker, resetModes } from '../attach/terminal-modes.js';
 import { describeEnd, openOutputStream, sessionExitCode } from '../client/output-stream.js';
@@ -10,6 +11,7 @@ interface AttachArgs {
   id: string;
   'read-only'?: boolean;
   'detach-key'?: string;
+  allow?: string;
   json?: boolean;
 }
 
@@ -21,10 +23,17 @@ export const attachCommand: CommandModule<object, AttachArgs> = {
       .positional('id', SESSION_ID_ARG)
       .option('read-only', { alias: 'r', type: 'boolean', describe: 'watch only: keystrokes (other than the detach key) are not sent' })
       .option('detach-key', { type: 'string', describe: 'key that detaches, e.g. C-] or "C-b d" (tmux style), or none; default C-\\' })
+      .option('allow', {
+        type: 'string',
+        describe: `what program output may do to this terminal, comma-separated: ${ATTACH_ALLOW_KINDS.join(', ')}, all or none; default: the config file's attach.allow, else none`,
+      })
       .example('$0 attach agent', 'take over the keyboard; Ctrl-\\ detaches and leaves it running')
-      .example('$0 attach -r agent', 'watch without typing') as never,
+      .example('$0 attach -r agent', 'watch without typing')
+      .example('$0 attach --allow clipboard,title agent', 'let the program set the clipboard (OSC 52) and the window title') as never,
   handler: (argv) =>
     runCommand(argv, async (ctx) => {
+      // Checked before anything else: a typo must not silently attach with less (or more) allowed.
+      const allow = argv.allow === undefined ? undefined : parseAttachAllow(argv.allow, '--allow');
       const stdin = process.stdin;
       const stdout = process.stdout;
       if (!stdin.isTTY || !stdout.isTTY) {
@@ -48,7 +57,7 @@ export const attachCommand: CommandModule<object, AttachArgs> = {
       const stream = openOutputStream(
         conn,
         'session.attach',
-        { target: argv.id, readOnly, cols: stdout.columns, rows: stdout.rows },
+        { target: argv.id, readOnly, cols: stdout.columns, rows: stdout.rows, ...(allow ? { allow } : {}) },
         {
           start: ({ session }) => {
             label = session.name ?? session.id;

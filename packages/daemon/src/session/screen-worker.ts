@@ -50,10 +50,13 @@ function write(id: number, data: Uint8Array): void {
 
 function handle(message: ToWorker): void {
   switch (message.t) {
-    case 'open':
+    case 'open': {
       screens.get(message.screen)?.dispose();
-      screens.set(message.screen, new Screen(message.cols, message.rows, message.scrollback));
+      const screen = new Screen(message.cols, message.rows, message.scrollback);
+      screen.onReply((data) => post({ t: 'reply', screen: message.screen, data }));
+      screens.set(message.screen, screen);
       return;
+    }
     case 'write':
       write(message.screen, message.data);
       return;

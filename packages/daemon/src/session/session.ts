@@ -120,6 +120,12 @@ export class Session {
     }
     const proc = this.process;
     this.screenState = this.deps.screens.open(this.record.cols, this.record.rows);
+    // Answers to the program's terminal queries go straight to its input, not
+    // behind queued sends: the program is waiting for them. The daemon is the
+    // one terminal that answers (attach keeps the attached ones quiet).
+    this.screenState.onReply((data) => {
+      if (this.isRunning && this.process) this.write(data);
+    });
     this.record.pid = proc.pid;
     this.record.processStartTime = readProcStat(proc.pid)?.startTime ?? null;
     this.record.startedAt = this.deps.now().toISOString();
