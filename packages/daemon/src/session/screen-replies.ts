@@ -27,6 +27,23 @@ const DEFAULT_CURSOR = 'rgb:ffff/ffff/ffff';
 /** OSC 10–19 colours that have a default to report: foreground, background, cursor. */
 const DYNAMIC_DEFAULTS: Record<number, string> = { 10: DEFAULT_FOREGROUND, 11: DEFAULT_BACKGROUND, 12: DEFAULT_CURSOR };
 
+/**
+ * The window reports answered below. xterm.js passes a CSI … t to a custom
+ * handler only when its window option is on; none of these changes the
+ * screen (the options that resize or move a window stay off).
+ */
+export const ANSWERED_WINDOW_REPORTS = {
+  getWinState: true,
+  getWinPosition: true,
+  getWinSizePixels: true,
+  getScreenSizePixels: true,
+  getCellSizePixels: true,
+  getWinSizeChars: true,
+  getScreenSizeChars: true,
+  getIconTitle: true,
+  getWinTitle: true,
+} as const;
+
 export function answerQueries(terminal: Terminal, reply: (data: string) => void): void {
   const palette = new Map<number, string>();
   const dynamic = new Map<number, string>();

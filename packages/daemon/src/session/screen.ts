@@ -2,7 +2,7 @@ import xtermHeadless from '@xterm/headless';
 import type { ITerminalAddon, Terminal as TerminalType } from '@xterm/headless';
 import serializeModule from '@xterm/addon-serialize';
 import { SCREEN_SCROLLBACK_LINES } from './screen-protocol.js';
-import { answerQueries } from './screen-replies.js';
+import { ANSWERED_WINDOW_REPORTS, answerQueries } from './screen-replies.js';
 
 const { Terminal } = xtermHeadless;
 const { SerializeAddon } = serializeModule;
@@ -22,7 +22,7 @@ export class Screen {
   private readonly replyListeners = new Set<(data: string) => void>();
 
   constructor(cols: number, rows: number, scrollback = SCREEN_SCROLLBACK_LINES) {
-    this.terminal = new Terminal({ cols, rows, scrollback, allowProposedApi: true });
+    this.terminal = new Terminal({ cols, rows, scrollback, allowProposedApi: true, windowOptions: ANSWERED_WINDOW_REPORTS });
     this.terminal.loadAddon(this.serializer as unknown as ITerminalAddon);
     this.terminal.onTitleChange((title) => (this.title = title));
     // The terminal's answers to the program's queries (DSR, DA, DECRQSS…), and
