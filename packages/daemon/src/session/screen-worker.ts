@@ -32,6 +32,29 @@ function answer(screen: Screen, query: ScreenQuery): ScreenAnswers[ScreenQuery['
   }
 }
 
+/** Answers not yet posted, per screen, past which more are dropped: a program asking faster than anything can answer. */
+const MAX_PENDING_REPLY_CHARS = 64 * 1024;
+
+/**
+ * Collects a screen's answers to terminal queries and posts them once per
+ * turn: output full of queries (2,000,000 `CSI 6n`) would otherwise be
+ * 2,000,000 messages to the main thread.
+ */
+function replyBatcher(screen: number): (data: string) => void {
+  let pending = '';
+  return (data) => {
+    if (pending.length + data.length > MAX_PENDING_REPLY_CHARS) return;
+    if (pending === '') {
+      setImmediate(() => {
+        const batch = pending;
+        pending = '';
+        if (screens.has(screen)) post({ t: 'reply', screen, data: batch });
+      });
+    }
+    pending += data;
+  };
+}
+
 /** Screens whose writes are failing (xterm refuses data past its 50 MB backlog): reported once per episode, not per chunk. */
 const failing = new Set<number>();
 
@@ -53,7 +76,7 @@ function handle(message: ToWorker): void {
     case 'open': {
       screens.get(message.screen)?.dispose();
       const screen = new Screen(message.cols, message.rows, message.scrollback);
-      screen.onReply((data) => post({ t: 'reply', screen: message.screen, data }));
+      screen.onReply(replyBatcher(message.screen));
       screens.set(message.screen, screen);
       return;
     }
