@@ -137,3 +137,21 @@ test('with two attached clients whose terminals answer too, the program still ge
   t.deepEqual(reports, ['\x1b[2;1R'], `one answer, the daemon's: ${JSON.stringify(all)}`);
   for (const c of clients) t.false(c.received().includes(CURSOR_QUERY), 'the query never reached an attached terminal');
 });
+
+test('a program that asks 2,000,000 queries without reading its input does not grow the daemon, and is answered again once it reads', async (t) => {
+  const h = home();
+  const go = join(h.dir, 'go');
+  const { id } = await startSession(h, ['--', 'python3', join(FIXTURES, 'query-flood.py'), go, '2000000']);
+  await waitFor(async () => (await h.ccx(['screen', id])).stdout.includes('ASKED'), 120_000, 'the screen to have parsed every query');
+  const rssMiB = async (): Promise<number> => Math.round(JSON.parse((await h.ccx(['daemon', 'status', '--json'])).stdout).rssBytes / 2 ** 20);
+  const asked = await rssMiB();
+  writeFileSync(go, '');
+  const log = await waitForOutput(h, id, /DRAINED \d+ ANSWER [0-9a-f]*\r\n/, 60_000);
+  const answered = await rssMiB();
+  // Unbounded (one message and one queued PTY write per answer): 473 MiB, and
+  // the program still had not read its way through them after 60 s. Bounded: 128 MiB.
+  t.true(Math.max(asked, answered) < 300, `daemon RSS ${asked} MiB once asked, ${answered} MiB once answered`);
+  const [, drained, answer] = /DRAINED (\d+) ANSWER ([0-9a-f]*)/.exec(log)!;
+  t.true(Number(drained) >= 1, 'the answers given before its input was full were kept');
+  t.regex(Buffer.from(answer!, 'hex').toString('latin1'), /^\x1b\[\d+;\d+R/, 'a query asked after reading is answered');
+});
