@@ -37,8 +37,8 @@ const MAX_PENDING_REPLY_CHARS = 64 * 1024;
 
 /**
  * Collects a screen's answers to terminal queries and posts them once per
- * turn: output full of queries (2,000,000 `CSI 6n`) would otherwise be
- * 2,000,000 messages to the main thread.
+ * turn: output full of queries would otherwise be a message to the main
+ * thread, and a PTY write, per query.
  */
 function replyBatcher(screen: number): (data: string) => void {
   let pending = '';

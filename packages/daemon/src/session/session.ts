@@ -316,9 +316,9 @@ export class Session {
   /**
    * Writes the screen's answer to a terminal query. A program that asks
    * without reading its input would pile the answers up in node-pty's write
-   * queue without end (2,000,000 `CSI 6n`: daemon RSS 473 MiB): once that
-   * queue holds MAX_QUEUED_ANSWER_WRITES writes, answers are dropped until
-   * it drains, and that is logged once per episode.
+   * queue without end (figures: docs/reliability.md): once that queue holds
+   * MAX_QUEUED_ANSWER_WRITES writes, answers are dropped until it drains,
+   * and that is logged once per episode.
    */
   private answerQuery(data: string): void {
     if (!this.isRunning || !this.process) return;
