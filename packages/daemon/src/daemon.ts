@@ -1,6 +1,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVENTS_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, PROTOCOL_VERSION, ipcAddress, type CcxPaths, type DaemonStatus } from '@ccx/shared';
+import { configuredAttachAllow } from './config/attach-config.js';
 import { loadSettings } from './config/settings.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus } from './events/event-bus.js';
@@ -136,7 +137,7 @@ export class Daemon {
       ...sessionHandlers(sessions, this.opts.env, presets),
       ...waitHandlers(sessions, bus, presets),
       ...watchHandlers(sessions, bus),
-      ...attachHandlers(sessions, bus, logger),
+      ...attachHandlers(sessions, bus, logger, () => configuredAttachAllow(paths.configFile)),
       ...windowHandlers(sessions),
     };
     const dispatcher = (this.dispatcher = new Dispatcher(table, version, logger));

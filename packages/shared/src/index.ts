@@ -1,3 +1,4 @@
+export * from './attach-allow.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './framing.js';

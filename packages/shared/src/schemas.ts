@@ -4,6 +4,7 @@
  * `import type`, so zod never weighs on its start-up.
  */
 import { z } from 'zod';
+import { ATTACH_ALLOW_KINDS } from './attach-allow.js';
 import { ERROR_CODES } from './errors.js';
 import { MAX_NAME_LENGTH } from './limits.js';
 import { EVENT_TYPES } from './events.js';
@@ -220,6 +221,8 @@ export const MethodParams = {
       rows: dimension.optional(),
       /** Detach every other client of the session first (`attach -d`). */
       detachOthers: z.boolean().optional(),
+      /** What program output may do to this terminal; absent: the config file's `attach.allow`, else nothing. */
+      allow: z.array(z.enum(ATTACH_ALLOW_KINDS)).max(ATTACH_ALLOW_KINDS.length).optional(),
     })
     .strict(),
   /** Sets the window size now and/or the session's window-size policy; cols and rows go together. */

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { shellQuote } from '@ccx/shared';
+import { ATTACH_ALLOW_KINDS, parseAttachAllow, shellQuote } from '@ccx/shared';
 import { DEFAULT_DETACH_KEY, DetachKeyMatcher, parseDetachKey } from '../attach/detach-key.js';
 import { AltScreenTracker, resetModes } from '../attach/terminal-modes.js';
 import { describeEnd, openOutputStream, sessionExitCode } from '../client/output-stream.js';
@@ -12,6 +12,7 @@ interface AttachArgs {
   'read-only'?: boolean;
   'detach-key'?: string;
   'detach-others'?: boolean;
+  allow?: string;
   json?: boolean;
 }
 
@@ -24,11 +25,18 @@ export const attachCommand: CommandModule<object, AttachArgs> = {
       .option('read-only', { alias: 'r', type: 'boolean', describe: 'watch only: keystrokes (other than the detach key) are not sent' })
       .option('detach-others', { alias: 'd', type: 'boolean', describe: 'detach every other client of the session first (tmux attach -d)' })
       .option('detach-key', { type: 'string', describe: 'key that detaches, e.g. C-] or "C-b d" (tmux style), or none; default C-\\' })
+      .option('allow', {
+        type: 'string',
+        describe: `what program output may do to this terminal, comma-separated: ${ATTACH_ALLOW_KINDS.join(', ')}, all or none; default: the config file's attach.allow, else none`,
+      })
       .example('$0 attach agent', 'take over the keyboard; Ctrl-\\ detaches and leaves it running')
       .example('$0 attach -r agent', 'watch without typing')
-      .example('$0 attach -d agent', 'take the session over: the other attached terminals are detached') as never,
+      .example('$0 attach -d agent', 'take the session over: the other attached terminals are detached')
+      .example('$0 attach --allow clipboard,title agent', 'let the program set the clipboard (OSC 52) and the window title') as never,
   handler: (argv) =>
     runCommand(argv, async (ctx) => {
+      // Checked before anything else: a typo must not silently attach with less (or more) allowed.
+      const allow = argv.allow === undefined ? undefined : parseAttachAllow(argv.allow, '--allow');
       const stdin = process.stdin;
       const stdout = process.stdout;
       if (!stdin.isTTY || !stdout.isTTY) {
@@ -52,7 +60,7 @@ export const attachCommand: CommandModule<object, AttachArgs> = {
       const stream = openOutputStream(
         conn,
         'session.attach',
-        { target: argv.id, readOnly, cols: stdout.columns, rows: stdout.rows, detachOthers: argv['detach-others'] || undefined },
+        { target: argv.id, readOnly, cols: stdout.columns, rows: stdout.rows, detachOthers: argv['detach-others'] || undefined, ...(allow ? { allow } : {}) },
         {
           start: ({ session }) => {
             label = session.name ?? session.id;

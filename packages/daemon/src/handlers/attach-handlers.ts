@@ -1,4 +1,6 @@
-import { CcxError, MAX_OUTPUT_CHUNK_BYTES, type OutputFrame, type OutputStreamEnd } from '@ccx/shared';
+import { CcxError, MAX_OUTPUT_CHUNK_BYTES, type AttachAllowKind, type OutputFrame, type OutputStreamEnd } from '@ccx/shared';
+import { OutputFilter } from '../attach/output-filter.js';
+import { REPLY_HOLD_MS, ReplyFilter } from '../attach/reply-filter.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { stream, type HandlerTable, type StreamSink } from '../router.js';
@@ -6,9 +8,9 @@ import { followOutput } from '../session/log-follower.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { finishStream, streamEnd } from './watch-handlers.js';
 
-/** Sends the replay of the screen in frames of at most MAX_OUTPUT_CHUNK_BYTES. */
-async function sendReplay(sink: StreamSink, replay: string): Promise<void> {
-  const bytes = Buffer.from(replay, 'utf8');
+/** Sends the replay of the screen, through the client's output filter, in frames of at most MAX_OUTPUT_CHUNK_BYTES. */
+async function sendReplay(sink: StreamSink, replay: string, filter: OutputFilter): Promise<void> {
+  const bytes = filter.push(Buffer.from(replay, 'utf8'));
   for (let at = 0; at < bytes.length && !sink.closed; at += MAX_OUTPUT_CHUNK_BYTES) {
     const data = bytes.subarray(at, at + MAX_OUTPUT_CHUNK_BYTES).toString('base64');
     if (!sink.send({ k: 'screen', data } satisfies OutputFrame)) await sink.drained();
@@ -16,7 +18,7 @@ async function sendReplay(sink: StreamSink, replay: string): Promise<void> {
 }
 
 /** attach: replay the screen, stream live output, take keystrokes and window sizes. */
-export function attachHandlers(sessions: SessionManager, bus: EventBus, logger: Logger): HandlerTable {
+export function attachHandlers(sessions: SessionManager, bus: EventBus, logger: Logger, configuredAllow: () => AttachAllowKind[]): HandlerTable {
   return {
     'session.attach': stream(async (params, ctx, sink) => {
       const session = sessions.resolve(params.target);
@@ -28,18 +30,38 @@ export function attachHandlers(sessions: SessionManager, bus: EventBus, logger: 
       if (params.detachOthers) session.clients.detachAll();
       const readOnly = params.readOnly ?? false;
       const streamId = `${ctx.conn.id}.${ctx.requestId}`;
+      // What output may do to this terminal; queries never reach it (the daemon answers them).
+      const output = new OutputFilter(new Set(params.allow ?? configuredAllow()));
+      const replies = new ReplyFilter();
+      let releaseTimer: NodeJS.Timeout | undefined;
       // Detached by another command: the stream ends as a detach would, and the session keeps running.
       const detach = (): void => sink.end({ ...streamEnd(session, session.output.end), detached: true } satisfies OutputStreamEnd);
       const client = session.clients.add({ readOnly, cols: params.cols, rows: params.rows, detach });
       bus.publish('client-attached', { sessionId: session.id, client: streamId, readOnly, cols: params.cols, rows: params.rows });
       sink.onClose(() => {
+        clearTimeout(releaseTimer);
         session.clients.remove(client);
         bus.publish('client-detached', { sessionId: session.id, client: streamId });
       });
+      const type = (data: Buffer): void => {
+        if (data.length === 0) return;
+        session.sendRaw(data).catch((error) => logger.warn('attach input failed', { session: session.id, error: String(error) }));
+      };
       sink.onInput((data) => {
         if (readOnly) return;
         session.clients.input(client);
-        session.sendRaw(data).catch((error) => logger.warn('attach input failed', { session: session.id, error: String(error) }));
+        // The terminal's replies to queries stay out: the daemon answered them already.
+        type(replies.push(data));
+        if (!replies.holding) {
+          clearTimeout(releaseTimer);
+          releaseTimer = undefined;
+        } else {
+          // Held since the first part came, not since the latest: typing on never holds it longer.
+          releaseTimer ??= setTimeout(() => {
+            releaseTimer = undefined;
+            type(replies.release());
+          }, REPLY_HOLD_MS);
+        }
       });
       sink.onResize((cols, rows) => session.clients.resized(client, cols, rows));
 
@@ -49,8 +71,8 @@ export function attachHandlers(sessions: SessionManager, bus: EventBus, logger: 
       // live output resumes right after it: nothing missed, nothing twice.
       const offset = session.output.end;
       const replay = await screen.replay();
-      await sendReplay(sink, replay);
-      const result = await followOutput(session, bus, sink, { from: offset, follow: true });
+      await sendReplay(sink, replay, output);
+      const result = await followOutput(session, bus, sink, { from: offset, follow: true, transform: (data) => output.push(data) });
       finishStream(session, sink, result);
     }),
   };

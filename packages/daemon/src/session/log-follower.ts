@@ -10,6 +10,11 @@ export interface FollowOptions {
   follow: boolean;
   /** Without `follow`: stop here (the log's end when the request came in). */
   until?: number;
+  /**
+   * Applied to each chunk before it is sent (attach's output filter); a chunk
+   * it empties sends no frame. Frames keep the log offset of their chunk.
+   */
+  transform?: (data: Buffer) => Buffer;
 }
 
 /**
@@ -80,9 +85,11 @@ export async function followOutput(session: Session, bus: EventBus, sink: Stream
       }
       if (chunk.data.length > 0) {
         offset += chunk.data.length;
+        const data = opts.transform ? opts.transform(chunk.data) : chunk.data;
+        if (data.length === 0) continue;
         lastFrameAt = Date.now();
         burst++;
-        const open = sink.send({ k: 'out', offset: chunk.offset, data: chunk.data.toString('base64') } satisfies OutputFrame);
+        const open = sink.send({ k: 'out', offset: chunk.offset, data: data.toString('base64') } satisfies OutputFrame);
         if (!open) await sink.drained();
         continue;
       }

@@ -9,6 +9,7 @@ import type { ScreenSnapshot } from './screen-protocol.js';
  */
 export class RemoteScreen {
   private disposed = false;
+  private replyListener: ((data: string) => void) | undefined;
 
   constructor(
     private readonly host: ScreenHost,
@@ -54,9 +55,20 @@ export class RemoteScreen {
     return this.host.ask(this.id, { kind: 'bracketedPaste' });
   }
 
+  /** Where the screen's answers to the program's terminal queries go (the session's PTY input). */
+  onReply(listener: (data: string) => void): void {
+    this.replyListener = listener;
+  }
+
+  /** Called by the host with an answer from the worker. */
+  receiveReply(data: string): void {
+    if (!this.disposed) this.replyListener?.(data);
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.replyListener = undefined;
     this.host.close(this.id);
   }
 }

@@ -140,6 +140,9 @@ export class ScreenHost {
         else pending.reject(new CcxError('E_INTERNAL', `screen query failed: ${message.error}`));
         return;
       }
+      case 'reply':
+        this.screens.get(message.screen)?.receiveReply(message.data);
+        return;
       case 'warn':
         this.opts.logger.warn(message.message, message.screen !== undefined ? { screen: message.screen } : {});
         return;

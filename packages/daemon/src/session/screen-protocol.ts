@@ -49,5 +49,7 @@ export type ToWorker =
 export type FromWorker =
   | { t: 'answer'; request: number; ok: true; value: ScreenAnswers[ScreenQuery['kind']] }
   | { t: 'answer'; request: number; ok: false; error: string }
+  /** The terminal's answer to a query in the program's output (DSR, DA…): for the program's input. */
+  | { t: 'reply'; screen: number; data: string }
   /** Something went wrong in the worker that did not stop it; the main thread logs it. */
   | { t: 'warn'; message: string; screen?: number };

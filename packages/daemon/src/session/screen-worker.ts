@@ -32,6 +32,29 @@ function answer(screen: Screen, query: ScreenQuery): ScreenAnswers[ScreenQuery['
   }
 }
 
+/** Answers not yet posted, per screen, past which more are dropped: a program asking faster than anything can answer. */
+const MAX_PENDING_REPLY_CHARS = 64 * 1024;
+
+/**
+ * Collects a screen's answers to terminal queries and posts them once per
+ * turn: output full of queries would otherwise be a message to the main
+ * thread, and a PTY write, per query.
+ */
+function replyBatcher(screen: number): (data: string) => void {
+  let pending = '';
+  return (data) => {
+    if (pending.length + data.length > MAX_PENDING_REPLY_CHARS) return;
+    if (pending === '') {
+      setImmediate(() => {
+        const batch = pending;
+        pending = '';
+        if (screens.has(screen)) post({ t: 'reply', screen, data: batch });
+      });
+    }
+    pending += data;
+  };
+}
+
 /** Screens whose writes are failing (xterm refuses data past its 50 MB backlog): reported once per episode, not per chunk. */
 const failing = new Set<number>();
 
@@ -50,10 +73,13 @@ function write(id: number, data: Uint8Array): void {
 
 function handle(message: ToWorker): void {
   switch (message.t) {
-    case 'open':
+    case 'open': {
       screens.get(message.screen)?.dispose();
-      screens.set(message.screen, new Screen(message.cols, message.rows, message.scrollback));
+      const screen = new Screen(message.cols, message.rows, message.scrollback);
+      screen.onReply(replyBatcher(message.screen));
+      screens.set(message.screen, screen);
       return;
+    }
     case 'write':
       write(message.screen, message.data);
       return;

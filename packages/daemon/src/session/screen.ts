@@ -2,6 +2,7 @@ import xtermHeadless from '@xterm/headless';
 import type { ITerminalAddon, Terminal as TerminalType } from '@xterm/headless';
 import serializeModule from '@xterm/addon-serialize';
 import { SCREEN_SCROLLBACK_LINES } from './screen-protocol.js';
+import { ANSWERED_WINDOW_REPORTS, answerQueries } from './screen-replies.js';
 
 const { Terminal } = xtermHeadless;
 const { SerializeAddon } = serializeModule;
@@ -18,11 +19,26 @@ export class Screen {
   readonly serializer = new SerializeAddon();
   /** Last window title the program set (OSC 0/2). */
   title = '';
+  private readonly replyListeners = new Set<(data: string) => void>();
 
   constructor(cols: number, rows: number, scrollback = SCREEN_SCROLLBACK_LINES) {
-    this.terminal = new Terminal({ cols, rows, scrollback, allowProposedApi: true });
+    this.terminal = new Terminal({ cols, rows, scrollback, allowProposedApi: true, windowOptions: ANSWERED_WINDOW_REPORTS });
     this.terminal.loadAddon(this.serializer as unknown as ITerminalAddon);
     this.terminal.onTitleChange((title) => (this.title = title));
+    // The terminal's answers to the program's queries (DSR, DA, DECRQSS…), and
+    // ours for those xterm leaves unanswered: the daemon answers for every
+    // attached terminal, and when none is attached.
+    const reply = (data: string): void => {
+      for (const listener of this.replyListeners) listener(data);
+    };
+    this.terminal.onData(reply);
+    answerQueries(this.terminal, reply);
+  }
+
+  /** Listens for answers to the program's terminal queries, to be written to its input. */
+  onReply(listener: (data: string) => void): { dispose(): void } {
+    this.replyListeners.add(listener);
+    return { dispose: () => this.replyListeners.delete(listener) };
   }
 
   write(data: Uint8Array | string): void {
@@ -55,6 +71,7 @@ export class Screen {
   }
 
   dispose(): void {
+    this.replyListeners.clear();
     this.terminal.dispose();
   }
 }

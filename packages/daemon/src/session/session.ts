@@ -13,6 +13,7 @@ import { AttachedClients } from './attached-clients.js';
 import { InputQueue } from './input-queue.js';
 import { OutputLog } from './output-log.js';
 import { drainOnEnd, gatherPending } from './pty-drain.js';
+import { ptyInternals } from './pty-internals.js';
 import { writeToPty } from './pty-write.js';
 import type { RemoteScreen } from './remote-screen.js';
 import type { ScreenHost } from './screen-host.js';
@@ -42,6 +43,9 @@ export const PERSIST_RETRY_MS = 2_000;
 /** An output log that failed counts as writable again after this long without a failure. */
 export const LOG_RECOVERED_AFTER_MS = 1_000;
 
+/** node-pty writes waiting (the PTY's input is full) past which answers to terminal queries are dropped. */
+const MAX_QUEUED_ANSWER_WRITES = 16;
+
 const PASTE_START = '\x1b[200~';
 const PASTE_END = '\x1b[201~';
 
@@ -67,6 +71,8 @@ export class Session {
   private logFailure: { droppedBytes: number; lastAt: number } | undefined;
   /** Set while the metadata could not be saved: the retry that will try again. */
   private persistRetry: NodeJS.Timeout | undefined;
+  /** Set while answers to terminal queries are dropped (see answerQuery). */
+  private droppingAnswers = false;
   /** Set once a cancel starts: the exit then counts as `cancelled`. */
   cancelRequested = false;
   /** The terminals attached right now; they size the window under its window-size policy. */
@@ -151,6 +157,10 @@ export class Session {
     }
     const proc = this.process;
     this.screenState = this.deps.screens.open(this.record.cols, this.record.rows);
+    // Answers to the program's terminal queries go straight to its input, not
+    // behind queued sends: the program is waiting for them. The daemon is the
+    // one terminal that answers (attach keeps the attached ones quiet).
+    this.screenState.onReply((data) => this.answerQuery(data));
     this.record.pid = proc.pid;
     this.record.processStartTime = readProcStat(proc.pid)?.startTime ?? null;
     this.record.startedAt = this.deps.now().toISOString();
@@ -336,6 +346,25 @@ export class Session {
     this.screenState?.resize(cols, rows);
     this.record.cols = cols;
     this.record.rows = rows;
+  }
+
+  /**
+   * Writes the screen's answer to a terminal query. A program that asks
+   * without reading its input would pile the answers up in node-pty's write
+   * queue without end (figures: docs/reliability.md): once that queue holds
+   * MAX_QUEUED_ANSWER_WRITES writes, answers are dropped until it drains,
+   * and that is logged once per episode.
+   */
+  private answerQuery(data: string): void {
+    if (!this.isRunning || !this.process) return;
+    const queued = ptyInternals(this.process)._writeStream?._writeQueue?.length ?? 0;
+    if (queued >= MAX_QUEUED_ANSWER_WRITES) {
+      if (!this.droppingAnswers) this.deps.logger.warn('terminal query answers dropped: the program does not read its input', { session: this.id });
+      this.droppingAnswers = true;
+      return;
+    }
+    this.droppingAnswers = false;
+    this.write(data);
   }
 
   private write(data: string | Buffer): void {
