@@ -83,7 +83,9 @@ export const SessionInfoSchema = z.object({
   id: z.string(),
   name: z.string().nullable(),
   status: SessionStatusSchema,
-  activity: z.enum(['busy', 'idle']).nullable(),
+  activity: z.enum(['busy', 'idle', 'waiting']).nullable(),
+  /** While `waiting`: what the program waits for (Claude Code's own state: a permission dialog, or a question). */
+  waitingFor: z.enum(['permission', 'input']).nullable().optional(),
   pid: z.number().nullable(),
   command: z.array(z.string()),
   cwd: z.string(),

@@ -16,7 +16,7 @@ interface ListArgs {
 
 /** Running: busy or idle (output in the last idleAfterMs or not). Ended: the exit code or signal, or why it failed. */
 function outcome(s: SessionInfo): string {
-  if (s.status === 'running') return s.activity ?? '';
+  if (s.status === 'running') return s.activity === 'waiting' && s.waitingFor ? `waiting:${s.waitingFor}` : (s.activity ?? '');
   if (s.signal) return s.signal;
   if (s.exitCode !== null) return `code ${s.exitCode}`;
   return s.error ? s.error.slice(0, 40) : '';

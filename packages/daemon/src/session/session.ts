@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import { readProcStat } from '../process/proc.js';
 import { SESSION_ENV_MARKER, type LeaderIdentity } from '../process/session-processes.js';
 import type { SessionStore } from '../store/session-store.js';
+import { AGENT_STATE_POLL_MS, isClaudeSession, readClaudeState, type AgentActivity } from './agent-state.js';
 import { AttachedClients } from './attached-clients.js';
 import { InputQueue } from './input-queue.js';
 import { OutputLog } from './output-log.js';
@@ -64,7 +65,11 @@ export class Session {
   private readonly input = new InputQueue();
   private readonly outputListeners = new Set<OutputListener>();
   private readonly exitWaiters = new Set<() => void>();
-  private activity: 'busy' | 'idle' = 'idle';
+  private activity: AgentActivity['activity'] = 'idle';
+  private waitingFor: AgentActivity['waitingFor'] = null;
+  /** What the program itself says it is doing (Claude Code's state file); while known, output no longer decides busy/idle. */
+  private agentState: AgentActivity | undefined;
+  private agentPoll: NodeJS.Timeout | undefined;
   private lastOutputAt = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Set while the output log cannot be written (disk full): what has been dropped, and when it last failed. */
@@ -169,14 +174,30 @@ export class Session {
     drainOnEnd(proc, (chunk) => this.handleOutput(chunk));
     proc.onExit(({ exitCode, signal }) => this.handleExit(exitCode, signal));
     this.deps.bus.publish('session-started', { sessionId: this.id, pid: proc.pid, command: this.record.command });
+    if (env.HOME && isClaudeSession(this.record.command, this.record.preset)) this.watchAgentState(env.HOME, proc.pid);
+  }
+
+  /** Polls Claude Code's own state file; each change becomes the session's activity (and a session-status event). */
+  private watchAgentState(home: string, pid: number): void {
+    const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
+    this.agentPoll = setInterval(() => {
+      const state = readClaudeState(home, pid, uid);
+      const was = this.agentState;
+      this.agentState = state;
+      if (!state) return;
+      if (!was || was.activity !== state.activity || was.waitingFor !== state.waitingFor || this.activity !== state.activity) this.setActivity(state.activity, state.waitingFor);
+    }, AGENT_STATE_POLL_MS);
+    this.agentPoll.unref();
   }
 
   private handleOutput(chunk: Buffer): void {
     const logged = this.appendToLog(chunk);
     this.screenState?.write(chunk);
     this.lastOutputAt = Date.now();
-    if (this.activity === 'idle') this.setActivity('busy');
-    this.idleTimer ??= setTimeout(() => this.checkIdle(), this.deps.idleAfterMs);
+    if (!this.agentState) {
+      if (this.activity === 'idle') this.setActivity('busy');
+      this.idleTimer ??= setTimeout(() => this.checkIdle(), this.deps.idleAfterMs);
+    }
     // Followers read from the log: a chunk it could not take has nothing for them.
     if (!logged) return;
     const end = this.output.end;
@@ -220,6 +241,10 @@ export class Session {
   }
 
   private checkIdle(): void {
+    if (this.agentState) {
+      this.idleTimer = undefined;
+      return;
+    }
     const quietFor = Date.now() - this.lastOutputAt;
     if (quietFor >= this.deps.idleAfterMs) {
       this.idleTimer = undefined;
@@ -229,15 +254,18 @@ export class Session {
     }
   }
 
-  private setActivity(activity: 'busy' | 'idle'): void {
+  private setActivity(activity: AgentActivity['activity'], waitingFor: AgentActivity['waitingFor'] = null): void {
     this.activity = activity;
+    this.waitingFor = activity === 'waiting' ? waitingFor : null;
     this.record.lastActivityAt = this.deps.now().toISOString();
-    this.deps.bus.publish('session-status', { sessionId: this.id, status: this.record.status, activity });
+    this.deps.bus.publish('session-status', { sessionId: this.id, status: this.record.status, activity, ...(this.waitingFor ? { waitingFor: this.waitingFor } : {}) });
   }
 
   private handleExit(exitCode: number, signal: number | undefined): void {
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
+    clearInterval(this.agentPoll);
+    this.agentPoll = undefined;
     const signalName = signal ? (SIGNAL_NAMES[signal] ?? String(signal)) : null;
     this.record.status = this.cancelRequested ? 'cancelled' : 'exited';
     this.record.exitCode = signalName ? null : exitCode;
@@ -418,6 +446,7 @@ export class Session {
       name: r.name,
       status: r.status,
       activity: this.isRunning ? this.activity : null,
+      waitingFor: this.isRunning ? this.waitingFor : null,
       pid: r.pid,
       command: r.command,
       cwd: r.cwd,

@@ -1,0 +1,106 @@
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, constants as fsConstants } from 'node:fs';
+import { basename, join } from 'node:path';
+import { readProcStat } from '../process/proc.js';
+
+/** What an agent says it is doing, in ccx's words. */
+export interface AgentActivity {
+  activity: 'busy' | 'idle' | 'waiting';
+  /** Set while `waiting`: a permission dialog, or a question for the user. */
+  waitingFor: 'permission' | 'input' | null;
+}
+
+/** How often a session's agent state file is read while the session runs. */
+export const AGENT_STATE_POLL_MS = 250;
+/** A state file larger than this is not Claude Code's (its own are ~600 bytes). */
+const MAX_STATE_FILE_BYTES = 64 * 1024;
+/** How far up from a state file's pid to look for the session's leader (claude started by a shell or a wrapper). */
+const MAX_ANCESTRY_DEPTH = 8;
+
+/**
+ * Claude Code (2.1) keeps a file per process, `$HOME/.claude/sessions/<pid>.json`,
+ * whose `status` is `busy`, `idle` or `waiting` (with `waitingFor`, e.g.
+ * "permission prompt"). It is the program's own account of its state, so it
+ * beats guessing from screen redraws: a permission dialog draws nothing for
+ * seconds, and a spinner draws while nothing is being asked.
+ *
+ * Only a regular file owned by the daemon's uid, under the size cap, that
+ * parses, is read: HOME comes from the session's environment, and nothing
+ * in it may crash the daemon or be followed through a link.
+ */
+export function readClaudeState(home: string, leaderPid: number, uid: number): AgentActivity | undefined {
+  const dir = join(home, '.claude', 'sessions');
+  const own = readStateFile(join(dir, `${leaderPid}.json`), uid);
+  if (own && isLive(leaderPid, own)) return toActivity(own);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    const m = /^(\d+)\.json$/.exec(name);
+    if (!m || Number(m[1]) === leaderPid || !descendsFrom(Number(m[1]), leaderPid)) continue;
+    const state = readStateFile(join(dir, name), uid);
+    if (state && isLive(Number(m[1]), state)) return toActivity(state);
+  }
+  return undefined;
+}
+
+/** True when the command looks like Claude Code, or the session was started with the claude preset. */
+export function isClaudeSession(command: readonly string[], preset: string | null | undefined): boolean {
+  if (preset === 'claude') return true;
+  const program = basename(command[0] ?? '');
+  return program === 'claude' || program === 'claude.exe';
+}
+
+type StateFile = { status?: unknown; waitingFor?: unknown; procStart?: unknown };
+
+/** A file left by a Claude Code that died, whose pid is now another process, is not that process's state. */
+function isLive(pid: number, state: StateFile): boolean {
+  if (state.procStart === undefined) return true;
+  const started = readProcStat(pid)?.startTime;
+  return started === undefined || String(started) === String(state.procStart);
+}
+
+function toActivity(state: StateFile): AgentActivity | undefined {
+  switch (state.status) {
+    case 'busy':
+      return { activity: 'busy', waitingFor: null };
+    case 'idle':
+      return { activity: 'idle', waitingFor: null };
+    case 'waiting':
+      return { activity: 'waiting', waitingFor: typeof state.waitingFor === 'string' && /permission/i.test(state.waitingFor) ? 'permission' : 'input' };
+    default:
+      return undefined;
+  }
+}
+
+function readStateFile(path: string, uid: number): StateFile | undefined {
+  let fd: number | undefined;
+  try {
+    if (!lstatSync(path).isFile()) return undefined;
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_STATE_FILE_BYTES || (uid >= 0 && st.uid !== uid)) return undefined;
+    const buf = Buffer.alloc(st.size);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const value: unknown = JSON.parse(buf.subarray(0, n).toString('utf8'));
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as StateFile) : undefined;
+  } catch {
+    // Missing, being rewritten (a torn read), or not JSON: no state this time.
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function descendsFrom(pid: number, ancestor: number): boolean {
+  let current = pid;
+  for (let depth = 0; depth < MAX_ANCESTRY_DEPTH; depth++) {
+    const ppid = readProcStat(current)?.ppid;
+    if (ppid === undefined || ppid <= 1) return false;
+    if (ppid === ancestor) return true;
+    current = ppid;
+  }
+  return false;
+}
