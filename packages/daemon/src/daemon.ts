@@ -10,6 +10,7 @@ import { daemonHandlers } from './handlers/daemon-handlers.js';
 import { eventsHandlers } from './handlers/events-handlers.js';
 import { hooksHandlers } from './handlers/hooks-handlers.js';
 import { sessionHandlers } from './handlers/session-handlers.js';
+import { turnHandlers } from './handlers/turn-handlers.js';
 import { waitHandlers } from './handlers/wait-handlers.js';
 import { watchHandlers } from './handlers/watch-handlers.js';
 import type { Logger } from './logger.js';
@@ -132,6 +133,7 @@ export class Daemon {
       ...hooksHandlers(webhooks),
       ...sessionHandlers(sessions, this.opts.env, presets),
       ...waitHandlers(sessions, bus, presets),
+      ...turnHandlers(sessions, bus, presets),
       ...watchHandlers(sessions, bus),
       ...attachHandlers(sessions, bus, logger),
     };

@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   'E_GAP',
   /** A follower read too slowly and its bounded queue overflowed; resume with `--since`. */
   'E_OVERFLOW',
+  /** The session is taken (another caller's turn, `--no-queue`) or its input queue is full. */
+  'E_BUSY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -16,15 +16,28 @@ export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.Proc
     }),
     'session.list': unary((params): SessionInfo[] => sessions.list(params.all ?? false)),
     'session.get': unary((params): SessionInfo => sessions.resolve(params.target).info()),
-    'session.send': unary(
-      (params): Promise<SendResult> =>
-        sessions.resolve(params.target).send({
+    'session.send': unary(async (params, ctx): Promise<SendResult> => {
+      const session = sessions.resolve(params.target);
+      // Behind any caller's turn (a send --wait holds it until its answer is in); a client that goes away leaves the line.
+      const gone = new AbortController();
+      const stopWatching = ctx.conn.onClose(() => gone.abort());
+      let turn;
+      try {
+        turn = await session.turns.acquire({ noQueue: params.noQueue, signal: gone.signal, label: session.label });
+      } finally {
+        stopWatching();
+      }
+      try {
+        return await session.send({
           text: params.text,
           enter: params.enter ?? (params.text !== undefined && !(params.keys?.length ?? 0)),
           keys: params.keys ?? [],
           enterDelayMs: params.enterDelayMs ?? (params.preset !== undefined ? presets?.get(params.preset).enterDelayMs : undefined),
-        }),
-    ),
+        });
+      } finally {
+        turn.dispose();
+      }
+    }),
     'session.cancel': unary(
       (params): Promise<CancelResult> => sessions.escalator.cancel(sessions.resolve(params.target), { graceMs: params.graceMs, force: params.force }),
     ),
