@@ -35,6 +35,8 @@ export class PtyWriter {
   private retryMs = 0;
   private readonly progressWaiters = new Set<() => void>();
   private closed = false;
+  /** When the kernel last took bytes, or bytes began to wait in an empty queue (ms since the epoch). */
+  private progressAt = 0;
 
   constructor(private readonly proc: IPty) {}
 
@@ -53,6 +55,11 @@ export class PtyWriter {
     return this.accepted;
   }
 
+  /** How long queued bytes have waited without the kernel taking any; 0 when nothing waits. */
+  stalledMs(now = Date.now()): number {
+    return this.pendingBytes === 0 ? 0 : now - this.progressAt;
+  }
+
   /** Writes what the kernel takes now and keeps the rest, in order. */
   write(data: string | Buffer): void {
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
@@ -68,7 +75,10 @@ export class PtyWriter {
     }
     this.pending.push(bytes);
     this.pendingBytes += bytes.length;
-    if (this.pending.length === 1) this.flush();
+    if (this.pending.length === 1) {
+      this.progressAt = Date.now();
+      this.flush();
+    }
   }
 
   /** Resolves when the kernel next takes bytes, or the queue empties, or after `ms`. */
@@ -119,7 +129,10 @@ export class PtyWriter {
       if (n === head.length) this.pending.shift();
       else this.pending[0] = head.subarray(n);
     }
-    if (progressed) for (const w of [...this.progressWaiters]) w();
+    if (progressed) {
+      this.progressAt = Date.now();
+      for (const w of [...this.progressWaiters]) w();
+    }
     if (this.pending.length === 0) {
       this.retryMs = 0;
       return;

@@ -340,16 +340,9 @@ export class Session {
    * of this send was written: nothing was sent) or INPUT_STALL_MS (after).
    */
   private async awaitRoom(writer: PtyWriter, bytes: number, sent: number, total: number): Promise<void> {
-    let stalledSince = Date.now();
+    // The stall counts from the kernel's last progress, not from this call: behind a queue already stuck, a send is refused at once.
     while (writer.queuedBytes > 0 && writer.queuedBytes + bytes > MAX_INPUT_QUEUE_BYTES) {
-      const before = writer.acceptedBytes;
-      await writer.progress(250);
-      this.assertRunning();
-      if (writer.acceptedBytes > before) {
-        stalledSince = Date.now();
-        continue;
-      }
-      const stalledMs = Date.now() - stalledSince;
+      const stalledMs = writer.stalledMs();
       if (sent === 0 && stalledMs >= BUSY_AFTER_MS) {
         throw new CcxError(
           'E_BUSY',
@@ -360,6 +353,8 @@ export class Session {
       if (stalledMs >= INPUT_STALL_MS) {
         throw new CcxError('E_BUSY', `session ${this.label} read none of its input for ${INPUT_STALL_MS / 1000} s; ${sent} of ${total} bytes were sent`, `look at it: ccx screen ${this.id}`);
       }
+      await writer.progress(Math.min(250, (sent === 0 ? BUSY_AFTER_MS : INPUT_STALL_MS) - stalledMs));
+      this.assertRunning();
     }
   }
 
