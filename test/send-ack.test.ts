@@ -7,7 +7,9 @@
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
+import { effectiveVersion, encodeFrame, FrameDecoder, PROTOCOL_VERSION } from '@ccx/shared';
 import { homesFor, parseJson, waitFor, type Home } from './helpers/ccx.js';
 
 const home = homesFor(test);
@@ -70,4 +72,29 @@ test('a 20 MB --stdin send reaches the program whole and in order', async (t) =>
     }
   }, 120_000, 'all bytes in the file');
   t.true(readFileSync(out).equals(Buffer.from(input)), 'the bytes arrived in order');
+});
+
+test('sends waiting behind a busy session hold at most 8 MiB of text: beyond that E_BUSY at once', async (t) => {
+  const h = home();
+  await start(h, ['--name', 'py', '--preset', 'python', '--wait-ready', '--timeout', '60', '--', 'python3', '-q']);
+  // A turn that does not end: everything else waits behind it.
+  h.spawnCcx(['send', 'py', 'import time; time.sleep(600)', '--wait']);
+  await waitFor(async () => (await h.ccx(['logs', 'py'])).stdout.includes('time.sleep(600)'), 30_000, 'the turn to begin');
+  const socket = connect(join(h.dir, 'run', 'ccxd.sock'));
+  socket.on('error', () => {});
+  const decoder = new FrameDecoder();
+  const replies: any[] = [];
+  socket.on('data', (chunk) => replies.push(...decoder.push(chunk)));
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(encodeFrame({ t: 'hello', protocol: PROTOCOL_VERSION, version: effectiveVersion(h.env) }));
+  const sends = 40;
+  const chunk = 'z'.repeat(400_000);
+  for (let id = 1; id <= sends; id++) socket.write(encodeFrame({ t: 'req', id, method: 'session.send', params: { target: 'py', text: chunk, enter: false } }));
+  // 16 MB asked for: what fits in 8 MiB waits (no reply yet), the rest is refused.
+  const refused = () => replies.filter((r) => r.t === 'res' && r.ok === false);
+  await waitFor(() => refused().length >= sends - 21, 60_000, 'refusals');
+  t.true(refused().every((r) => r.error.code === 'E_BUSY' && /nothing was sent/.test(r.error.hint)), JSON.stringify(refused()[0]));
+  t.is(replies.filter((r) => r.t === 'res' && r.ok === true).length, 0);
+  t.true(refused().length <= sends - 20, `${refused().length} refused`);
+  socket.destroy();
 });

@@ -51,3 +51,10 @@ export const MAX_INLINE_TEXT_BYTES = 256 * 1024;
  * a streamed send waits for room.
  */
 export const MAX_INPUT_QUEUE_BYTES = 1024 * 1024;
+
+/**
+ * Text of sends waiting for their turn on one session (each still holding its
+ * text in the daemon). A send that would take it past this is refused (E_BUSY):
+ * many concurrent senders to a busy session must not grow the daemon without bound.
+ */
+export const MAX_WAITING_TEXT_BYTES = 8 * 1024 * 1024;

@@ -18,24 +18,25 @@ export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.Proc
     'session.get': unary((params): SessionInfo => sessions.resolve(params.target).info()),
     'session.send': unary(async (params, ctx): Promise<SendResult> => {
       const session = sessions.resolve(params.target);
+      // The text is held here while it waits: bounded per session.
+      const held = session.holdText(Buffer.byteLength(params.text ?? ''));
       // Behind any caller's turn (a send --wait holds it until its answer is in); a client that goes away leaves the line.
       const gone = new AbortController();
       const stopWatching = ctx.conn.onClose(() => gone.abort());
-      let turn;
       try {
-        turn = await session.turns.acquire({ noQueue: params.noQueue, signal: gone.signal, label: session.label });
+        const turn = await session.turns.acquire({ noQueue: params.noQueue, signal: gone.signal, label: session.label }).finally(stopWatching);
+        try {
+          return await session.send({
+            text: params.text,
+            enter: params.enter ?? (params.text !== undefined && !(params.keys?.length ?? 0)),
+            keys: params.keys ?? [],
+            enterDelayMs: params.enterDelayMs ?? (params.preset !== undefined ? presets?.get(params.preset).enterDelayMs : undefined),
+          });
+        } finally {
+          turn.dispose();
+        }
       } finally {
-        stopWatching();
-      }
-      try {
-        return await session.send({
-          text: params.text,
-          enter: params.enter ?? (params.text !== undefined && !(params.keys?.length ?? 0)),
-          keys: params.keys ?? [],
-          enterDelayMs: params.enterDelayMs ?? (params.preset !== undefined ? presets?.get(params.preset).enterDelayMs : undefined),
-        });
-      } finally {
-        turn.dispose();
+        held.dispose();
       }
     }),
     'session.cancel': unary(

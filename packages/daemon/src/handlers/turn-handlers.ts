@@ -20,6 +20,9 @@ export function turnHandlers(sessions: SessionManager, bus: EventBus, presets: P
       const preset = presets.forSession(session.record.preset, params.preset);
       // Compiled before queueing: a bad pattern fails at once, not after someone else's turn.
       const spec = params.wait ? waitSpec({ ...params.wait, echo: params.text ?? '', capture: params.wait.capture ?? 'auto' }, preset) : undefined;
+      // Inline text is held in the daemon while it waits: bounded per session. Streamed text is pulled only once it can be written.
+      const held = session.holdText(Buffer.byteLength(params.text ?? ''));
+      sink.onClose(() => held.dispose());
       const askedAt = Date.now();
       const gone = new AbortController();
       sink.onClose(() => gone.abort());
@@ -38,7 +41,7 @@ export function turnHandlers(sessions: SessionManager, bus: EventBus, presets: P
           enter,
           keys: params.keys ?? [],
           enterDelayMs: params.enterDelayMs ?? (params.preset !== undefined ? preset.enterDelayMs : undefined),
-        });
+        }).finally(() => held.dispose());
         if (!spec) return sink.end({ send: sent } satisfies TurnResult);
         sink.send({ k: 'sent', send: sent } satisfies TurnFrame);
         spec.from = sent.offset;

@@ -1,6 +1,6 @@
 import { constants as osConstants } from 'node:os';
 import * as pty from 'node-pty';
-import { CcxError, keyBytes, MAX_INPUT_QUEUE_BYTES, type SendResult, type SessionInfo } from '@ccx/shared';
+import { CcxError, keyBytes, MAX_INPUT_QUEUE_BYTES, MAX_WAITING_TEXT_BYTES, type SendResult, type SessionInfo } from '@ccx/shared';
 import type { Disposable } from '../disposable.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
@@ -77,6 +77,8 @@ export class Session {
    * returned. Undefined until the first send (in this daemon's life).
    */
   inputMark: number | undefined;
+  /** Bytes of text held by sends that wait for their turn or for the input queue. */
+  private waitingTextBytes = 0;
   private readonly outputListeners = new Set<OutputListener>();
   private readonly exitWaiters = new Set<() => void>();
   private activity: 'busy' | 'idle' = 'idle';
@@ -273,9 +275,10 @@ export class Session {
    *
    * The reply says what the kernel took (`written`) and what still waits in
    * the session's input queue (`queued`). Text that does not fit the queue
-   * beside what is already waiting is refused whole (E_BUSY), so a program
-   * that does not read cannot make the daemon hold its input without bound;
-   * streamed text waits for room, chunk by chunk.
+   * beside what is already waiting waits for room while the program reads,
+   * and is refused whole (E_BUSY) when it does not, so a program that does
+   * not read cannot make the daemon hold its input without bound; streamed
+   * text waits for room chunk by chunk.
    */
   send(opts: { text?: string | StreamedText; enter: boolean; keys: string[]; enterDelayMs?: number; source?: string }): Promise<SendResult> {
     const keyData = opts.keys.map(keyBytes);
@@ -368,6 +371,29 @@ export class Session {
       writer.write(chunk);
       sent += chunk.length;
     }
+  }
+
+  /**
+   * Accounts for the text a send holds while it waits (its turn, the input
+   * queue); dispose once it is written. Refused (E_BUSY) past
+   * MAX_WAITING_TEXT_BYTES, unless nothing else waits: any one send fits.
+   */
+  holdText(bytes: number): Disposable {
+    if (this.waitingTextBytes > 0 && this.waitingTextBytes + bytes > MAX_WAITING_TEXT_BYTES) {
+      throw new CcxError(
+        'E_BUSY',
+        `session ${this.label} has ${this.waitingTextBytes} bytes of other sends waiting for it (at most ${MAX_WAITING_TEXT_BYTES})`,
+        `nothing was sent; send again once they are written (ccx events ${this.id} --type input-sent), or interrupt it: ccx interrupt ${this.id}`,
+      );
+    }
+    this.waitingTextBytes += bytes;
+    let held = true;
+    return {
+      dispose: () => {
+        if (held) this.waitingTextBytes -= bytes;
+        held = false;
+      },
+    };
   }
 
   /** Raw keystrokes from an attached client, through the same queue as `send`. */
