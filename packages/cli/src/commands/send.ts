@@ -3,7 +3,7 @@ import { MAX_INLINE_TEXT_BYTES, SEND_CHUNK_BYTES, type TurnFrame, type TurnResul
 import type { DaemonConnection } from '../client/ipc-client.js';
 import { runCommand } from '../context.js';
 import { SESSION_ID_ARG } from './session-arg.js';
-import { printJson, usageError } from '../output.js';
+import { printJson, printNote, usageError } from '../output.js';
 import { backstopFor, describeWait, PRINT_MODES, printCaptured, reportWaitFailure, waitConditionParams, waitExitCode, wantsWait, withWaitOptions, type PrintMode, type WaitArgs } from '../wait-options.js';
 
 interface SendArgs extends WaitArgs {
@@ -33,6 +33,8 @@ function sendTurn(conn: DaemonConnection, params: Record<string, unknown>, text:
     streamed ? { ...params, textBytes: bytes.length } : { ...params, text },
     (frame) => {
       const f = frame as TurnFrame;
+      // On a terminal, say why nothing happens yet; scripts get no chatter.
+      if (f.k === 'queued' && process.stderr.isTTY) printNote(`session ${String(params.target)} is answering another caller (${f.ahead} ahead); waiting for the turn (--no-queue fails instead)`);
       if (f.k !== 'more' || !streamed) return;
       const chunk = bytes.subarray(sentUpTo, sentUpTo + SEND_CHUNK_BYTES);
       sentUpTo += chunk.length;
@@ -69,6 +71,7 @@ export const sendCommand: CommandModule<object, SendArgs> = {
       .example("answer=$($0 send py '6*7' --wait --preset python)", 'send, wait for the prompt, capture the answer (42)')
       .example("$0 send sh 'make; echo END' --until '^END$' --timeout 10m", 'wait for a marker line, at most 10 minutes')
       .example('$0 send agent --key Escape', 'press Escape only')
+      .example('$0 send py "1+1" --wait --no-queue', "fail with E_BUSY instead of waiting for another caller's turn")
       .example('echo hi | $0 send sh --stdin', 'send standard input') as never,
   handler: (argv) =>
     runCommand(argv, async (ctx) => {
