@@ -64,6 +64,9 @@ export function turnHandlers(sessions: SessionManager, bus: EventBus, presets: P
   };
 }
 
+/** How long the daemon waits for each input frame it asked for. */
+const CHUNK_WAIT_MS = 30_000;
+
 /** Input frames a client may send ahead of being asked; more is a protocol error (the daemon would hold them all). */
 const MAX_UNASKED_FRAMES = 4;
 
@@ -94,7 +97,12 @@ function pulledText(sink: StreamSink, bytes: number, gone: AbortSignal): Streame
       if (ready) return Promise.resolve(ready);
       if (gone.aborted) return Promise.reject(wentAway());
       return new Promise<Buffer>((resolve, reject) => {
-        waiting = { resolve, reject };
+        // The session's input waits for this chunk (attach keys, interrupt too): a client that stops sending must not hold it for ever.
+        const timer = setTimeout(() => {
+          waiting = undefined;
+          reject(new CcxError('E_TIMEOUT', `the next part of the text did not come within ${CHUNK_WAIT_MS / 1000} s`, 'the sending ccx stopped; send again'));
+        }, CHUNK_WAIT_MS);
+        waiting = { resolve: (b) => (clearTimeout(timer), resolve(b)), reject: (e) => (clearTimeout(timer), reject(e)) };
         sink.send({ k: 'more' } satisfies TurnFrame);
       });
     },
