@@ -33,9 +33,6 @@ export const DAEMON_LOG_MAX_BYTES = 5 * 1024 * 1024;
 /** Events log is rotated past this size; one rotated file is kept. */
 export const EVENTS_LOG_MAX_BYTES = 16 * 1024 * 1024;
 
-/** Longest timeout a wait accepts (31 days), as the protocol declares it. */
-export const MAX_TIMEOUT_MS = 31 * 86_400_000;
-
 /** Text of one `send` streamed in input frames: at most this much (`send --stdin` of a large file). */
 export const MAX_STREAMED_TEXT_BYTES = 1024 * 1024 * 1024;
 

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ERROR_CODES } from './errors.js';
-import { MAX_NAME_LENGTH, MAX_STREAMED_TEXT_BYTES, MAX_TIMEOUT_MS } from './limits.js';
+import { MAX_NAME_LENGTH, MAX_STREAMED_TEXT_BYTES } from './limits.js';
 import { EVENT_TYPES } from './events.js';
 import { HOOK_LEVELS, type HookStatus } from './webhooks.js';
 
@@ -176,7 +176,7 @@ export const MethodParams = {
           screen: z.boolean().optional(),
           idleMs: z.number().int().min(0).max(86_400_000).optional(),
           exit: z.boolean().optional(),
-          timeoutMs: z.number().int().min(0).max(MAX_TIMEOUT_MS).optional(),
+          timeoutMs: z.number().int().min(0).max(31 * 86_400_000).optional(),
           capture: z.enum(['output', 'screen', 'none', 'auto']).optional(),
         })
         .strict()
@@ -208,7 +208,7 @@ export const MethodParams = {
       exit: z.boolean().optional(),
       /** Wait for the preset's ready pattern (start --wait-ready). */
       ready: z.boolean().optional(),
-      timeoutMs: z.number().int().min(0).max(MAX_TIMEOUT_MS).optional(),
+      timeoutMs: z.number().int().min(0).max(31 * 86_400_000).optional(),
       preset: z.string().max(64).optional(),
       /** The text just sent: removed from the captured output where echoed exactly. */
       echo: z.string().max(512 * 1024).optional(),
