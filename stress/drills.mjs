@@ -3,6 +3,7 @@
 import { diskFullDrill, DISK_DEFAULTS, DISK_SMOKE } from './disk-full.mjs';
 import { faultsDrill, FAULTS_DEFAULTS, FAULTS_SMOKE } from './faults.mjs';
 import { fuzzDrill, FUZZ_DEFAULTS, FUZZ_SMOKE } from './fuzz.mjs';
+import { inputAckDrill, ACK_DEFAULTS, ACK_SMOKE } from './input-ack.mjs';
 import { inputScaleDrill, INPUT_DEFAULTS, INPUT_SMOKE } from './input-scale.mjs';
 import { soakDrill, SOAK_DEFAULTS, SOAK_SMOKE } from './soak.mjs';
 
@@ -24,4 +25,5 @@ export const DRILLS = [
   { name: 'faults', run: faultsDrill, options: scaled(FAULTS_DEFAULTS, FAULTS_SMOKE, { kills: 'STRESS_FAULT_KILLS' }) },
   { name: 'disk-full', run: diskFullDrill, options: scaled(DISK_DEFAULTS, DISK_SMOKE, {}) },
   { name: 'input', run: inputScaleDrill, options: scaled(INPUT_DEFAULTS, INPUT_SMOKE, { sends: 'STRESS_INPUT_SENDS', attached: 'STRESS_INPUT_ATTACHED' }) },
+  { name: 'input-ack', run: inputAckDrill, options: scaled(ACK_DEFAULTS, ACK_SMOKE, { sends: 'STRESS_ACK_SENDS', killRounds: 'STRESS_ACK_KILLS' }) },
 ];

@@ -7,7 +7,7 @@
 import test from 'ava';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventsFromLog, homesFor, parseJson, tempDirsFor, waitFor } from './helpers/ccx.js';
+import { eventsFromLog, homesFor, parseJson, sleep, tempDirsFor, waitFor } from './helpers/ccx.js';
 import { CLAUDE_BIN, claudeEnv, claudeHome, envArgs, startFakeApi, type FakeAnthropic } from './helpers/claude.js';
 
 const newHome = homesFor(test);
@@ -38,13 +38,22 @@ test('a permission dialog makes the session waiting (waitingFor permission) in l
   t.true(eventsFromLog(h).some((e) => e.type === 'session-status' && e.activity === 'waiting' && e.waitingFor === 'permission'));
   t.false(existsSync(join(work, 'out.txt')), 'nothing ran before the answer');
 
-  // "1. Yes" is selected: Enter allows it.
-  await h.ccx(['send', 'cc', '--key', 'Enter']);
-  await waitFor(() => existsSync(join(work, 'out.txt')), 60_000, 'the allowed command to run');
+  // "1. Yes" is selected: Enter allows it. Claude Code ignores keys for a moment after it draws the
+  // dialog (seen: an Enter right after it appeared was dropped), so Enter is pressed again while the
+  // dialog is still up, as a person would.
+  await waitFor(async () => {
+    if (existsSync(join(work, 'out.txt'))) return true;
+    if (/Do you want to proceed\?/.test((await h.ccx(['screen', 'cc'])).stdout)) {
+      await h.ccx(['send', 'cc', '--key', 'Enter']);
+      await sleep(1000);
+    }
+    return existsSync(join(work, 'out.txt')) || undefined;
+  }, 60_000, 'the allowed command to run');
   t.is(readFileSync(join(work, 'out.txt'), 'utf8'), 'hi-perm\n');
   const after = await waitFor(async () => {
     const s = await info();
     return s.activity === 'idle' ? s : undefined;
   }, 60_000, 'the session to be idle once the turn ended');
   t.is(after.waitingFor, null);
+  await h.ccx(['kill', 'cc']);
 });

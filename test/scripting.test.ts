@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { homesFor, CCX_BIN, FIXTURES, ROOT, isAlive, parseJson, waitFor, type Home, type RunResult } from './helpers/ccx.js';
+import { BUILTIN_PRESETS } from '@ccx/shared';
 
 const home = homesFor(test);
 
@@ -97,7 +98,7 @@ test('wait: output that came before the request is seen from --from; a match rep
   await waitFor(async () => (await info(h, id)).outputBytes > 0, 30_000, 'output');
   const r = await h.ccx(['wait', id, '--from', '0', '--until', 'result=(\\d+)\\+(\\d+)', '--timeout', '60', '--json']);
   t.is(r.code, 0, r.stderr);
-  t.deepEqual(parseJson(r).match, { text: 'result=41+1', groups: ['41', '1'] });
+  t.deepEqual(parseJson(r).match, { text: 'result=41+1', groups: ['41', '1'], index: 0, pattern: 'result=(\\d+)\\+(\\d+)' });
   await h.ccx(['kill', id]);
 });
 
@@ -206,7 +207,7 @@ test('user presets from the config file; unknown presets are usage errors', asyn
   writeFileSync(join(h.dir, 'config', 'config.json'), JSON.stringify({ presets: { quick: { extends: 'shell', idleMs: 200, interruptKey: 'C-d' } } }));
   const presets = parseJson(await h.ccx(['presets', '--json']));
   t.deepEqual(presets.map((p: any) => p.name).sort(), ['claude', 'codex', 'python', 'quick', 'shell']);
-  t.like(presets.find((p: any) => p.name === 'quick'), { prompt: '[$#%>❯] $', idleMs: 200, interruptKey: 'C-d' });
+  t.like(presets.find((p: any) => p.name === 'quick'), { prompt: BUILTIN_PRESETS.shell!.prompt, idleMs: 200, interruptKey: 'C-d' });
   t.like(presets.find((p: any) => p.name === 'claude'), { interruptKey: 'Escape' });
 
   const id = await start(h, ['--preset', 'quick', '--', 'cat']);

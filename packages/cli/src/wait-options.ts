@@ -3,11 +3,12 @@ import { CcxError, EXIT, type WaitResult } from '@ccx/shared';
 import type { DaemonConnection } from './client/ipc-client.js';
 import { describeEnd, signalExitCode } from './client/output-stream.js';
 import { parseDuration } from './format.js';
-import { reportError, usageError } from './output.js';
+import { printNote, reportError, usageError } from './output.js';
 
 /** The wait options `wait`, `send --wait` and `start --wait-ready` share. */
 export interface WaitArgs {
-  until?: string;
+  until?: string[];
+  'until-text'?: string[];
   screen?: boolean;
   idle?: number;
   exit?: boolean;
@@ -25,8 +26,9 @@ const DAEMON_GRACE_MS = 15_000;
 export function withWaitOptions<T>(y: Argv<T>): Argv<T> {
   return withTimeoutOption(
     y
-      .option('until', { type: 'string', describe: 'wait until this regex (JavaScript, multiline) matches the new output as plain text' })
-      .option('screen', { type: 'boolean', describe: 'match --until against the rendered screen instead' })
+      .option('until', { type: 'string', array: true, describe: 'wait until this regex (JavaScript, multiline) matches the new output as plain text; repeatable: the first to match wins (--json: match.index)' })
+      .option('until-text', { type: 'string', array: true, describe: 'wait until this exact text appears (no regex); repeatable, counted after the --until ones' })
+      .option('screen', { type: 'boolean', describe: 'match --until/--until-text against the rendered screen instead (`wait` checks the screen as it is first)' })
       .option('idle', { type: 'number', describe: 'wait until the program has been quiet this many ms (after its output began)' })
       .option('exit', { type: 'boolean', describe: 'wait until the program exits; exit with its code' }) as Argv<T>,
   );
@@ -47,11 +49,15 @@ export function parseTimeout(text: string | undefined): number | undefined {
 }
 
 /** The condition parameters of `session.wait` given on the command line. */
-export function waitConditionParams(argv: WaitArgs): { until?: string; screen?: boolean; idleMs?: number; exit?: boolean; timeoutMs?: number; preset?: string } {
+export function waitConditionParams(argv: WaitArgs): { until?: string[]; untilText?: string[]; screen?: boolean; idleMs?: number; exit?: boolean; timeoutMs?: number; preset?: string } {
   if (argv.idle !== undefined && !(Number.isInteger(argv.idle) && argv.idle >= 0)) throw usageError(`--idle needs a whole number of ms ≥ 0, got ${argv.idle}`);
-  if (argv.screen && argv.until === undefined) throw usageError('--screen says where --until looks; give --until too', "example: --until 'Done' --screen");
+  const until = argv.until?.map(String);
+  const untilText = argv['until-text']?.map(String);
+  if (until?.some((u) => u.length === 0) || untilText?.some((u) => u.length === 0)) throw usageError('--until and --until-text need something to look for, got an empty string');
+  if (argv.screen && until === undefined && untilText === undefined) throw usageError('--screen says where --until looks; give --until or --until-text too', "example: --until 'Done' --screen");
   return {
-    until: argv.until,
+    until: until?.length ? until : undefined,
+    untilText: untilText?.length ? untilText : undefined,
     screen: argv.screen,
     idleMs: argv.idle,
     exit: argv.exit,
@@ -62,14 +68,17 @@ export function waitConditionParams(argv: WaitArgs): { until?: string; screen?: 
 
 /** True when any option that only makes sense when waiting was given. */
 export function wantsWait(argv: WaitArgs & { print?: string }): boolean {
-  return argv.until !== undefined || argv.idle !== undefined || argv.exit !== undefined || argv.timeout !== undefined || argv.print !== undefined || argv.screen !== undefined;
+  return argv.until !== undefined || argv['until-text'] !== undefined || argv.idle !== undefined || argv.exit !== undefined || argv.timeout !== undefined || argv.print !== undefined || argv.screen !== undefined;
+}
+
+/** The daemon keeps the deadline; the CLI's own only guards against a daemon that stopped answering. */
+export function backstopFor(timeoutMs: number | undefined): number | undefined {
+  return timeoutMs === undefined ? undefined : timeoutMs + DAEMON_GRACE_MS;
 }
 
 /** Runs a `session.wait` stream to its end. */
 export function runWait(conn: DaemonConnection, params: Record<string, unknown> & { timeoutMs?: number }): Promise<WaitResult> {
-  // The daemon keeps the deadline; the CLI's own only guards against a daemon that stopped answering.
-  const backstopMs = params.timeoutMs === undefined ? undefined : params.timeoutMs + DAEMON_GRACE_MS;
-  return conn.stream<WaitResult>('session.wait', params, () => {}, backstopMs).done;
+  return conn.stream<WaitResult>('session.wait', params, () => {}, backstopFor(params.timeoutMs)).done;
 }
 
 /**
@@ -104,15 +113,18 @@ export function reportWaitFailure(result: WaitResult, json: boolean, what: strin
 
 /** Prints what the wait captured: the daemon fills in only the one asked for (answer text or screen), or neither. */
 export function printCaptured(result: WaitResult): void {
+  if (result.truncated) printNote(`the answer was longer than a wait keeps (256 Ki characters): only its end is printed; all of it: ccx logs ${result.session} --since ${result.from}`);
   const text = result.output ?? result.screen;
   if (!text) return;
   process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 }
 
 /** A short description of what was waited for, for messages. */
-export function describeWait(params: { until?: string; screen?: boolean; idleMs?: number; exit?: boolean; ready?: boolean }): string {
+export function describeWait(params: { until?: string[]; untilText?: string[]; screen?: boolean; idleMs?: number; exit?: boolean; ready?: boolean }): string {
   const parts: string[] = [];
-  if (params.until !== undefined) parts.push(`/${params.until}/${params.screen ? ' on the screen' : ''}`);
+  const where = params.screen ? ' on the screen' : '';
+  for (const u of params.until ?? []) parts.push(`/${u}/${where}`);
+  for (const u of params.untilText ?? []) parts.push(`${JSON.stringify(u)}${where}`);
   if (params.idleMs !== undefined) parts.push(`${params.idleMs} ms of quiet`);
   if (params.exit) parts.push('the exit');
   if (params.ready) parts.push('the ready prompt');

@@ -11,6 +11,7 @@ import { daemonHandlers } from './handlers/daemon-handlers.js';
 import { eventsHandlers } from './handlers/events-handlers.js';
 import { hooksHandlers } from './handlers/hooks-handlers.js';
 import { sessionHandlers } from './handlers/session-handlers.js';
+import { turnHandlers } from './handlers/turn-handlers.js';
 import { waitHandlers } from './handlers/wait-handlers.js';
 import { watchHandlers } from './handlers/watch-handlers.js';
 import { windowHandlers } from './handlers/window-handlers.js';
@@ -136,6 +137,7 @@ export class Daemon {
       ...hooksHandlers(webhooks),
       ...sessionHandlers(sessions, this.opts.env, presets),
       ...waitHandlers(sessions, bus, presets),
+      ...turnHandlers(sessions, bus, presets),
       ...watchHandlers(sessions, bus),
       ...attachHandlers(sessions, bus, logger, () => configuredAttachAllow(paths.configFile)),
       ...windowHandlers(sessions),

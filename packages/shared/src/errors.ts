@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'E_OVERFLOW',
   /** ccx's own directories or socket cannot be used as they are (a file in the way, a path too long, no space). */
   'E_SETUP',
+  /** The session is taken (another caller's turn, `--no-queue`) or its input queue is full. */
+  'E_BUSY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

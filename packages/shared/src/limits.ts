@@ -32,3 +32,26 @@ export const DAEMON_LOG_MAX_BYTES = 5 * 1024 * 1024;
 
 /** Events log is rotated past this size; one rotated file is kept. */
 export const EVENTS_LOG_MAX_BYTES = 16 * 1024 * 1024;
+
+/** Text of one `send` streamed in input frames: at most this much (`send --stdin` of a large file). */
+export const MAX_STREAMED_TEXT_BYTES = 1024 * 1024 * 1024;
+
+/** Bytes of text per input frame of a streamed send (base64 in JSON stays well under MAX_FRAME_BYTES). */
+export const SEND_CHUNK_BYTES = 256 * 1024;
+
+/** Text up to this size travels inside the request itself; larger text is streamed. */
+export const MAX_INLINE_TEXT_BYTES = 256 * 1024;
+
+/**
+ * Input a session holds for a program that is not reading (beyond what the
+ * kernel's PTY buffer took). A send that does not fit is refused (E_BUSY);
+ * a streamed send waits for room.
+ */
+export const MAX_INPUT_QUEUE_BYTES = 1024 * 1024;
+
+/**
+ * Text of sends waiting for their turn on one session (each still holding its
+ * text in the daemon). A send that would take it past this is refused (E_BUSY):
+ * many concurrent senders to a busy session must not grow the daemon without bound.
+ */
+export const MAX_WAITING_TEXT_BYTES = 8 * 1024 * 1024;

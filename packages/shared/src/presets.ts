@@ -11,6 +11,12 @@ export interface Preset {
   description: string;
   /** Matches the last line of plain output when the program waits for input (`>>> `); null: unknown. */
   prompt: string | null;
+  /**
+   * Matches a prompt the program prints before the echo of each further line
+   * of a multi-line send (python's `... `, a shell's PS2 `> `): removed from
+   * answers with the echo. null: none.
+   */
+  echoPrompt: string | null;
   /** Matches the rendered screen once the program is ready for input (`start --wait-ready`); null: use `prompt`. */
   ready: string | null;
   /** Quiet time that counts as "answered" when there is no prompt to look for. */
@@ -28,6 +34,7 @@ export type PresetFields = Omit<Preset, 'name' | 'description'>;
 /** What a session without a preset gets. */
 export const DEFAULT_PRESET_FIELDS: PresetFields = {
   prompt: null,
+  echoPrompt: null,
   ready: null,
   idleMs: 1_000,
   enterDelayMs: 150,
@@ -38,9 +45,11 @@ export const DEFAULT_PRESET_FIELDS: PresetFields = {
 export const BUILTIN_PRESETS: Readonly<Record<string, Preset>> = {
   shell: {
     name: 'shell',
-    description: 'bash, zsh, sh: a prompt ending in $, #, %, > or ❯ and a space',
+    description: 'bash, zsh, sh: a prompt ending in $, #, % or ❯ and a space, or a line that is only PS2 "> "',
     ...DEFAULT_PRESET_FIELDS,
-    prompt: '[$#%>❯] $',
+    // "> " counts only as a whole line (PS2): ending in it, "Enter value> " is a program asking for input, not the shell.
+    prompt: '[$#%❯] $|^> $',
+    echoPrompt: '^> ',
     enterDelayMs: 50,
   },
   python: {
@@ -48,6 +57,7 @@ export const BUILTIN_PRESETS: Readonly<Record<string, Preset>> = {
     description: 'the Python REPL: >>> and ... prompts',
     ...DEFAULT_PRESET_FIELDS,
     prompt: '^(>>>|\\.\\.\\.) ?$',
+    echoPrompt: '^(>>>|\\.\\.\\.) ',
     enterDelayMs: 50,
   },
   claude: {
@@ -138,6 +148,7 @@ function validateUserPreset(configFile: string, name: string, raw: unknown): Use
         out[field] = value as string;
         break;
       case 'prompt':
+      case 'echoPrompt':
       case 'ready':
         if (value !== null && typeof value !== 'string') fail(field, 'a regular expression (string) or null');
         if (typeof value === 'string') {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { ATTACH_ALLOW_KINDS } from './attach-allow.js';
 import { ERROR_CODES } from './errors.js';
-import { MAX_NAME_LENGTH } from './limits.js';
+import { MAX_NAME_LENGTH, MAX_STREAMED_TEXT_BYTES } from './limits.js';
 import { EVENT_TYPES } from './events.js';
 import { HOOK_LEVELS, type HookStatus } from './webhooks.js';
 import { WINDOW_SIZE_POLICIES, type WindowSizePolicy } from './window-size.js';
@@ -14,6 +14,7 @@ import { WINDOW_SIZE_POLICIES, type WindowSizePolicy } from './window-size.js';
 const id = z.number().int().nonnegative();
 const target = z.string().min(1).max(256);
 const dimension = z.number().int().min(1).max(1000);
+const untilSchema = z.union([z.string().min(1).max(4096), z.array(z.string().min(1).max(4096)).min(1).max(64)]);
 
 export const SessionNameSchema = z
   .string()
@@ -161,8 +162,48 @@ export const MethodParams = {
       preset: z.string().max(64).optional(),
       /** false (`send --no-record`): no `input-sent` event for this send. */
       record: z.boolean().optional(),
+      /** Fail with E_BUSY instead of waiting behind another caller's turn. */
+      noQueue: z.boolean().optional(),
     })
     .strict(),
+  /**
+   * A turn (every CLI `send`): waits for the session's turn queue, sends,
+   * and with `wait` waits for the answer before the next turn may begin.
+   * Text larger than a frame comes as `input` frames (`textBytes` in all),
+   * each asked for with a `{k:'more'}` frame.
+   */
+  'session.turn': z
+    .object({
+      target,
+      text: z.string().max(512 * 1024).optional(),
+      /** Total UTF-8 bytes of text that follows as input frames (instead of `text`). */
+      textBytes: z.number().int().min(1).max(MAX_STREAMED_TEXT_BYTES).optional(),
+      enter: z.boolean().optional(),
+      keys: z.array(z.string().max(256)).max(256).optional(),
+      enterDelayMs: z.number().int().min(0).max(10_000).optional(),
+      preset: z.string().max(64).optional(),
+      noQueue: z.boolean().optional(),
+      /** false: type the text as keystrokes, never inside bracketed-paste markers (tmux send-keys -l). */
+      paste: z.boolean().optional(),
+      /** false (`send --no-record`): no `input-sent` event for this send. */
+      record: z.boolean().optional(),
+      /** Then wait for the answer: the conditions of `session.wait` (from = where the text was written). */
+      wait: z
+        .object({
+          until: untilSchema.optional(),
+          untilText: z.array(z.string().min(1).max(4096)).max(64).optional(),
+          screen: z.boolean().optional(),
+          idleMs: z.number().int().min(0).max(86_400_000).optional(),
+          exit: z.boolean().optional(),
+          // Any duration (the daemon chains timers past Node's 24.8-day limit).
+          timeoutMs: z.number().int().min(0).optional(),
+          capture: z.enum(['output', 'screen', 'none', 'auto']).optional(),
+        })
+        .strict()
+        .optional(),
+    })
+    .strict()
+    .refine((p) => !(p.text !== undefined && p.textBytes !== undefined), 'give text or textBytes, not both'),
   'session.cancel': z
     .object({ target, graceMs: z.number().int().min(0).max(600_000).optional(), force: z.boolean().optional() })
     .strict(),
@@ -171,9 +212,16 @@ export const MethodParams = {
   'session.wait': z
     .object({
       target,
-      /** Output-log offset to wait from; absent: the end of the output when the request arrives. */
-      from: z.number().int().nonnegative().optional(),
-      until: z.string().min(1).max(4096).optional(),
+      /**
+       * Output-log offset to wait from; 'now': the end of the output when the
+       * request arrives; absent: the session's input mark (where the last send
+       * wrote, or past the answer of the last `send --wait`), else now.
+       */
+      from: z.union([z.number().int().nonnegative(), z.literal('now')]).optional(),
+      /** One regex or several (the first to match wins; `match.index` says which). */
+      until: untilSchema.optional(),
+      /** Exact strings to look for, after the `until` patterns in `match.index` order. */
+      untilText: z.array(z.string().min(1).max(4096)).max(64).optional(),
       /** Match `until` against the rendered screen instead of the output text. */
       screen: z.boolean().optional(),
       idleMs: z.number().int().min(0).max(86_400_000).optional(),
@@ -281,11 +329,31 @@ export interface DaemonResources {
 
 export interface SendResult {
   session: string;
+  /** All bytes of this send: `written` + `queued`. */
   bytes: number;
+  /** Bytes the kernel accepted (written to the PTY) by the time of the reply. */
+  written: number;
+  /** Bytes still in the session's input queue, written as the program reads; lost if the daemon dies first. */
+  queued: number;
   bracketedPaste: boolean;
   writtenAt: string;
   /** Output-log offset at the moment the text was written. */
   offset: number;
+}
+
+/** Frames of the `session.turn` stream before its end. */
+export type TurnFrame =
+  /** The turn must wait: `ahead` callers hold or wait for the session before this one. */
+  | { k: 'queued'; ahead: number }
+  /** Send the next input frame of the text (`textBytes`). */
+  | { k: 'more' }
+  /** The text was sent (the wait, if any, starts now). */
+  | { k: 'sent'; send: SendResult };
+
+/** End result of `session.turn`. */
+export interface TurnResult {
+  send: SendResult;
+  wait?: WaitResult;
 }
 
 export interface CancelResult {
@@ -390,13 +458,19 @@ export interface WaitResult {
   from: number;
   offset: number;
   elapsedMs: number;
-  /** What `until` (or the ready pattern) matched: the whole match and its groups. */
-  match: { text: string; groups: Array<string | null> } | null;
+  /**
+   * What `until`/`untilText` (or the ready pattern) matched: the whole match,
+   * its groups, which pattern (`index` into the `until` patterns, then the
+   * `untilText` strings) and that pattern's source.
+   */
+  match: { text: string; groups: Array<string | null>; index: number; pattern: string } | null;
   status: SessionStatus;
   exitCode: number | null;
   signal: string | null;
   /** The new output as plain text (echo and trailing prompt removed), when captured. */
   output?: string;
+  /** True when `output` lost its beginning: the answer was longer than a wait keeps (256 Ki characters). */
+  truncated?: boolean;
   /** The rendered screen as text, when captured. */
   screen?: string;
 }

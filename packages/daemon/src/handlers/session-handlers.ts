@@ -20,17 +20,31 @@ export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.Proc
     }),
     'session.list': unary((params): SessionInfo[] => sessions.list(params.all ?? false)),
     'session.get': unary((params): SessionInfo => sessions.resolve(params.target).info()),
-    'session.send': unary(
-      (params): Promise<SendResult> =>
-        sessions.resolve(params.target).send({
-          text: params.text,
-          paste: params.paste,
-          enter: params.enter ?? (params.text !== undefined && !(params.keys?.length ?? 0)),
-          keys: params.keys ?? [],
-          enterDelayMs: params.enterDelayMs ?? (params.preset !== undefined ? presets?.get(params.preset).enterDelayMs : undefined),
-          record: params.record,
-        }),
-    ),
+    'session.send': unary(async (params, ctx): Promise<SendResult> => {
+      const session = sessions.resolve(params.target);
+      // The text is held here while it waits: bounded per session.
+      const held = session.holdText(Buffer.byteLength(params.text ?? ''));
+      // Behind any caller's turn (a send --wait holds it until its answer is in); a client that goes away leaves the line.
+      const gone = new AbortController();
+      const stopWatching = ctx.conn.onClose(() => gone.abort());
+      try {
+        const turn = await session.turns.acquire({ noQueue: params.noQueue, signal: gone.signal, label: session.label }).finally(stopWatching);
+        try {
+          return await session.send({
+            text: params.text,
+            paste: params.paste,
+            enter: params.enter ?? (params.text !== undefined && !(params.keys?.length ?? 0)),
+            keys: params.keys ?? [],
+            enterDelayMs: params.enterDelayMs ?? (params.preset !== undefined ? presets?.get(params.preset).enterDelayMs : undefined),
+            record: params.record,
+          });
+        } finally {
+          turn.dispose();
+        }
+      } finally {
+        held.dispose();
+      }
+    }),
     'session.cancel': unary(
       (params): Promise<CancelResult> => sessions.escalator.cancel(sessions.resolve(params.target), { graceMs: params.graceMs, force: params.force }),
     ),

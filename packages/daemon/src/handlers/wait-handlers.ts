@@ -12,6 +12,8 @@ export function waitHandlers(sessions: SessionManager, bus: EventBus, presets: P
     'session.wait': stream(async (params, _ctx, sink) => {
       const session = sessions.resolve(params.target);
       const spec = waitSpec(params, presets.forSession(session.record.preset, params.preset));
+      // Without `from`, where the last send wrote (pexpect reads what is not yet consumed); 'now' or no send yet: the end of the output.
+      spec.from = params.from === 'now' ? undefined : (params.from ?? session.inputMark);
       const waiter = new Waiter(session, bus, spec);
       // A client that goes away must not leave listeners behind on the session.
       sink.onClose(() => waiter.abandon());

@@ -1,6 +1,6 @@
 import { constants as osConstants } from 'node:os';
 import * as pty from 'node-pty';
-import { CcxError, DEFAULT_WINDOW_SIZE, keyBytes, shellCommand, type SendResult, type SessionInfo, type WindowSizePolicy } from '@ccx/shared';
+import { CcxError, DEFAULT_WINDOW_SIZE, keyBytes, MAX_INPUT_QUEUE_BYTES, MAX_WAITING_TEXT_BYTES, shellCommand, type SendResult, type SessionInfo, type WindowSizePolicy } from '@ccx/shared';
 import type { InputTextMode } from '../config/settings.js';
 import type { Disposable } from '../disposable.js';
 import { withUmask } from '../process/umask.js';
@@ -14,12 +14,12 @@ import { AttachedClients } from './attached-clients.js';
 import { InputQueue } from './input-queue.js';
 import { OutputLog } from './output-log.js';
 import { drainOnEnd, gatherPending } from './pty-drain.js';
-import { ptyInternals } from './pty-internals.js';
-import { writeToPty } from './pty-write.js';
+import { PtyWriter } from './pty-write.js';
 import type { RemoteScreen } from './remote-screen.js';
 import type { ScreenHost } from './screen-host.js';
 import { ENDED_STATUSES, type SessionRecord } from './session-record.js';
 import { checkCwd, resolveExecutable } from './spawn-check.js';
+import { TurnQueue } from './turn-queue.js';
 
 export interface SessionDeps {
   bus: EventBus;
@@ -39,13 +39,29 @@ export interface SessionDeps {
 
 export type OutputListener = (chunk: Buffer, endOffset: number) => void;
 
+/** Text of a send that arrives in pieces (a streamed `send --stdin`): `bytes` in all, pulled one chunk at a time. */
+export interface StreamedText {
+  bytes: number;
+  /** The next chunk; rejects when the client went away. */
+  next(): Promise<Buffer>;
+}
+
+/**
+ * A send that finds the input queue full waits while the program reads; it
+ * is refused whole (E_BUSY, nothing sent) once the program has read none of
+ * its input for this long.
+ */
+export const BUSY_AFTER_MS = 2_000;
+/** A streamed send already under way is more patient: breaking a paste off in the middle is worse than waiting. */
+export const INPUT_STALL_MS = 30_000;
+
 /** Pause between attempts to save metadata that could not be written. */
 export const PERSIST_RETRY_MS = 2_000;
 /** An output log that failed counts as writable again after this long without a failure. */
 export const LOG_RECOVERED_AFTER_MS = 1_000;
 
-/** node-pty writes waiting (the PTY's input is full) past which answers to terminal queries are dropped. */
-const MAX_QUEUED_ANSWER_WRITES = 16;
+/** Input bytes waiting for the program (the PTY's input is full) past which answers to terminal queries are dropped. */
+const MAX_QUEUED_ANSWER_BYTES = 64 * 1024;
 
 const PASTE_START = '\x1b[200~';
 const PASTE_END = '\x1b[201~';
@@ -63,6 +79,17 @@ export class Session {
   private screenState: RemoteScreen | undefined;
   readonly output: OutputLog;
   private readonly input = new InputQueue();
+  private writer: PtyWriter | undefined;
+  /** Callers holding or waiting for the session: see TurnQueue. */
+  readonly turns = new TurnQueue();
+  /**
+   * Where a `wait` without `from` starts: the output offset at which the
+   * last send wrote its text, moved past the answer a `send --wait` turn
+   * returned. Undefined until the first send (in this daemon's life).
+   */
+  inputMark: number | undefined;
+  /** Bytes of text held by sends that wait for their turn or for the input queue. */
+  private waitingTextBytes = 0;
   private readonly outputListeners = new Set<OutputListener>();
   private readonly exitWaiters = new Set<() => void>();
   private activity: AgentActivity['activity'] = 'idle';
@@ -161,6 +188,7 @@ export class Session {
       throw failure;
     }
     const proc = this.process;
+    this.writer = new PtyWriter(proc);
     this.screenState = this.deps.screens.open(this.record.cols, this.record.rows);
     // Answers to the program's terminal queries go straight to its input, not
     // behind queued sends: the program is waiting for them. The daemon is the
@@ -272,6 +300,7 @@ export class Session {
     this.record.signal = signalName;
     this.record.endedAt = this.deps.now().toISOString();
     this.output.close();
+    this.writer?.close();
     this.persist();
     this.deps.bus.publish('process-exit', { sessionId: this.id, code: this.record.exitCode, signal: signalName });
     this.deps.bus.publish('session-status', { sessionId: this.id, status: this.record.status });
@@ -313,8 +342,15 @@ export class Session {
    * would never submit it. Queued, so concurrent sends never interleave.
    * `paste: false` types the text instead: the same bytes in one write,
    * without markers, so a key-driven program (vim, less) reads them as keys.
+   *
+   * The reply says what the kernel took (`written`) and what still waits in
+   * the session's input queue (`queued`). Text that does not fit the queue
+   * beside what is already waiting waits for room while the program reads,
+   * and is refused whole (E_BUSY) when it does not, so a program that does
+   * not read cannot make the daemon hold its input without bound; streamed
+   * text waits for room chunk by chunk.
    */
-  send(opts: { text?: string; paste?: boolean; enter: boolean; keys: string[]; enterDelayMs?: number; source?: string; record?: boolean }): Promise<SendResult> {
+  send(opts: { text?: string | StreamedText; paste?: boolean; enter: boolean; keys: string[]; enterDelayMs?: number; source?: string; record?: boolean }): Promise<SendResult> {
     const keyData = opts.keys.map(keyBytes);
     return this.input.run(async () => {
       this.assertRunning();
@@ -324,41 +360,125 @@ export class Session {
       // The program may have exited while the screen caught up (fuzz: a
       // TypeError from writing to the gone PTY, reported as E_INTERNAL).
       this.assertRunning();
+      const writer = this.writer!;
+      const text = opts.text;
+      if (typeof text === 'string' && text.length > 0) await this.awaitRoom(writer, Buffer.byteLength(text) + (bracketed ? PASTE_START.length + PASTE_END.length : 0), 0, 0);
       const offset = this.output.end;
+      this.inputMark = offset;
+      const startedAt = writer.submittedBytes;
       const writtenAt = this.deps.now().toISOString();
-      let bytes = 0;
-      if (opts.text !== undefined && opts.text.length > 0) {
-        const payload = bracketed ? PASTE_START + opts.text + PASTE_END : opts.text;
-        this.write(payload);
-        bytes += Buffer.byteLength(payload);
+      const hasText = typeof text === 'string' ? text.length > 0 : text !== undefined;
+      if (hasText) {
+        let opened = false;
+        // Just before the first text byte: a send refused before it began leaves no trace.
+        const openPaste = (): void => {
+          if (bracketed && !opened) writer.write(PASTE_START);
+          opened = true;
+        };
+        try {
+          if (typeof text === 'string') {
+            openPaste();
+            writer.write(text);
+          } else await this.writeStreamed(writer, text!, openPaste);
+        } finally {
+          // Also when the stream broke off: a program left inside a paste would take every later key as text.
+          if (bracketed && opened && this.isRunning) writer.write(PASTE_END);
+        }
       }
       const tail = (opts.enter ? ['\r'] : []).concat(keyData);
       for (const key of tail) {
-        if (bytes > 0) await delay(opts.enterDelayMs ?? this.record.enterDelayMs);
+        if (writer.submittedBytes > startedAt) await delay(opts.enterDelayMs ?? this.record.enterDelayMs);
         this.assertRunning();
-        this.write(key);
-        bytes += Buffer.byteLength(key);
+        writer.write(key);
       }
+      const bytes = writer.submittedBytes - startedAt;
+      const written = Math.min(bytes, Math.max(0, writer.acceptedBytes - startedAt));
       // `send --no-record` leaves no event at all; otherwise the text only when the user opted in (it may be a password).
       if (opts.record !== false) {
         this.deps.bus.publish('input-sent', {
           sessionId: this.id,
           bytes,
-          ...inputTextFields(this.deps.inputText ?? 'none', opts.text, opts.keys),
+          // Streamed text (over 256 KiB) is never recorded: it is not held in one piece.
+          ...inputTextFields(this.deps.inputText ?? 'none', typeof text === 'string' ? text : undefined, opts.keys),
           enter: opts.enter,
           bracketedPaste: bracketed,
           source: opts.source ?? 'send',
         });
       }
-      return { session: this.id, bytes, bracketedPaste: bracketed, writtenAt, offset };
+      return { session: this.id, bytes, written, queued: bytes - written, bracketedPaste: bracketed, writtenAt, offset };
     });
+  }
+
+  /**
+   * Waits until the queue can take `bytes` beside what already waits there
+   * (an empty queue takes any one piece), as long as the program keeps
+   * reading; E_BUSY once it has read nothing for BUSY_AFTER_MS (before any
+   * of this send was written: nothing was sent) or INPUT_STALL_MS (after).
+   */
+  private async awaitRoom(writer: PtyWriter, bytes: number, sent: number, total: number): Promise<void> {
+    // The stall counts from the kernel's last progress, not from this call: behind a queue already stuck, a send is refused at once.
+    while (writer.queuedBytes > 0 && writer.queuedBytes + bytes > MAX_INPUT_QUEUE_BYTES) {
+      const stalledMs = writer.stalledMs();
+      if (sent === 0 && stalledMs >= BUSY_AFTER_MS) {
+        throw new CcxError(
+          'E_BUSY',
+          `session ${this.label} is not reading its input: ${writer.queuedBytes} bytes are still waiting for it (at most ${MAX_INPUT_QUEUE_BYTES} are kept)`,
+          `nothing was sent; look at it (ccx screen ${this.id}) and send again once it reads, or interrupt it: ccx interrupt ${this.id}`,
+        );
+      }
+      if (stalledMs >= INPUT_STALL_MS) {
+        throw new CcxError('E_BUSY', `session ${this.label} read none of its input for ${INPUT_STALL_MS / 1000} s; ${sent} of ${total} bytes were sent`, `look at it: ccx screen ${this.id}`);
+      }
+      await writer.progress(Math.min(250, (sent === 0 ? BUSY_AFTER_MS : INPUT_STALL_MS) - stalledMs));
+      this.assertRunning();
+    }
+  }
+
+  /** Writes streamed text chunk by chunk, each once the queue has room for it. */
+  private async writeStreamed(writer: PtyWriter, text: StreamedText, beforeFirst: () => void): Promise<void> {
+    for (let sent = 0; sent < text.bytes; ) {
+      const chunk = await text.next();
+      if (chunk.length === 0 || sent + chunk.length > text.bytes) throw new CcxError('E_USAGE', `streamed text does not add up: ${sent + chunk.length} bytes of the ${text.bytes} announced`, 'send exactly textBytes bytes in input frames');
+      await this.awaitRoom(writer, chunk.length, sent, text.bytes);
+      beforeFirst();
+      writer.write(chunk);
+      sent += chunk.length;
+    }
+  }
+
+  /**
+   * Accounts for the text a send holds while it waits (its turn, the input
+   * queue); dispose once it is written. Refused (E_BUSY) past
+   * MAX_WAITING_TEXT_BYTES, unless nothing else waits: any one send fits.
+   */
+  holdText(bytes: number): Disposable {
+    if (this.waitingTextBytes > 0 && this.waitingTextBytes + bytes > MAX_WAITING_TEXT_BYTES) {
+      throw new CcxError(
+        'E_BUSY',
+        `session ${this.label} has ${this.waitingTextBytes} bytes of other sends waiting for it (at most ${MAX_WAITING_TEXT_BYTES})`,
+        `nothing was sent; send again once they are written (ccx events ${this.id} --type input-sent), or interrupt it: ccx interrupt ${this.id}`,
+      );
+    }
+    this.waitingTextBytes += bytes;
+    let held = true;
+    return {
+      dispose: () => {
+        if (held) this.waitingTextBytes -= bytes;
+        held = false;
+      },
+    };
   }
 
   /** Raw keystrokes from an attached client, through the same queue as `send`. */
   sendRaw(data: string | Buffer): Promise<void> {
     return this.input.run(async () => {
-      if (this.isRunning) this.write(data);
+      if (this.isRunning) this.writer?.write(data);
     });
+  }
+
+  /** Bytes of input waiting for the program to read them (beyond what the kernel holds). */
+  get queuedInputBytes(): number {
+    return this.writer?.queuedBytes ?? 0;
   }
 
   resize(cols: number, rows: number): void {
@@ -377,26 +497,22 @@ export class Session {
   }
 
   /**
-   * Writes the screen's answer to a terminal query. A program that asks
-   * without reading its input would pile the answers up in node-pty's write
-   * queue without end (figures: docs/reliability.md): once that queue holds
-   * MAX_QUEUED_ANSWER_WRITES writes, answers are dropped until it drains,
-   * and that is logged once per episode.
+   * Writes the screen's answer to a terminal query, straight to the PTY
+   * (not behind queued sends: the program is waiting for it). A program that
+   * asks without reading its input would pile the answers up without end
+   * (figures: docs/reliability.md): while the writer holds
+   * MAX_QUEUED_ANSWER_BYTES unread, answers are dropped, and that is logged
+   * once per episode.
    */
   private answerQuery(data: string): void {
-    if (!this.isRunning || !this.process) return;
-    const queued = ptyInternals(this.process)._writeStream?._writeQueue?.length ?? 0;
-    if (queued >= MAX_QUEUED_ANSWER_WRITES) {
+    if (!this.isRunning || !this.writer) return;
+    if (this.writer.queuedBytes >= MAX_QUEUED_ANSWER_BYTES) {
       if (!this.droppingAnswers) this.deps.logger.warn('terminal query answers dropped: the program does not read its input', { session: this.id });
       this.droppingAnswers = true;
       return;
     }
     this.droppingAnswers = false;
-    this.write(data);
-  }
-
-  private write(data: string | Buffer): void {
-    writeToPty(this.process!, data);
+    this.writer.write(data);
   }
 
   private assertRunning(): void {
@@ -472,6 +588,7 @@ export class Session {
     clearTimeout(this.persistRetry);
     this.persistRetry = undefined;
     this.output.close();
+    this.writer?.close();
     this.screenState?.dispose();
     this.screenState = undefined;
     this.outputListeners.clear();

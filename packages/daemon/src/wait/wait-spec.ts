@@ -2,44 +2,69 @@ import { CcxError, type ParamsOf, type Preset, type WaitReason } from '@ccx/shar
 
 export type Capture = 'output' | 'screen' | 'none';
 
+/** One pattern of `until`/`untilText`: `index` is its place in that list, `source` what the user gave. */
+export interface WaitPattern {
+  re: RegExp;
+  index: number;
+  source: string;
+}
+
 /** What one `session.wait` waits for, compiled from its parameters and the session's preset. */
 export interface WaitSpec {
   /** Output-log offset to start from; undefined: the end of the output now. */
   from: number | undefined;
-  /** A pattern over the new output text or over the rendered screen. */
-  pattern?: { re: RegExp; on: 'output' | 'screen'; reason: Extract<WaitReason, 'match' | 'ready'> };
+  /** Patterns over the new output text or over the rendered screen; the first to match wins. */
+  patterns?: { list: WaitPattern[]; on: 'output' | 'screen'; reason: Extract<WaitReason, 'match' | 'ready'> };
+  /**
+   * Test screen patterns at once, against the screen as it is (a screen is
+   * a state: `wait --screen` for something already shown is met). Not for
+   * the wait of a send, where the screen from before the send must not count.
+   */
+  screenFirst: boolean;
   /** The preset's prompt, looked for on the last line of the new output. */
   prompt?: RegExp;
   idleMs?: number;
   exit: boolean;
   timeoutMs?: number;
-  /** Text just sent, removed from the captured output where it was echoed exactly. */
+  /** Text just sent, removed from the captured output where it was echoed. */
   echo?: string;
+  /** Whether an Enter followed the echoed text. */
+  echoEnter: boolean;
+  /** The preset's prompt before each further echoed line of a multi-line send. */
+  echoPrompt?: RegExp;
   capture: Capture;
   /** Prompt removed from the end of the captured output. */
   trailingPrompt?: RegExp;
 }
 
+export type WaitParams = Omit<ParamsOf<'session.wait'>, 'target'>;
+
 /**
- * Explicit conditions (`until`, `idleMs`, `exit`) are alternatives: the first
- * met ends the wait. With none given, the preset decides: its prompt when it
- * has one, else its idle time. `ready` adds the preset's ready pattern (on
- * the screen), falling back to its prompt, then to its idle time.
+ * Explicit conditions (`until`, `untilText`, `idleMs`, `exit`) are
+ * alternatives: the first met ends the wait. With none given, the preset
+ * decides: its prompt when it has one, else its idle time. `ready` adds the
+ * preset's ready pattern (on the screen), falling back to its prompt, then
+ * to its idle time.
  */
-export function waitSpec(params: ParamsOf<'session.wait'>, preset: Preset): WaitSpec {
+export function waitSpec(params: WaitParams, preset: Preset): WaitSpec {
   const spec: WaitSpec = {
-    from: params.from,
+    from: typeof params.from === 'number' ? params.from : undefined,
     exit: params.exit ?? false,
     timeoutMs: params.timeoutMs,
     echo: params.echo,
+    echoEnter: true,
+    screenFirst: params.echo === undefined,
     capture: params.capture === 'auto' ? preset.answer : (params.capture ?? 'none'),
     trailingPrompt: preset.prompt !== null ? compile(preset.prompt, `prompt of preset ${preset.name}`) : undefined,
+    echoPrompt: preset.echoPrompt !== null ? compile(preset.echoPrompt, `echoPrompt of preset ${preset.name}`) : undefined,
   };
-  if (params.until !== undefined) spec.pattern = { re: compile(params.until, '--until'), on: params.screen ? 'screen' : 'output', reason: 'match' };
+  const list = untilPatterns(params.until, params.untilText);
+  if (list.length > 0) spec.patterns = { list, on: params.screen ? 'screen' : 'output', reason: 'match' };
   if (params.idleMs !== undefined) spec.idleMs = params.idleMs;
-  const explicit = params.until !== undefined || params.idleMs !== undefined || spec.exit;
-  if (params.ready && !spec.pattern && preset.ready !== null) {
-    spec.pattern = { re: compile(preset.ready, `ready pattern of preset ${preset.name}`), on: 'screen', reason: 'ready' };
+  const explicit = list.length > 0 || params.idleMs !== undefined || spec.exit;
+  if (params.ready && !spec.patterns && preset.ready !== null) {
+    const re = compile(preset.ready, `ready pattern of preset ${preset.name}`);
+    spec.patterns = { list: [{ re, index: 0, source: preset.ready }], on: 'screen', reason: 'ready' };
   } else if ((params.ready || !explicit) && spec.trailingPrompt) {
     spec.prompt = spec.trailingPrompt;
   } else if (params.ready || !explicit) {
@@ -48,10 +73,22 @@ export function waitSpec(params: ParamsOf<'session.wait'>, preset: Preset): Wait
   return spec;
 }
 
+/** `until` regexes first, in the order given, then `untilText` strings (matched exactly, not as regexes). */
+export function untilPatterns(until: string | string[] | undefined, untilText: string[] | undefined): WaitPattern[] {
+  const regexes = until === undefined ? [] : Array.isArray(until) ? until : [until];
+  const out: WaitPattern[] = regexes.map((source, index) => ({ re: compile(source, '--until'), index, source }));
+  for (const text of untilText ?? []) out.push({ re: new RegExp(escapeRegExp(text), 'm'), index: out.length, source: text });
+  return out;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
 function compile(source: string, what: string): RegExp {
   try {
     return new RegExp(source, 'm');
   } catch (error) {
-    throw new CcxError('E_USAGE', `${what} is not a valid regular expression: ${(error as Error).message}`, 'JavaScript regex syntax; quote it for the shell, e.g. --until \'^done$\'');
+    throw new CcxError('E_USAGE', `${what} is not a valid regular expression: ${(error as Error).message}`, "JavaScript regex syntax; quote it for the shell, e.g. --until '^done$', or look for an exact string with --until-text");
   }
 }

@@ -3,8 +3,8 @@ import { DisposableStore } from '../disposable.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RemoteScreen } from '../session/remote-screen.js';
 import type { Session } from '../session/session.js';
-import { extractAnswer } from './answer.js';
-import type { WaitSpec } from './wait-spec.js';
+import { extractAnswer, matchEcho } from './answer.js';
+import type { WaitPattern, WaitSpec } from './wait-spec.js';
 
 /**
  * Plain text kept per wait: the tail of the output the pattern is matched
@@ -19,7 +19,7 @@ const LINE_LOOKBACK_BYTES = 4 * 1024;
 /** Reading a long backlog yields to the event loop this often, so other clients are not held up. */
 const BACKLOG_YIELD_BYTES = 1024 * 1024;
 
-type Match = { text: string; groups: Array<string | null> };
+type Match = NonNullable<WaitResult['match']>;
 
 /**
  * Waits, where the bytes are, for a condition on a session's output — in two
@@ -40,6 +40,8 @@ export class Waiter {
   /** The part of the line before the mark (a prompt, usually); not new output. */
   private prefix = '';
   private sawNewline = false;
+  /** Text was dropped from the start of `text` to keep it bounded: an answer cut from it is incomplete. */
+  private truncated = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private screenCheck: 'idle' | 'running' | 'again' = 'idle';
   private finished = false;
@@ -73,8 +75,10 @@ export class Waiter {
         if (this.catchingUp || end <= this.cursor) return;
         const start = end - chunk.length;
         if (start > this.cursor) return this.catchUp();
-        this.feed(start < this.cursor ? chunk.subarray(this.cursor - start) : chunk);
+        const fresh = start < this.cursor ? chunk.subarray(this.cursor - start) : chunk;
+        // Before feeding: a wait that ends inside feed reports the cursor as its offset.
         this.cursor = end;
+        this.feed(fresh);
       }),
     );
     this.subscriptions.add(
@@ -87,7 +91,7 @@ export class Waiter {
     );
     void this.readBacklog().then(() => {
       if (!this.session.isRunning) void this.ended();
-      else if (this.sawOutput) this.checkScreen();
+      else if (this.sawOutput || this.spec.screenFirst) this.checkScreen();
     });
     return done;
   }
@@ -181,13 +185,13 @@ export class Waiter {
     this.appendText(lines);
     this.sawOutput = true;
     if (this.finished) return;
-    const { pattern, prompt, idleMs } = this.spec;
-    if (pattern?.on === 'output') {
-      const m = pattern.re.exec(this.matchWindow());
-      if (m) return void this.finish(pattern.reason, toMatch(m));
+    const { patterns, prompt, idleMs } = this.spec;
+    if (patterns?.on === 'output') {
+      const m = firstMatch(patterns.list, this.matchWindow());
+      if (m) return void this.finish(patterns.reason, m);
     }
     // A prompt counts once it is on a new line: the one before the mark (still the current line until output breaks it) is not the answer.
-    if (prompt && (this.sawNewline || this.prefix === '') && prompt.test(this.plain.partial)) return void this.finish('prompt');
+    if (prompt && (this.sawNewline || this.prefix === '') && prompt.test(this.plain.partial) && !this.echoPending()) return void this.finish('prompt');
     if (idleMs !== undefined) {
       clearTimeout(this.idleTimer);
       this.idleTimer = setTimeout(() => void this.finish('idle'), idleMs);
@@ -205,6 +209,7 @@ export class Waiter {
       if (lineEnd >= 0 && lineEnd < this.text.length - 1) excess = lineEnd + 1;
       this.text = this.text.slice(excess);
       this.prefix = '';
+      this.truncated = true;
       this.testedUpTo = Math.max(0, this.testedUpTo - excess);
     }
   }
@@ -215,8 +220,8 @@ export class Waiter {
    * one only asks for another after it.
    */
   private checkScreen(): void {
-    const { pattern } = this.spec;
-    if (pattern?.on !== 'screen' || !this.sawOutput || this.finished) return;
+    const { patterns } = this.spec;
+    if (patterns?.on !== 'screen' || (!this.sawOutput && !this.spec.screenFirst) || this.finished) return;
     if (this.screenCheck !== 'idle') {
       this.screenCheck = 'again';
       return;
@@ -224,19 +229,31 @@ export class Waiter {
     const screen = this.session.screen;
     if (!screen) return;
     this.screenCheck = 'running';
-    void this.screenMatch(screen, pattern.re).then((m) => {
+    void this.screenMatch(screen, patterns.list).then((m) => {
       const again = this.screenCheck === 'again';
       this.screenCheck = 'idle';
       if (this.finished) return;
-      if (m) return void this.finish(pattern.reason, toMatch(m));
+      if (m) return void this.finish(patterns.reason, m);
       if (again) this.checkScreen();
     });
   }
 
   /** The pattern run on the screen once it has parsed the output so far; null if the session's screen went (removed) or could not answer. */
-  private async screenMatch(screen: RemoteScreen, re: RegExp): Promise<RegExpExecArray | null> {
+  private async screenMatch(screen: RemoteScreen, list: WaitPattern[]): Promise<Match | null> {
     const text = await parsedText(screen);
-    return this.session.screen === screen && text !== null ? re.exec(text) : null;
+    return this.session.screen === screen && text !== null ? firstMatch(list, text) : null;
+  }
+
+  /**
+   * True while the new output is still the echo of a multi-line send: a
+   * REPL's `... ` between echoed lines is not its answer yet (only the
+   * prompt after the whole echo is). A program that does not echo, or
+   * printed something else, makes this false at once.
+   */
+  private echoPending(): boolean {
+    const { echo, echoPrompt, echoEnter } = this.spec;
+    if (echo === undefined || !echo.includes('\n') || this.truncated) return false;
+    return matchEcho(this.newText(), echo, echoPrompt, echoEnter).state === 'partial';
   }
 
   /** The program exited (or the session was removed): last output first, then the verdict. */
@@ -246,12 +263,12 @@ export class Waiter {
     this.endedSeen = true;
     this.catchUp();
     if (this.finished) return;
-    const { pattern } = this.spec;
+    const { patterns } = this.spec;
     const screen = this.session.screen;
-    if (pattern?.on === 'screen' && this.sawOutput && screen) {
-      const m = await this.screenMatch(screen, pattern.re);
+    if (patterns?.on === 'screen' && (this.sawOutput || this.spec.screenFirst) && screen) {
+      const m = await this.screenMatch(screen, patterns.list);
       if (this.finished) return;
-      if (m) return this.finish(pattern.reason, toMatch(m));
+      if (m) return this.finish(patterns.reason, m);
     }
     return this.finish(this.spec.exit ? 'exit' : 'ended');
   }
@@ -274,7 +291,8 @@ export class Waiter {
       signal: r.signal,
     };
     if (this.spec.capture === 'output') {
-      result.output = extractAnswer(this.newText(), this.spec.echo, this.spec.trailingPrompt);
+      result.output = extractAnswer(this.newText(), this.spec.echo, this.spec.trailingPrompt, this.spec.echoPrompt, this.spec.echoEnter);
+      if (this.truncated) result.truncated = true;
     } else if (this.spec.capture === 'screen') {
       const screen = this.session.screen;
       if (screen) {
@@ -293,6 +311,13 @@ function parsedText(screen: RemoteScreen): Promise<string | null> {
   return screen.text().catch(() => null);
 }
 
-function toMatch(m: RegExpExecArray): Match {
-  return { text: m[0], groups: m.slice(1).map((g) => g ?? null) };
+/** The earliest match of any pattern in the text (on a tie, the first pattern), as pexpect picks. */
+function firstMatch(list: WaitPattern[], text: string): Match | null {
+  let best: { m: RegExpExecArray; p: WaitPattern } | undefined;
+  for (const p of list) {
+    const m = p.re.exec(text);
+    if (m && (!best || m.index < best.m.index)) best = { m, p };
+  }
+  if (!best) return null;
+  return { text: best.m[0], groups: best.m.slice(1).map((g) => g ?? null), index: best.p.index, pattern: best.p.source };
 }
