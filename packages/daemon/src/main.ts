@@ -25,6 +25,8 @@ export async function main(argv: string[]): Promise<number> {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void daemon.stop(signal));
     // The daemon outlives the terminal that started it.
     process.on('SIGHUP', () => logger.info('ignoring SIGHUP'));
+    // As tmux: SIGUSR1 re-creates a socket file that was removed (the daemon also notices that itself within seconds).
+    process.on('SIGUSR1', () => void daemon.recreateSocket('SIGUSR1'));
     // Last line of defence: a bug in one handler must not take every session down.
     process.on('uncaughtException', (error) => logger.error('uncaught exception', { error: String(error.stack ?? error) }));
     process.on('unhandledRejection', (error) => logger.error('unhandled rejection', { error: String((error as Error)?.stack ?? error) }));

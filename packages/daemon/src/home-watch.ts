@@ -1,0 +1,85 @@
+import { lstatSync, statSync } from 'node:fs';
+
+/** How often the daemon looks at its state directory and socket. */
+export const HOME_CHECK_MS = 2_000;
+
+/** What identifies a file across a remove and re-create at the same path. */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+/** The identity of the file at `path` (not following a symlink), or undefined when nothing is there. */
+export function identityOf(path: string, follow = false): FileIdentity | undefined {
+  try {
+    const st = follow ? statSync(path) : lstatSync(path);
+    return { dev: st.dev, ino: st.ino };
+  } catch {
+    return undefined;
+  }
+}
+
+export function sameFile(a: FileIdentity | undefined, b: FileIdentity | undefined): boolean {
+  return !!a && !!b && a.dev === b.dev && a.ino === b.ino;
+}
+
+export interface Timers {
+  setInterval(fn: () => void, ms: number): { unref?(): unknown };
+  clearInterval(handle: unknown): void;
+}
+
+export interface HomeWatchOptions {
+  stateDir: string;
+  socketPath: string;
+  /** The socket file this daemon listens on now (it changes when the socket is re-created). */
+  socketIdentity(): FileIdentity | undefined;
+  /** The state directory is gone, or another directory took its path: this daemon's home no longer exists. */
+  onHomeGone(reason: string): void;
+  /** The socket file was removed while the state directory is still this daemon's. */
+  onSocketMissing(): void;
+  intervalMs?: number;
+  timers?: Timers;
+}
+
+/**
+ * Notices, within seconds, that someone removed the daemon's files while it
+ * runs (`rm -rf $CCX_HOME`, a tmp cleaner). Without it such a daemon and its
+ * sessions lived on unreachable, and the next command started a second one.
+ * The state directory is compared by identity, not by existence: a home
+ * removed and re-created (by a new daemon) is not this daemon's any more.
+ * Polled rather than watched: fs.watch on a directory that is removed stops
+ * reporting, and a stat every 2 s costs nothing. The timer is unref'd, so it
+ * never keeps the process alive.
+ */
+export class HomeWatch {
+  private readonly stateIdentity: FileIdentity | undefined;
+  private handle: unknown;
+
+  constructor(private readonly opts: HomeWatchOptions) {
+    this.stateIdentity = identityOf(opts.stateDir, true);
+  }
+
+  start(): void {
+    const timers = this.opts.timers ?? { setInterval, clearInterval };
+    const handle = timers.setInterval(() => this.check(), this.opts.intervalMs ?? HOME_CHECK_MS);
+    handle.unref?.();
+    this.handle = handle;
+  }
+
+  /** One look; also what the interval runs. */
+  check(): void {
+    const now = identityOf(this.opts.stateDir, true);
+    if (!sameFile(now, this.stateIdentity)) {
+      this.dispose();
+      this.opts.onHomeGone(now ? `${this.opts.stateDir} was replaced by another directory` : `${this.opts.stateDir} was removed`);
+      return;
+    }
+    if (!identityOf(this.opts.socketPath)) this.opts.onSocketMissing();
+  }
+
+  dispose(): void {
+    if (this.handle === undefined) return;
+    (this.opts.timers ?? { setInterval, clearInterval }).clearInterval(this.handle);
+    this.handle = undefined;
+  }
+}
