@@ -1,9 +1,12 @@
 import test from 'ava';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ccxOk, homesFor, isAlive, parseJson, waitFor, type Home } from './helpers/ccx.js';
 
 const home = homesFor(test);
+/** Generous: these waits are for conditions, and the machine may be loaded. */
+const WAIT_MS = 60_000;
 
 /** Pids of daemon processes started for this home (they carry its CCX_HOME). */
 function daemonsOf(h: Home): number[] {
@@ -29,7 +32,7 @@ test('a removed socket file is re-created by the running daemon within seconds; 
   const pid = h.daemonPid()!;
   const socket = join(h.dir, 'run', 'ccxd.sock');
   rmSync(socket);
-  await waitFor(() => existsSync(socket), 20_000, 'the socket to be re-created');
+  await waitFor(() => existsSync(socket), WAIT_MS, 'the socket to be re-created');
   const list = parseJson<Array<{ id: string; status: string }>>(await h.ccx(['list', '--json']));
   t.deepEqual(list.map((s) => [s.id, s.status]), [[id, 'running']]);
   t.is(h.daemonPid(), pid, 'the same daemon answers');
@@ -43,11 +46,11 @@ test('SIGUSR1 makes the daemon re-create its socket, as tmux does', async (t) =>
   const socket = join(h.dir, 'run', 'ccxd.sock');
   rmSync(socket);
   process.kill(pid, 'SIGUSR1');
-  await waitFor(() => existsSync(socket), 20_000, 'the socket to be re-created');
+  await waitFor(() => existsSync(socket), WAIT_MS, 'the socket to be re-created');
   const log = await waitFor(() => {
     const text = readFileSync(join(h.dir, 'state', 'daemon.log'), 'utf8');
     return /"msg":"socket re-created".*"reason":"SIGUSR1"/.test(text) ? text : undefined;
-  }, 20_000, 'the log line of the re-creation');
+  }, WAIT_MS, 'the log line of the re-creation');
   t.truthy(log);
   t.true(isAlive(pid));
   t.is((await h.ccx(['list'])).code, 0);
@@ -63,11 +66,63 @@ test('removing CCX_HOME makes its daemon end its sessions and exit; the next com
   h.track(info.pid);
   t.true(isAlive(info.pid));
   rmSync(h.dir, { recursive: true, force: true, maxRetries: 5 });
-  await waitFor(() => !isAlive(daemon), 30_000, 'the daemon to exit');
-  await waitFor(() => !isAlive(info.pid), 10_000, "the session's program to end");
+  await waitFor(() => !isAlive(daemon), WAIT_MS, 'the daemon to exit');
+  await waitFor(() => !isAlive(info.pid), WAIT_MS, "the session's program to end");
   t.false(existsSync(h.dir), 'the dying daemon did not re-create the home');
   const list = await h.ccx(['list', '--json', '--all']);
   t.is(list.code, 0, list.stderr);
   t.deepEqual(JSON.parse(list.stdout), []);
   t.deepEqual(daemonsOf(h), [h.daemonPid()!], 'exactly one daemon serves the new home');
+});
+
+// ---- issue 12 point 4: an unfinished last line reaches a follower --------------
+
+/** Everything a child has written to stdout so far, kept up to date. */
+function collect(child: ChildProcess): { text(): string } {
+  let out = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => (out += chunk));
+  return { text: () => out };
+}
+
+test('logs -f prints a prompt without a newline as soon as the program writes it', async (t) => {
+  const h = home();
+  const id = await ccxOk(h, ['start', '--', 'bash', '-c', 'stty -echo; printf "line1\\nContinue? [y/N] "; read a; echo "got $a"; sleep 600']);
+  const follower = collect(h.spawnCcx(['logs', '-f', id]));
+  await waitFor(() => follower.text() === 'line1\nContinue? [y/N] ', WAIT_MS, 'the prompt on the follower');
+  await ccxOk(h, ['send', id, 'y']);
+  await waitFor(() => follower.text() === 'line1\nContinue? [y/N] got y\n', WAIT_MS, 'the answer on the follower');
+  t.pass();
+});
+
+test('logs -f --tail 1 prints the last line even when it is unfinished', async (t) => {
+  const h = home();
+  const id = await ccxOk(h, ['start', '--', 'bash', '-c', 'printf "one\\ntwo\\n$ "; sleep 600']);
+  await waitFor(async () => (await h.ccx(['logs', id])).stdout.endsWith('$ '), WAIT_MS, 'the prompt in the log');
+  const follower = collect(h.spawnCcx(['logs', '-f', '--tail', '1', id]));
+  await waitFor(() => follower.text() === '$ ', WAIT_MS, 'the unfinished last line on the follower');
+  t.is((await h.ccx(['logs', '--tail', '1', id])).stdout, '$ ');
+});
+
+test('run into a pipe shows a prompt before the program ends', async (t) => {
+  const h = home();
+  const run = collect(h.spawnCcx(['run', '--', 'bash', '-c', 'printf "Name? "; sleep 600']));
+  await waitFor(() => run.text() === 'Name? ', WAIT_MS, 'the prompt on run’s stdout');
+  t.pass();
+});
+
+test('logs -f: a redraw that adds to the shown line prints the addition; one that changes it continues on a new line', async (t) => {
+  const h = home();
+  const script = "stty -echo; printf 'ask> '; read x; printf '\\r\\033[Kask> more'; read x; printf '\\r10%%\\033[K'; read x; printf '\\r20%%\\033[K\\n'; sleep 600";
+  const id = await ccxOk(h, ['start', '--', 'bash', '-c', script]);
+  const follower = collect(h.spawnCcx(['logs', '-f', id]));
+  await waitFor(() => follower.text() === 'ask> ', WAIT_MS, 'the prompt');
+  await ccxOk(h, ['send', id, '']);
+  await waitFor(() => follower.text() === 'ask> more', WAIT_MS, 'the redrawn line, extended');
+  await ccxOk(h, ['send', id, '']);
+  await waitFor(() => follower.text() === 'ask> more\n10%', WAIT_MS, 'the changed line on a new line');
+  await ccxOk(h, ['send', id, '']);
+  await waitFor(() => follower.text() === 'ask> more\n10%\n20%\n', WAIT_MS, 'the finished line');
+  // Without -f each line is printed once, as it finally looks.
+  t.is((await h.ccx(['logs', id])).stdout, '20%\n');
 });

@@ -1,8 +1,9 @@
 import type { CommandModule } from 'yargs';
-import { EXIT, PlainText, type CancelResult, type SessionInfo } from '@ccx/shared';
+import { EXIT, type CancelResult, type SessionInfo } from '@ccx/shared';
 import { describeEnd, openOutputStream, sessionExitCode } from '../client/output-stream.js';
 import { runCommand } from '../context.js';
 import { exitOnBrokenPipe, printNote } from '../output.js';
+import { LiveText } from '../text/live-text.js';
 import { parseTimeout } from '../wait-options.js';
 import { spawnParams, withSpawnOptions, type SpawnArgs } from '../spawn-options.js';
 
@@ -60,7 +61,7 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
             }, timeoutMs);
 
       const raw = argv.raw ?? (process.stdout.isTTY && !ctx.json);
-      const text = raw ? undefined : new PlainText();
+      const text = raw ? undefined : new LiveText(true);
       const write = (chunk: string | Buffer, offset: number): boolean => {
         if (chunk.length === 0) return true;
         if (ctx.json) return jsonLine({ type: 'output', offset, text: chunk.toString() });
@@ -68,7 +69,10 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
       };
       const stream = openOutputStream(conn, 'session.logs', { target: info.id, since: 0, follow: true }, {
         output: (data, offset) => write(text ? text.push(data) : data, offset),
-        gap: (from, to) => printNote(`output between offsets ${from} and ${to} was rotated out of the log before it could be printed`),
+        gap: (from, to) => {
+          printNote(`output between offsets ${from} and ${to} was rotated out of the log before it could be printed`);
+          if (text) write(text.gap(), to);
+        },
       });
       process.stdout.on('drain', stream.resume);
       exitOnBrokenPipe(EXIT.ERROR);
