@@ -1,8 +1,9 @@
 import test from 'ava';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ccxOk, homesFor, isAlive, parseJson, waitFor, type Home } from './helpers/ccx.js';
+import pty from 'node-pty';
+import { CCX_BIN, ccxOk, homesFor, isAlive, parseJson, waitFor, type Home } from './helpers/ccx.js';
 
 const home = homesFor(test);
 /** Generous: these waits are for conditions, and the machine may be loaded. */
@@ -125,4 +126,57 @@ test('logs -f: a redraw that adds to the shown line prints the addition; one tha
   await waitFor(() => follower.text() === 'ask> more\n10%\n20%\n', WAIT_MS, 'the finished line');
   // Without -f each line is printed once, as it finally looks.
   t.is((await h.ccx(['logs', id])).stdout, '20%\n');
+});
+
+// ---- issue 12 point 9: run's standard input ------------------------------------
+
+test('run types a piped stdin into the program and ends it with the terminal EOF', async (t) => {
+  const h = home();
+  const r = await h.ccx(['run', '--', 'cat'], { input: 'hi\n' });
+  t.is(r.code, 0, r.stderr);
+  // cat's copy (the terminal echoes the typed line too, as any PTY does).
+  t.true(r.stdout.split('\n').filter((l) => l === 'hi').length >= 1, r.stdout);
+  const noNewline = await h.ccx(['run', '--', 'sh', '-c', 'read x; echo "read:$x"'], { input: 'abc' });
+  t.is(noNewline.code, 0, noNewline.stderr);
+  t.true(noNewline.stdout.includes('read:abc\n'), noNewline.stdout);
+});
+
+test('run --no-stdin gives the program no input', async (t) => {
+  const h = home();
+  const r = await h.ccx(['run', '--no-stdin', '--', 'bash', '-c', 'if read -t 2 x; then echo "got:$x"; else echo none; fi'], { input: 'hello\n' });
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, 'none\n');
+});
+
+test('run on a terminal forwards keystrokes raw: Ctrl-D at line start ends cat', async (t) => {
+  const h = home();
+  const p = pty.spawn(process.execPath, [CCX_BIN, 'run', '--', 'cat'], { cols: 80, rows: 24, env: h.env as Record<string, string>, name: 'xterm-256color' });
+  let out = '';
+  p.onData((d) => (out += d));
+  const exit = new Promise<number>((resolve) => p.onExit(({ exitCode }) => resolve(exitCode)));
+  try {
+    // Typed only once cat runs: its session is listed as running.
+    await waitFor(async () => parseJson<Array<{ command: string[] }>>(await h.ccx(['list', '--json'])).some((s) => s.command[0] === 'cat'), WAIT_MS, 'cat to run');
+    p.write('hello\r');
+    await waitFor(() => /hello[\s\S]*hello/.test(out), WAIT_MS, 'the line echoed and copied by cat');
+    p.write('\x04');
+    t.is(await exit, 0);
+  } finally {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {}
+  }
+});
+
+test('run exits 127 for a program that is not found and 126 for one that cannot be executed', async (t) => {
+  const h = home();
+  const missing = await h.ccx(['run', '--', 'ccx-no-such-program']);
+  t.is(missing.code, 127, missing.stderr);
+  t.regex(missing.stderr, /command not found: ccx-no-such-program \[E_SPAWN\]/);
+  const file = join(h.dir, 'not-executable.sh');
+  writeFileSync(file, 'echo hi\n', { mode: 0o644 });
+  const denied = await h.ccx(['run', '--', file]);
+  t.is(denied.code, 126, denied.stderr);
+  t.regex(denied.stderr, /not executable \[E_SPAWN\]/);
+  t.is((await h.ccx(['run', '--', h.dir])).code, 126, 'a directory cannot be executed either');
 });
