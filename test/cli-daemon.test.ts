@@ -180,3 +180,44 @@ test('run exits 127 for a program that is not found and 126 for one that cannot 
   t.regex(denied.stderr, /not executable \[E_SPAWN\]/);
   t.is((await h.ccx(['run', '--', h.dir])).code, 126, 'a directory cannot be executed either');
 });
+
+// ---- issue 12 point 10: rotation and bad settings -------------------------------
+
+test('after rotation, text starts at a line boundary; the notice goes to stderr, never with --tail', async (t) => {
+  const h = home();
+  const env = { CCX_OUTPUT_LOG_BYTES: '64k' };
+  t.is((await h.ccx(['daemon', 'start'], { env })).code, 0);
+  const id = await ccxOk(h, ['start', '--', 'seq', '1', '100000']);
+  await waitFor(async () => parseJson<Array<{ id: string; status: string }>>(await h.ccx(['list', '--all', '--json'])).some((s) => s.id === id && s.status !== 'running'), WAIT_MS, 'seq to end');
+  const raw = await h.ccx(['logs', id, '--raw']);
+  t.regex(raw.stderr, /rotated out of the log/);
+  // What is kept starts inside a line whose start was rotated away: text begins after its end.
+  const kept = raw.stdout;
+  const expected = kept.slice(kept.indexOf('\n') + 1).replace(/\r\n/g, '\n');
+  const lines = expected.trimEnd().split('\n').map(Number);
+  t.true(lines.length > 1000 && lines.every((n, i) => n === lines[0]! + i) && lines.at(-1) === 100000, 'whole, consecutive numbers');
+
+  const text = await h.ccx(['logs', id]);
+  t.is(text.code, 0, text.stderr);
+  t.is(text.stdout, expected);
+  t.regex(text.stderr, /^ccx: the first .* were rotated out of the log/);
+  const tail = await h.ccx(['logs', id, '--tail', '1000000']);
+  t.is(tail.stdout, expected);
+  t.notRegex(tail.stdout + tail.stderr, /rotated/);
+  t.is((await h.ccx(['logs', id, '--tail', '2'])).stdout, '99999\n100000\n');
+  const follow = await h.ccx(['logs', '-f', id]);
+  t.is(follow.stdout, expected);
+});
+
+test('a bad CCX_OUTPUT_LOG_BYTES (or other setting) keeps the daemon from starting, with a clear message', async (t) => {
+  const h = home();
+  for (const env of [{ CCX_OUTPUT_LOG_BYTES: 'banana' }, { CCX_IDLE_AFTER_MS: 'soon' }]) {
+    const r = await h.ccx(['list'], { env });
+    t.is(r.code, 4, r.stderr);
+    const [name, value] = Object.entries(env)[0]!;
+    t.true(r.stderr.includes(`the daemon could not start (exit 1)`), r.stderr);
+    t.true(r.stderr.includes(`${name}=${value}`), r.stderr);
+    t.is(h.daemonPid(), undefined, 'no daemon serves');
+  }
+  t.is((await h.ccx(['list'], { env: { CCX_OUTPUT_LOG_BYTES: '64k' } })).code, 0, 'a good value starts it');
+});

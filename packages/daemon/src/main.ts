@@ -1,4 +1,6 @@
 import { DAEMON_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, currentPathEnv, effectiveVersion, resolvePaths } from '@ccx/shared';
+import { badEnvOverride } from './config/settings.js';
+import { DAEMON_EXIT } from './daemon-exit.js';
 import { FileLogger } from './logger.js';
 import { enterStartGate } from './start-gate.js';
 
@@ -12,7 +14,19 @@ export async function main(argv: string[]): Promise<number> {
   const pathEnv = currentPathEnv();
   const paths = resolvePaths(pathEnv);
   const logger = new FileLogger(paths.daemonLog, DAEMON_LOG_MAX_BYTES, foreground && !!process.stderr.isTTY);
-  const outputLogBytes = outputLogBytesFrom(process.env.CCX_OUTPUT_LOG_BYTES, (message) => logger.warn(message));
+  // A setting the user gave and the daemon cannot use is refused, not ignored:
+  // the CLI that started this daemon reports its last log line.
+  let outputLogBytes: number;
+  try {
+    outputLogBytes = outputLogBytesFrom(process.env.CCX_OUTPUT_LOG_BYTES);
+    const bad = badEnvOverride(process.env);
+    if (bad) throw new Error(bad);
+  } catch (error) {
+    const message = `cannot start: ${(error as Error).message}`;
+    logger.error(message);
+    process.stderr.write(`ccx daemon: ${message}\n`);
+    return DAEMON_EXIT.FATAL;
+  }
   const gate = enterStartGate(paths, pathEnv.uid, logger);
   if (typeof gate === 'number') return gate;
   try {
@@ -40,14 +54,16 @@ export async function main(argv: string[]): Promise<number> {
 /** Smallest output log segment accepted from CCX_OUTPUT_LOG_BYTES: one output chunk. */
 const MIN_OUTPUT_LOG_BYTES = 64 * 1024;
 
-/** Per-segment cap of session output logs, from CCX_OUTPUT_LOG_BYTES (bytes; suffixes k, m, g in powers of 1024). */
-export function outputLogBytesFrom(value: string | undefined, warn: (message: string) => void): number {
+/**
+ * Per-segment cap of session output logs, from CCX_OUTPUT_LOG_BYTES (bytes;
+ * suffixes k, m, g in powers of 1024). Throws on a value it cannot use.
+ */
+export function outputLogBytesFrom(value: string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_OUTPUT_LOG_BYTES;
   const m = /^(\d+)\s*([kmg]?)i?b?$/i.exec(value.trim());
   const bytes = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
   if (!Number.isSafeInteger(bytes) || bytes < MIN_OUTPUT_LOG_BYTES) {
-    warn(`ignoring CCX_OUTPUT_LOG_BYTES=${value}: give a size of at least 64k, e.g. 256m; using ${DEFAULT_OUTPUT_LOG_BYTES}`);
-    return DEFAULT_OUTPUT_LOG_BYTES;
+    throw new Error(`CCX_OUTPUT_LOG_BYTES=${value} is not a size of at least 64k: give bytes or k/m/g, e.g. 256m, or unset it`);
   }
   return bytes;
 }
