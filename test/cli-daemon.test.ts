@@ -73,7 +73,10 @@ test('removing CCX_HOME makes its daemon end its sessions and exit; the next com
   const list = await h.ccx(['list', '--json', '--all']);
   t.is(list.code, 0, list.stderr);
   t.deepEqual(JSON.parse(list.stdout), []);
-  t.deepEqual(daemonsOf(h), [h.daemonPid()!], 'exactly one daemon serves the new home');
+  // The registry is written just after the socket starts answering.
+  const fresh = await waitFor(() => h.daemonPid(), WAIT_MS, 'the new daemon’s registry');
+  t.not(fresh, daemon);
+  t.deepEqual(daemonsOf(h), [fresh], 'exactly one daemon serves the new home');
 });
 
 // ---- issue 12 point 4: an unfinished last line reaches a follower --------------
