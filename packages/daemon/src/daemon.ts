@@ -68,6 +68,8 @@ export class Daemon {
   /** The socket file this daemon made; only that one is removed at stop, never one another daemon put at the path. */
   private socketIdentity: FileIdentity | undefined;
   private relistening: Promise<void> | undefined;
+  /** A re-creation failed and was logged; the next failures are not, until one succeeds (it is retried every poll). */
+  private relistenFailing = false;
   private exitCode: number = DAEMON_EXIT.OK;
   private readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
@@ -196,9 +198,11 @@ export class Daemon {
         ensurePrivateDir(paths.runtimeDir, typeof process.getuid === 'function' ? process.getuid() : -1);
         await this.server!.relisten();
         this.socketIdentity = identityOf(address);
+        this.relistenFailing = false;
         logger.info('socket re-created', { socket: address, reason });
       } catch (error) {
-        logger.error('cannot re-create the socket', { socket: address, reason, error: String(error) });
+        if (!this.relistenFailing) logger.error('cannot re-create the socket', { socket: address, reason, error: String(error) });
+        this.relistenFailing = true;
       }
     })().finally(() => (this.relistening = undefined));
     return this.relistening;

@@ -9,13 +9,23 @@ export interface FileIdentity {
   ino: number;
 }
 
-/** The identity of the file at `path` (not following a symlink), or undefined when nothing is there. */
+/** The identity of the file at `path` (not following a symlink), or undefined when it cannot be had. */
 export function identityOf(path: string, follow = false): FileIdentity | undefined {
+  const found = lookup(path, follow);
+  return found === 'absent' || found === 'unknown' ? undefined : found;
+}
+
+/**
+ * Like identityOf, but tells "nothing there" (ENOENT, ENOTDIR) from "cannot
+ * tell" (EACCES, EIO...): only the first means the file was removed.
+ */
+export function lookup(path: string, follow = false): FileIdentity | 'absent' | 'unknown' {
   try {
     const st = follow ? statSync(path) : lstatSync(path);
     return { dev: st.dev, ino: st.ino };
-  } catch {
-    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'absent' : 'unknown';
   }
 }
 
@@ -68,13 +78,15 @@ export class HomeWatch {
 
   /** One look; also what the interval runs. */
   check(): void {
-    const now = identityOf(this.opts.stateDir, true);
-    if (!sameFile(now, this.stateIdentity)) {
+    const now = lookup(this.opts.stateDir, true);
+    // A directory that cannot be looked at now (permissions changed) is not taken for a removed one.
+    if (now === 'unknown') return;
+    if (now === 'absent' || !sameFile(now, this.stateIdentity)) {
       this.dispose();
-      this.opts.onHomeGone(now ? `${this.opts.stateDir} was replaced by another directory` : `${this.opts.stateDir} was removed`);
+      this.opts.onHomeGone(now === 'absent' ? `${this.opts.stateDir} was removed` : `${this.opts.stateDir} was replaced by another directory`);
       return;
     }
-    if (!identityOf(this.opts.socketPath)) this.opts.onSocketMissing();
+    if (lookup(this.opts.socketPath) === 'absent') this.opts.onSocketMissing();
   }
 
   dispose(): void {

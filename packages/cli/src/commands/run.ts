@@ -33,7 +33,7 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
       .example("$0 run --name nightly --timeout 30m -- ./backup.sh", 'from cron: output to the cron mail, the log kept in ccx')
       .example("echo 6*7 | $0 run -- bc", 'the program reads this standard input through its terminal')
       .epilogue(
-        'The session stays listed (ccx list --all) with its output log. Ctrl-C (SIGINT) cancels the session; a second one kills it. ' +
+        'The session stays listed (ccx list --all) with its output log. SIGINT (Ctrl-C, unless stdin is a terminal: then keys go to the program) cancels the session; a second one kills it. ' +
           'Exit code: the program\'s, 128+N if signal N ended it, 124 after --timeout, 127 if it is not found, 126 if it cannot be executed. ' +
           'Standard input goes to the program through its terminal (echoed, Ctrl-C and Ctrl-D act as keys); on a terminal, raw, as with attach.',
       ) as never,
