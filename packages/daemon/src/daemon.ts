@@ -187,6 +187,11 @@ export class Daemon {
       const { paths, logger } = this.opts;
       const address = ipcAddress(paths);
       try {
+        // Re-creating the runtime directory of a removed home would bring part of it back.
+        if (this.homeWatch && !this.homeWatch.stateDirIntact()) {
+          this.homeWatch.check();
+          return;
+        }
         const found = identityOf(address);
         if (found && !sameFile(found, this.socketIdentity)) {
           if ((await probeSocket(address)) === 'live') {

@@ -76,6 +76,12 @@ export class HomeWatch {
     this.handle = handle;
   }
 
+  /** Whether the state directory at its path is still the one this daemon started with. */
+  stateDirIntact(): boolean {
+    const now = lookup(this.opts.stateDir, true);
+    return now === 'unknown' || (now !== 'absent' && sameFile(now, this.stateIdentity));
+  }
+
   /** One look; also what the interval runs. */
   check(): void {
     const now = lookup(this.opts.stateDir, true);
