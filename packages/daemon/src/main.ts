@@ -40,7 +40,9 @@ export async function main(argv: string[]): Promise<number> {
     // The daemon outlives the terminal that started it.
     process.on('SIGHUP', () => logger.info('ignoring SIGHUP'));
     // As tmux: SIGUSR1 re-creates a socket file that was removed (the daemon also notices that itself within seconds).
-    process.on('SIGUSR1', () => void daemon.recreateSocket('SIGUSR1'));
+    // A listener takes SIGUSR1 from Node, which otherwise opens the inspector on it: a daemon started
+    // with --inspect-port (the stress drills' full GCs) keeps Node's meaning.
+    if (!inspectorRequested()) process.on('SIGUSR1', () => void daemon.recreateSocket('SIGUSR1'));
     // Last line of defence: a bug in one handler must not take every session down.
     process.on('uncaughtException', (error) => logger.error('uncaught exception', { error: String(error.stack ?? error) }));
     process.on('unhandledRejection', (error) => logger.error('unhandled rejection', { error: String((error as Error)?.stack ?? error) }));
@@ -49,6 +51,11 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     gate.release();
   }
+}
+
+/** Whether Node was asked for an inspector (--inspect*, on the command line or in NODE_OPTIONS). */
+function inspectorRequested(): boolean {
+  return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) => arg.startsWith('--inspect'));
 }
 
 /** Smallest output log segment accepted from CCX_OUTPUT_LOG_BYTES: one output chunk. */
