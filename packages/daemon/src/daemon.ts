@@ -1,6 +1,6 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVENTS_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, PROTOCOL_VERSION, ipcAddress, type CcxPaths, type DaemonStatus } from '@ccx/shared';
+import { EVENTS_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, PROTOCOL_VERSION, assertPrivateRuntimeDir, ipcAddress, type CcxPaths, type DaemonStatus } from '@ccx/shared';
 import { configuredAttachAllow } from './config/attach-config.js';
 import { loadSettings } from './config/settings.js';
 import { Dispatcher } from './dispatcher.js';
@@ -10,6 +10,7 @@ import { attachHandlers } from './handlers/attach-handlers.js';
 import { daemonHandlers } from './handlers/daemon-handlers.js';
 import { eventsHandlers } from './handlers/events-handlers.js';
 import { hooksHandlers } from './handlers/hooks-handlers.js';
+import { HomeWatch, identityOf, sameFile, type FileIdentity, type Timers } from './home-watch.js';
 import { sessionHandlers } from './handlers/session-handlers.js';
 import { turnHandlers } from './handlers/turn-handlers.js';
 import { waitHandlers } from './handlers/wait-handlers.js';
@@ -36,6 +37,9 @@ export interface DaemonOptions {
   /** Quiet time after which a session is reported idle. */
   idleAfterMs?: number;
   outputLogBytes?: number;
+  /** How often to look for a removed state directory or socket (home-watch.ts); default HOME_CHECK_MS. */
+  homeCheckMs?: number;
+  timers?: Timers;
 }
 
 export const DEFAULT_IDLE_AFTER_MS = 1_500;
@@ -63,6 +67,13 @@ export class Daemon {
   private screens: ScreenHost | undefined;
   private startedAt = new Date();
   private stopping: Promise<void> | undefined;
+  private homeWatch: HomeWatch | undefined;
+  /** The socket file this daemon made; only that one is removed at stop, never one another daemon put at the path. */
+  private socketIdentity: FileIdentity | undefined;
+  private relistening: Promise<void> | undefined;
+  /** A re-creation failed and was logged; the next failures are not, until one succeeds (it is retried every poll). */
+  private relistenFailing = false;
+  private exitCode: number = DAEMON_EXIT.OK;
   private readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
 
@@ -153,10 +164,78 @@ export class Daemon {
     }
     this.startedAt = new Date();
     writeRegistry(paths.registryFile, { pid: process.pid, version, protocol: PROTOCOL_VERSION, socket: paths.socketPath, startedAt: this.startedAt.toISOString() });
+    this.socketIdentity = identityOf(address);
     bus.publish('daemon-started', { pid: process.pid, version });
     logger.info('daemon started', { pid: process.pid, version, socket: address });
+    if (process.platform !== 'win32') {
+      this.homeWatch = new HomeWatch({
+        stateDir: paths.stateDir,
+        socketPath: address,
+        socketIdentity: () => this.socketIdentity,
+        onHomeGone: (reason) => this.homeGone(reason),
+        onSocketMissing: () => void this.recreateSocket('the socket file was removed'),
+        intervalMs: this.opts.homeCheckMs,
+        timers: this.opts.timers,
+      });
+      this.homeWatch.start();
+    }
     await this.stopped;
-    return DAEMON_EXIT.OK;
+    return this.exitCode;
+  }
+
+  /**
+   * Listens again at the socket path (tmux's SIGUSR1): after the file was
+   * removed, or on request. A file at the path that is not this daemon's
+   * socket is replaced only if nobody listens on it.
+   */
+  recreateSocket(reason: string): Promise<void> {
+    if (this.stopping || !this.server || process.platform === 'win32') return Promise.resolve();
+    this.relistening ??= (async () => {
+      const { paths, logger } = this.opts;
+      const address = ipcAddress(paths);
+      try {
+        // Re-creating the runtime directory of a removed home would bring part of it back.
+        if (this.homeWatch && !this.homeWatch.stateDirIntact()) {
+          this.homeWatch.check();
+          return;
+        }
+        const found = identityOf(address);
+        if (found && !sameFile(found, this.socketIdentity)) {
+          if ((await probeSocket(address)) === 'live') {
+            logger.warn('another listener took the socket path; leaving it', { socket: address, reason });
+            return;
+          }
+        }
+        rmSync(address, { force: true });
+        // Only the runtime dir: a removed state dir ends the daemon (home-watch), it is never re-created here.
+        mkdirSync(paths.runtimeDir, { recursive: true, mode: 0o700 });
+        assertPrivateRuntimeDir(paths.runtimeDir, typeof process.getuid === 'function' ? process.getuid() : -1);
+        await this.server!.relisten();
+        this.socketIdentity = identityOf(address);
+        this.relistenFailing = false;
+        logger.info('socket re-created', { socket: address, reason });
+      } catch (error) {
+        if (!this.relistenFailing) logger.error('cannot re-create the socket', { socket: address, reason, error: String(error) });
+        this.relistenFailing = true;
+      }
+    })().finally(() => (this.relistening = undefined));
+    return this.relistening;
+  }
+
+  /**
+   * The state directory is gone (or replaced): sessions, output logs and the
+   * lock went with it, and no client can find this daemon any more. It ends
+   * its sessions and exits rather than live on unreachable. Its log file
+   * went too, so the reason also goes to stderr (the terminal or journal of
+   * `ccx daemon run`; for a daemon the CLI started, the unlinked log file).
+   */
+  private homeGone(reason: string): void {
+    const running = this.sessions?.counts().running ?? 0;
+    const message = `${reason}: ending ${running} running session(s) and exiting`;
+    this.opts.logger.error(message);
+    process.stderr.write(`ccx daemon: ${message}\n`);
+    this.exitCode = DAEMON_EXIT.FATAL;
+    void this.stop('home-removed');
   }
 
   /** Graceful shutdown: every session's processes end, state is flushed, socket and registry go. */
@@ -164,6 +243,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       const { paths, logger } = this.opts;
       logger.info('daemon stopping', { reason });
+      this.homeWatch?.dispose();
       this.bus?.publish('daemon-stopping', { reason });
       try {
         await this.sessions?.stopAll();
@@ -176,7 +256,7 @@ export class Daemon {
       this.sessions?.dispose();
       await this.screens?.dispose();
       await this.server?.close();
-      if (process.platform !== 'win32') rmSync(ipcAddress(paths), { force: true });
+      if (process.platform !== 'win32' && sameFile(identityOf(ipcAddress(paths)), this.socketIdentity)) rmSync(ipcAddress(paths), { force: true });
       removeRegistry(paths.registryFile, process.pid);
       logger.info('daemon stopped');
       this.resolveStopped();

@@ -1,4 +1,6 @@
 import { DAEMON_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, currentPathEnv, effectiveVersion, resolvePaths } from '@ccx/shared';
+import { badEnvOverride } from './config/settings.js';
+import { DAEMON_EXIT } from './daemon-exit.js';
 import { FileLogger } from './logger.js';
 import { enterStartGate } from './start-gate.js';
 
@@ -12,7 +14,19 @@ export async function main(argv: string[]): Promise<number> {
   const pathEnv = currentPathEnv();
   const paths = resolvePaths(pathEnv);
   const logger = new FileLogger(paths.daemonLog, DAEMON_LOG_MAX_BYTES, foreground && !!process.stderr.isTTY);
-  const outputLogBytes = outputLogBytesFrom(process.env.CCX_OUTPUT_LOG_BYTES, (message) => logger.warn(message));
+  // A setting the user gave and the daemon cannot use is refused, not ignored:
+  // the CLI that started this daemon reports its last log line.
+  let outputLogBytes: number;
+  try {
+    outputLogBytes = outputLogBytesFrom(process.env.CCX_OUTPUT_LOG_BYTES);
+    const bad = badEnvOverride(process.env);
+    if (bad) throw new Error(bad);
+  } catch (error) {
+    const message = `cannot start: ${(error as Error).message}`;
+    logger.error(message);
+    process.stderr.write(`ccx daemon: ${message}\n`);
+    return DAEMON_EXIT.FATAL;
+  }
   const gate = enterStartGate(paths, pathEnv.uid, logger);
   if (typeof gate === 'number') return gate;
   try {
@@ -25,6 +39,10 @@ export async function main(argv: string[]): Promise<number> {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void daemon.stop(signal));
     // The daemon outlives the terminal that started it.
     process.on('SIGHUP', () => logger.info('ignoring SIGHUP'));
+    // As tmux: SIGUSR1 re-creates a socket file that was removed (the daemon also notices that itself within seconds).
+    // A listener takes SIGUSR1 from Node, which otherwise opens the inspector on it: a daemon started
+    // with --inspect-port (the stress drills' full GCs) keeps Node's meaning.
+    if (!inspectorRequested()) process.on('SIGUSR1', () => void daemon.recreateSocket('SIGUSR1'));
     // Last line of defence: a bug in one handler must not take every session down.
     process.on('uncaughtException', (error) => logger.error('uncaught exception', { error: String(error.stack ?? error) }));
     process.on('unhandledRejection', (error) => logger.error('unhandled rejection', { error: String((error as Error)?.stack ?? error) }));
@@ -35,17 +53,24 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Whether Node was asked for an inspector (--inspect*, on the command line or in NODE_OPTIONS). */
+function inspectorRequested(): boolean {
+  return [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((arg) => arg.startsWith('--inspect'));
+}
+
 /** Smallest output log segment accepted from CCX_OUTPUT_LOG_BYTES: one output chunk. */
 const MIN_OUTPUT_LOG_BYTES = 64 * 1024;
 
-/** Per-segment cap of session output logs, from CCX_OUTPUT_LOG_BYTES (bytes; suffixes k, m, g in powers of 1024). */
-export function outputLogBytesFrom(value: string | undefined, warn: (message: string) => void): number {
+/**
+ * Per-segment cap of session output logs, from CCX_OUTPUT_LOG_BYTES (bytes;
+ * suffixes k, m, g in powers of 1024). Throws on a value it cannot use.
+ */
+export function outputLogBytesFrom(value: string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_OUTPUT_LOG_BYTES;
   const m = /^(\d+)\s*([kmg]?)i?b?$/i.exec(value.trim());
   const bytes = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()) : NaN;
   if (!Number.isSafeInteger(bytes) || bytes < MIN_OUTPUT_LOG_BYTES) {
-    warn(`ignoring CCX_OUTPUT_LOG_BYTES=${value}: give a size of at least 64k, e.g. 256m; using ${DEFAULT_OUTPUT_LOG_BYTES}`);
-    return DEFAULT_OUTPUT_LOG_BYTES;
+    throw new Error(`CCX_OUTPUT_LOG_BYTES=${value} is not a size of at least 64k: give bytes or k/m/g, e.g. 256m, or unset it`);
   }
   return bytes;
 }

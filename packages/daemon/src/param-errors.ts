@@ -87,7 +87,10 @@ export function describeParamIssues(issues: readonly ParamIssue[]): string {
 }
 
 /** `ccx send --help` for `session.send`, `ccx hooks add --help` for `hooks.add`. */
+/** Methods whose CLI command has another name (every `ccx send` is a `session.turn`). */
+const COMMAND_OF_METHOD: Record<string, string> = { 'session.turn': 'send', 'session.logs': 'logs' };
+
 export function helpHintFor(method: string): string {
-  const command = method.startsWith('session.') ? method.slice('session.'.length) : method.replace('.', ' ');
+  const command = COMMAND_OF_METHOD[method] ?? (method.startsWith('session.') ? method.slice('session.'.length) : method.replace('.', ' '));
   return `see: ccx ${command} --help`;
 }

@@ -72,6 +72,10 @@ export const EXIT = {
   TIMEOUT: 124,
   /** `wait` (and `send --wait`): the session ended while waiting for something other than its exit. */
   SESSION_ENDED: 125,
+  /** `run`: the program exists but cannot be executed (as a shell reports it). */
+  NOT_EXECUTABLE: 126,
+  /** `run`: no such program (as a shell reports it). */
+  COMMAND_NOT_FOUND: 127,
 } as const;
 
 const EXIT_BY_CODE: Partial<Record<ErrorCode, number>> = {

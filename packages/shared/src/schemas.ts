@@ -261,6 +261,8 @@ export const MethodParams = {
       since: z.number().int().nonnegative().optional(),
       tail: z.number().int().nonnegative().optional(),
       follow: z.boolean().optional(),
+      /** Take `input` messages on this stream and type them into the session (`run`'s stdin). */
+      input: z.boolean().optional(),
     })
     .strict(),
   'session.attach': z

@@ -1,10 +1,10 @@
 import type { CommandModule } from 'yargs';
-import { PlainText } from '@ccx/shared';
 import { openOutputStream, sessionExitCode } from '../client/output-stream.js';
 import { runCommand } from '../context.js';
 import { SESSION_ID_ARG } from './session-arg.js';
 import { humanBytes } from '../format.js';
 import { exitOnBrokenPipe, printNote, usageError } from '../output.js';
+import { LiveText } from '../text/live-text.js';
 
 interface LogsArgs {
   id: string;
@@ -39,7 +39,8 @@ export const logsCommand: CommandModule<object, LogsArgs> = {
         if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) throw usageError(`${name} needs a whole number ≥ 0, got ${value}`);
       }
       const conn = await ctx.connect();
-      const text = argv.raw ? undefined : new PlainText();
+      // Following, the unfinished last line (a prompt) is printed as it comes (live-text.ts).
+      const text = argv.raw ? undefined : new LiveText(argv.follow ?? false);
       const stream = openOutputStream(
         conn,
         'session.logs',
@@ -50,8 +51,13 @@ export const logsCommand: CommandModule<object, LogsArgs> = {
             if (logStart > asked && argv.tail === undefined) {
               printNote(`the first ${humanBytes(logStart)} of output (offsets 0–${logStart}) were rotated out of the log; printing from offset ${from}`);
             }
+            // Starting where rotation cut the log, not where the user asked: that is mid-line.
+            if (from === logStart && logStart > asked) text?.skipToLineStart();
           },
-          gap: (from, to) => printNote(`${humanBytes(to - from)} of output (offsets ${from}–${to}) were rotated out of the log before they could be printed`),
+          gap: (from, to) => {
+            printNote(`${humanBytes(to - from)} of output (offsets ${from}–${to}) were rotated out of the log before they could be printed`);
+            if (text) writeOut(text.gap());
+          },
           output: (data) => writeOut(text ? text.push(data) : data),
         },
       );

@@ -59,6 +59,20 @@ const ENV_OVERRIDES: Array<[env: string, apply: (s: DaemonSettings, n: number) =
   ['CCX_WEBHOOK_BATCH_MS', (s, n) => (s.webhookDelivery.batchMs = n)],
 ];
 
+/**
+ * The first environment override that is set but not a positive number, as
+ * a message for the user; undefined when every one is usable. The daemon
+ * refuses to start on it (main.ts) rather than quietly use the default.
+ */
+export function badEnvOverride(env: NodeJS.ProcessEnv): string | undefined {
+  for (const [name] of ENV_OVERRIDES) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    if (positive(Number(raw)) === undefined) return `${name}=${raw} is not a positive number: give one (milliseconds for *_MS), or unset it`;
+  }
+  return undefined;
+}
+
 function positive(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value) : undefined;
 }

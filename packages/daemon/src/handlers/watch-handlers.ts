@@ -42,6 +42,12 @@ export function watchHandlers(sessions: SessionManager, bus: EventBus): HandlerT
     }),
     'session.logs': stream(async (params, _ctx, sink) => {
       const session = sessions.resolve(params.target);
+      // Before any await: input sent right after the request is handled after this turn.
+      // A write to a session that has ended has nowhere to go, and is dropped.
+      if (params.input) {
+        sink.onInput((data) => void session.sendRaw(data).catch(() => undefined));
+        sink.onResize((cols, rows) => session.resize(cols, rows));
+      }
       const log = session.output;
       const until = log.end;
       let from = Math.max(params.since ?? 0, log.start);

@@ -17,6 +17,14 @@ export function checkCwd(cwd: string): void {
   if (!isDir) throw new CcxError('E_SPAWN', `working directory is not a directory: ${cwd}`, 'pass a directory with --cwd');
 }
 
+/**
+ * `details` of the E_SPAWN errors below: the errno execvp would have failed
+ * with, so `run` can exit 127 / 126 as a shell does.
+ */
+export type SpawnErrorDetails = { errno: 'ENOENT' | 'EACCES' };
+const NOT_FOUND: SpawnErrorDetails = { errno: 'ENOENT' };
+const NOT_EXECUTABLE: SpawnErrorDetails = { errno: 'EACCES' };
+
 /** Resolves the program the way execvp would, relative to the session's cwd and PATH. */
 export function resolveExecutable(command: string, cwd: string, path: string | undefined): string {
   if (command.includes('/')) {
@@ -33,6 +41,7 @@ export function resolveExecutable(command: string, cwd: string, path: string | u
     'E_SPAWN',
     `command not found: ${command}`,
     `check the spelling, or give its full path; PATH was ${path ?? '(unset)'}`,
+    NOT_FOUND,
   );
 }
 
@@ -51,12 +60,12 @@ function assertExecutable(file: string, shown: string): void {
   try {
     st = statSync(file);
   } catch {
-    throw new CcxError('E_SPAWN', `command not found: ${shown}`, `no file at ${file}`);
+    throw new CcxError('E_SPAWN', `command not found: ${shown}`, `no file at ${file}`, NOT_FOUND);
   }
-  if (!st.isFile()) throw new CcxError('E_SPAWN', `not a file: ${shown}`, 'give the path of a program');
+  if (!st.isFile()) throw new CcxError('E_SPAWN', `not a file: ${shown}`, 'give the path of a program', NOT_EXECUTABLE);
   try {
     accessSync(file, constants.X_OK);
   } catch {
-    throw new CcxError('E_SPAWN', `permission denied: ${shown} is not executable`, `run: chmod +x ${file}`);
+    throw new CcxError('E_SPAWN', `permission denied: ${shown} is not executable`, `run: chmod +x ${file}`, NOT_EXECUTABLE);
   }
 }

@@ -69,6 +69,26 @@ export class IpcServer {
     });
   }
 
+  /**
+   * Listens again at the same path, for a socket file that was removed
+   * (tmux re-creates its socket the same way, on SIGUSR1). Only the listening
+   * handle is replaced: open connections and their streams carry on.
+   */
+  relisten(): Promise<void> {
+    const server = (this.ipc?.server as unknown as NodeIpcServer | undefined)?.server;
+    if (!server) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      if (server.listening) server.close();
+      const failed = (error: Error): void => reject(error);
+      server.once('error', failed);
+      server.listen({ path: this.address }, () => {
+        server.off('error', failed);
+        if (process.platform !== 'win32') chmodSync(this.address, 0o600);
+        resolve();
+      });
+    });
+  }
+
   get connectionCount(): number {
     return this.connections.size;
   }
