@@ -22,6 +22,7 @@ import { probeSocket } from './socket-probe.js';
 import { DAEMON_EXIT } from './daemon-exit.js';
 import { readRegistry, removeRegistry, writeRegistry } from './store/registry.js';
 import { SessionStore } from './store/session-store.js';
+import { connectionLimitsFrom } from './transport/connection-limits.js';
 import { IpcServer } from './transport/ipc-server.js';
 import { WebhookService } from './webhooks/webhook-service.js';
 
@@ -136,7 +137,15 @@ export class Daemon {
       ...attachHandlers(sessions, bus, logger),
     };
     const dispatcher = (this.dispatcher = new Dispatcher(table, version, logger));
-    this.server = new IpcServer(address, logger, (conn) => dispatcher.attach(conn), (conn, chunk) => dispatcher.receive(conn, chunk));
+    const limits = connectionLimitsFrom(this.opts.env, (message) => logger.warn(message));
+    this.server = new IpcServer(
+      address,
+      logger,
+      (conn) => dispatcher.attach(conn),
+      (conn, chunk) => dispatcher.receive(conn, chunk),
+      { openStreams: (conn) => dispatcher.openStreamsOf(conn) },
+      limits,
+    );
     try {
       await this.server.listen();
     } catch (error) {
