@@ -29,7 +29,7 @@ interface Stream {
 }
 
 /** A raw connection that asks for `events.stream` and then either reads everything or nothing at all. */
-function openStream(h: Home, params: Record<string, unknown>, read: boolean): Promise<Stream> {
+function openStream(h: Home, params: Record<string, unknown>, read: boolean, method = 'events.stream'): Promise<Stream> {
   return new Promise((resolve, reject) => {
     const socket = connect(join(h.dir, 'run', 'ccxd.sock'));
     const decoder = new FrameDecoder();
@@ -38,7 +38,7 @@ function openStream(h: Home, params: Record<string, unknown>, read: boolean): Pr
     socket.once('error', reject);
     socket.once('connect', () => {
       socket.write(encodeFrame({ t: 'hello', protocol: PROTOCOL_VERSION, version: '0.1.0' }));
-      socket.write(encodeFrame({ t: 'req', id: 1, method: 'events.stream', params }));
+      socket.write(encodeFrame({ t: 'req', id: 1, method, params }));
       socket.on('data', (chunk) => {
         frames.push(...decoder.push(chunk));
         // Not reading: after the welcome, the socket is paused and the daemon's side fills up.
@@ -119,4 +119,77 @@ test('a log reader follows the current file through a rotation and reads what wa
   t.true(behind.lost, 'the lost file is reported');
   reader.close();
   behind.close();
+});
+
+/** A greeted raw connection with one stream open; `control` sends input/resize frames into it. */
+function rawStream(h: Home, method: string, params: Record<string, unknown>): Promise<Stream & { control: (msg: Record<string, unknown>) => void }> {
+  return openStream(h, params, true, method).then((s) => ({ ...s, control: (msg) => s.socket.write(encodeFrame({ ...msg, id: 1 })) }));
+}
+
+const ALL_TYPES = ['session-created', 'session-started', 'input-sent', 'session-output', 'session-resized', 'process-exit', 'client-attached', 'client-detached'];
+
+test('every event has a unique seq, output events included, and the echo of sent text comes after its input-sent', async (t) => {
+  const h = home();
+  const started = await h.ccx(['daemon', 'start']);
+  t.is(started.code, 0, started.stderr);
+  const follower = await rawStream(h, 'events.stream', { follow: true, types: ALL_TYPES.filter((type) => type !== 'session-resized') });
+  const id = (await h.ccx(['start', '--', 'cat'])).stdout.trim();
+  for (const word of ['alpha', 'beta', 'gamma']) t.is((await h.ccx(['send', id, word])).code, 0);
+  t.is((await h.ccx(['kill', id])).code, 0);
+  const events = (await waitFor(() => {
+    const got = follower.frames.filter((f) => f.t === 'frame').map((f) => f.data);
+    return got.some((e) => e.type === 'process-exit' && e.sessionId === id) ? got : undefined;
+  }, 30_000, 'the session to end')) as Array<{ seq: number; type: string; [k: string]: unknown }>;
+  follower.socket.destroy();
+  const seqs = events.map((e) => e.seq);
+  t.is(new Set(seqs).size, seqs.length, `unique seqs: ${seqs.join(',')}`);
+  t.true(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), 'in seq order');
+  const outputs = events.filter((e) => e.type === 'session-output');
+  t.true(outputs.length >= 3);
+  // cat echoes each word: the output that holds it comes after the input-sent that typed it.
+  const firstInput = events.findIndex((e) => e.type === 'input-sent');
+  const firstOutput = events.findIndex((e) => e.type === 'session-output');
+  t.true(firstInput >= 0 && firstInput < firstOutput, `input-sent at ${firstInput}, first output at ${firstOutput}`);
+  let inputs = 0;
+  for (const e of events) {
+    if (e.type === 'input-sent') inputs++;
+    // Never more output bursts started than inputs sent: each echo follows its cause.
+    if (e.type === 'session-output') t.true(inputs > 0);
+  }
+});
+
+test('keystrokes typed in attach are input-sent events with source attach (batched, bytes only), and resizes are session-resized events', async (t) => {
+  const h = home();
+  const id = (await h.ccx(['start', '--cols', '80', '--rows', '24', '--', 'cat'])).stdout.trim();
+  const follower = await rawStream(h, 'events.stream', { follow: true, types: ALL_TYPES, target: id });
+  const attach = await rawStream(h, 'session.attach', { target: id, cols: 100, rows: 30 });
+  await waitFor(() => attach.frames.some((f) => f.t === 'frame' && f.data.k === 'start'), 15_000, 'attach to start');
+  const typed = 'secret-password';
+  for (const ch of typed) {
+    attach.control({ t: 'input', data: Buffer.from(ch).toString('base64') });
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  attach.control({ t: 'resize', cols: 90, rows: 20 });
+  const of = (type: string) => follower.frames.filter((f) => f.t === 'frame' && f.data.type === type).map((f) => f.data);
+  await waitFor(() => of('input-sent').reduce((n, e) => n + e.bytes, 0) === typed.length && of('session-resized').length >= 2, 15_000, 'input and resize events');
+  const inputs = of('input-sent');
+  t.true(inputs.every((e) => e.source === 'attach' && e.sessionId === id));
+  t.true(inputs.length < typed.length, `batched: ${inputs.length} events for ${typed.length} keystrokes`);
+  t.false(JSON.stringify(inputs).includes('secret'), 'keystrokes are counted, never recorded');
+  t.deepEqual(
+    of('session-resized').map((e) => [e.cols, e.rows]),
+    [
+      [100, 30],
+      [90, 20],
+    ],
+    'attaching at another size, then resizing',
+  );
+  // The first keystroke's event comes before its echo.
+  const all = follower.frames.filter((f) => f.t === 'frame').map((f) => f.data);
+  t.true(all.findIndex((e) => e.type === 'input-sent') < all.findIndex((e) => e.type === 'session-output'));
+  // Persisted: the events log holds them too.
+  const logged = (await h.ccx(['events', id, '--type', 'input-sent', '--type', 'session-resized', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  t.is(logged.filter((e) => e.type === 'session-resized').length, 2);
+  attach.socket.destroy();
+  follower.socket.destroy();
 });

@@ -31,7 +31,8 @@ export function enterStartGate(paths: CcxPaths, uid: number, logger: Logger): St
     const message = `cannot take the start lock ${paths.lockFile}: ${(error as Error).message}`;
     const hint = startLockHint(error, paths.stateDir);
     logger.error(message, { hint });
-    process.stderr.write(`ccx daemon: ${message}\nhint: ${hint}\n`);
+    // One line: the CLI reports the daemon log's last line.
+    process.stderr.write(`ccx daemon: ${message}; ${hint}\n`);
     return DAEMON_EXIT.FATAL;
   }
   if (!lock.acquired) {

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { readProcStat } from '../process/proc.js';
 import { SESSION_ENV_MARKER, type LeaderIdentity } from '../process/session-processes.js';
 import type { SessionStore } from '../store/session-store.js';
+import { AttachInputEvents } from './attach-input-events.js';
 import { InputQueue } from './input-queue.js';
 import { OutputLog } from './output-log.js';
 import { drainOnEnd, gatherPending } from './pty-drain.js';
@@ -51,6 +52,7 @@ export class Session {
   private screenState: RemoteScreen | undefined;
   readonly output: OutputLog;
   private readonly input = new InputQueue();
+  private readonly attachInput = new AttachInputEvents((bytes) => this.deps.bus.publish('input-sent', { sessionId: this.id, bytes, source: 'attach' }));
   private readonly outputListeners = new Set<OutputListener>();
   private readonly exitWaiters = new Set<() => void>();
   private activity: 'busy' | 'idle' = 'idle';
@@ -195,6 +197,8 @@ export class Session {
   }
 
   private handleExit(exitCode: number, signal: number | undefined): void {
+    // Keystrokes typed just before the end are reported before the exit.
+    this.attachInput.flush();
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     const signalName = signal ? (SIGNAL_NAMES[signal] ?? String(signal)) : null;
@@ -255,19 +259,11 @@ export class Session {
       this.assertRunning();
       const offset = this.output.end;
       const writtenAt = this.deps.now().toISOString();
-      let bytes = 0;
-      if (opts.text !== undefined && opts.text.length > 0) {
-        const payload = bracketed ? PASTE_START + opts.text + PASTE_END : opts.text;
-        this.write(payload);
-        bytes += Buffer.byteLength(payload);
-      }
+      const payload = opts.text !== undefined && opts.text.length > 0 ? (bracketed ? PASTE_START + opts.text + PASTE_END : opts.text) : undefined;
       const tail = (opts.enter ? ['\r'] : []).concat(keyData);
-      for (const key of tail) {
-        if (bytes > 0) await delay(opts.enterDelayMs ?? this.record.enterDelayMs);
-        this.assertRunning();
-        this.write(key);
-        bytes += Buffer.byteLength(key);
-      }
+      const bytes = (payload === undefined ? 0 : Buffer.byteLength(payload)) + tail.reduce((n, key) => n + Buffer.byteLength(key), 0);
+      // Published before the first byte is written: the program's echo must
+      // never reach a follower ahead of the event that caused it.
       this.deps.bus.publish('input-sent', {
         sessionId: this.id,
         bytes,
@@ -277,6 +273,17 @@ export class Session {
         bracketedPaste: bracketed,
         source: opts.source ?? 'send',
       });
+      let written = 0;
+      if (payload !== undefined) {
+        this.write(payload);
+        written += Buffer.byteLength(payload);
+      }
+      for (const key of tail) {
+        if (written > 0) await delay(opts.enterDelayMs ?? this.record.enterDelayMs);
+        this.assertRunning();
+        this.write(key);
+        written += Buffer.byteLength(key);
+      }
       return { session: this.id, bytes, bracketedPaste: bracketed, writtenAt, offset };
     });
   }
@@ -284,7 +291,9 @@ export class Session {
   /** Raw keystrokes from an attached client, through the same queue as `send`. */
   sendRaw(data: string | Buffer): Promise<void> {
     return this.input.run(async () => {
-      if (this.isRunning) this.write(data);
+      if (!this.isRunning) return;
+      this.attachInput.typed(Buffer.byteLength(data));
+      this.write(data);
     });
   }
 
@@ -299,8 +308,10 @@ export class Session {
       return;
     }
     this.screenState?.resize(cols, rows);
+    const changed = cols !== this.record.cols || rows !== this.record.rows;
     this.record.cols = cols;
     this.record.rows = rows;
+    if (changed) this.deps.bus.publish('session-resized', { sessionId: this.id, cols, rows });
   }
 
   private write(data: string | Buffer): void {
@@ -367,6 +378,7 @@ export class Session {
 
   /** Frees in-memory state once a session is removed or the daemon stops. */
   dispose(): void {
+    this.attachInput.flush();
     clearTimeout(this.idleTimer);
     clearTimeout(this.persistRetry);
     this.persistRetry = undefined;

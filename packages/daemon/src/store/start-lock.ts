@@ -80,6 +80,6 @@ export function startLockHint(error: unknown, stateDir: string): string {
     case 'EROFS':
       return `${stateDir} is not writable by you: check its owner and mode, or set CCX_HOME to a directory of your own`;
     default:
-      return 'see the daemon log: ccx daemon logs';
+      return 'remove it if no ccx daemon runs';
   }
 }
