@@ -30,7 +30,16 @@ async function retainedRss(home, inspector) {
 
 /** A raw connection: hello sent, frames collected, closure noticed. */
 async function rawConnection(socketPath, { hello = true, read = true } = {}) {
-  const socket = await openSocket(socketPath, 30_000);
+  let socket;
+  for (let attempt = 0; !socket; attempt++) {
+    try {
+      socket = await openSocket(socketPath, 30_000);
+    } catch (error) {
+      // The listen backlog is full while the daemon reads a burst: try again, as a patient client would.
+      if (error.code !== 'EAGAIN' || attempt >= 200) throw error;
+      await sleep(25);
+    }
+  }
   const decoder = new FrameDecoder();
   const conn = { socket, frames: [], closed: false };
   socket.on('error', () => {});
