@@ -30,6 +30,7 @@ export class EventsReader {
   private fds: number[] = [];
   private position = 0;
   private pending: Buffer = Buffer.alloc(0);
+  private chunk: Buffer | undefined;
   private skippingLongLine = false;
   private generation: number;
   private closed = false;
@@ -71,7 +72,9 @@ export class EventsReader {
         if (!this.openNext()) return [];
         continue;
       }
-      const chunk = Buffer.allocUnsafe(EVENTS_READ_CHUNK_BYTES);
+      // One buffer per reader, reused: a follower at the end of the log reads on every wake-up.
+      this.chunk ??= Buffer.allocUnsafe(EVENTS_READ_CHUNK_BYTES);
+      const chunk = this.chunk;
       const n = readSync(fd, chunk, 0, chunk.length, this.position);
       if (n > 0) {
         this.position += n;
@@ -100,6 +103,7 @@ export class EventsReader {
     for (const fd of this.fds) closeSync(fd);
     this.fds = [];
     this.pending = Buffer.alloc(0);
+    this.chunk = undefined;
   }
 
   private finishFile(): void {
