@@ -82,11 +82,6 @@ export class Connection {
     return this.inFlight;
   }
 
-  /** Bytes held for a partly received frame. */
-  get partialFrameBytes(): number {
-    return this.decoder.bufferedBytes;
-  }
-
   get writableLength(): number {
     return this.socket.writableLength;
   }
