@@ -5,6 +5,7 @@ import { faultsDrill, FAULTS_DEFAULTS, FAULTS_SMOKE } from './faults.mjs';
 import { fuzzDrill, FUZZ_DEFAULTS, FUZZ_SMOKE } from './fuzz.mjs';
 import { inputAckDrill, ACK_DEFAULTS, ACK_SMOKE } from './input-ack.mjs';
 import { inputScaleDrill, INPUT_DEFAULTS, INPUT_SMOKE } from './input-scale.mjs';
+import { limitsDrill, LIMITS_DEFAULTS, LIMITS_SMOKE } from './limits.mjs';
 import { soakDrill, SOAK_DEFAULTS, SOAK_SMOKE } from './soak.mjs';
 
 const num = (value, fallback) => (value === undefined || value === '' ? fallback : Number(value));
@@ -24,6 +25,7 @@ export const DRILLS = [
   { name: 'soak', run: soakDrill, options: scaled(SOAK_DEFAULTS, SOAK_SMOKE, { sessions: 'STRESS_SOAK_SESSIONS', followers: 'STRESS_SOAK_FOLLOWERS' }) },
   { name: 'faults', run: faultsDrill, options: scaled(FAULTS_DEFAULTS, FAULTS_SMOKE, { kills: 'STRESS_FAULT_KILLS' }) },
   { name: 'disk-full', run: diskFullDrill, options: scaled(DISK_DEFAULTS, DISK_SMOKE, {}) },
+  { name: 'limits', run: limitsDrill, options: scaled(LIMITS_DEFAULTS, LIMITS_SMOKE, { idleConnections: 'STRESS_LIMITS_CONNECTIONS', streams: 'STRESS_LIMITS_STREAMS' }) },
   { name: 'input', run: inputScaleDrill, options: scaled(INPUT_DEFAULTS, INPUT_SMOKE, { sends: 'STRESS_INPUT_SENDS', attached: 'STRESS_INPUT_ATTACHED' }) },
   { name: 'input-ack', run: inputAckDrill, options: scaled(ACK_DEFAULTS, ACK_SMOKE, { sends: 'STRESS_ACK_SENDS', killRounds: 'STRESS_ACK_KILLS' }) },
 ];

@@ -24,8 +24,9 @@ import { SessionManager } from './session/session-manager.js';
 import type { Session } from './session/session.js';
 import { probeSocket } from './socket-probe.js';
 import { DAEMON_EXIT } from './daemon-exit.js';
-import { readRegistry, removeRegistry, writeRegistry } from './store/registry.js';
+import { readRegistry, removeRegistry, writeRegistry, type RegistryRecord } from './store/registry.js';
 import { SessionStore } from './store/session-store.js';
+import { connectionLimitsFrom } from './transport/connection-limits.js';
 import { IpcServer } from './transport/ipc-server.js';
 import { WebhookService } from './webhooks/webhook-service.js';
 
@@ -43,6 +44,8 @@ export interface DaemonOptions {
 }
 
 export const DEFAULT_IDLE_AFTER_MS = 1_500;
+/** Pause between attempts to write daemon.json when it could not be written (disk full). */
+const REGISTRY_RETRY_MS = 2_000;
 
 /** Open file descriptors of this process; null where /proc is absent. */
 function openFdCount(): number | null {
@@ -74,6 +77,7 @@ export class Daemon {
   /** A re-creation failed and was logged; the next failures are not, until one succeeds (it is retried every poll). */
   private relistenFailing = false;
   private exitCode: number = DAEMON_EXIT.OK;
+  private registryRetry: NodeJS.Timeout | undefined;
   private readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
 
@@ -154,7 +158,15 @@ export class Daemon {
       ...windowHandlers(sessions),
     };
     const dispatcher = (this.dispatcher = new Dispatcher(table, version, logger));
-    this.server = new IpcServer(address, logger, (conn) => dispatcher.attach(conn), (conn, chunk) => dispatcher.receive(conn, chunk));
+    const limits = connectionLimitsFrom(this.opts.env, (message) => logger.warn(message));
+    this.server = new IpcServer(
+      address,
+      logger,
+      (conn) => dispatcher.attach(conn),
+      (conn, chunk) => dispatcher.receive(conn, chunk),
+      { openStreams: (conn) => dispatcher.openStreamsOf(conn) },
+      limits,
+    );
     try {
       await this.server.listen();
     } catch (error) {
@@ -163,7 +175,7 @@ export class Daemon {
       return DAEMON_EXIT.FATAL;
     }
     this.startedAt = new Date();
-    writeRegistry(paths.registryFile, { pid: process.pid, version, protocol: PROTOCOL_VERSION, socket: paths.socketPath, startedAt: this.startedAt.toISOString() });
+    this.advertise({ pid: process.pid, version, protocol: PROTOCOL_VERSION, socket: paths.socketPath, startedAt: this.startedAt.toISOString() });
     this.socketIdentity = identityOf(address);
     bus.publish('daemon-started', { pid: process.pid, version });
     logger.info('daemon started', { pid: process.pid, version, socket: address });
@@ -238,6 +250,27 @@ export class Daemon {
     void this.stop('home-removed');
   }
 
+  /**
+   * Writes daemon.json. On a full disk that fails; the daemon serves anyway
+   * (clients find it by its socket) and retries until it works, having
+   * removed a dead daemon's file so nothing names a process that is gone.
+   */
+  private advertise(record: RegistryRecord): void {
+    const { paths, logger } = this.opts;
+    try {
+      writeRegistry(paths.registryFile, record);
+      if (this.registryRetry) logger.info('daemon.json written', { pid: record.pid });
+      this.registryRetry = undefined;
+    } catch (error) {
+      if (!this.registryRetry) {
+        logger.error('cannot write daemon.json; serving anyway and retrying', { error: String(error) });
+        if (readRegistry(paths.registryFile)?.pid !== record.pid) rmSync(paths.registryFile, { force: true });
+      }
+      this.registryRetry = setTimeout(() => this.advertise(record), REGISTRY_RETRY_MS);
+      this.registryRetry.unref();
+    }
+  }
+
   /** Graceful shutdown: every session's processes end, state is flushed, socket and registry go. */
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
@@ -256,6 +289,7 @@ export class Daemon {
       this.sessions?.dispose();
       await this.screens?.dispose();
       await this.server?.close();
+      clearTimeout(this.registryRetry);
       if (process.platform !== 'win32' && sameFile(identityOf(ipcAddress(paths)), this.socketIdentity)) rmSync(ipcAddress(paths), { force: true });
       removeRegistry(paths.registryFile, process.pid);
       logger.info('daemon stopped');

@@ -4,9 +4,6 @@ import type { Logger } from './logger.js';
 import { resolveRequest, toErrorPayload, type HandlerTable, type StreamSink } from './router.js';
 import type { Connection } from './transport/connection.js';
 
-/** Time a new connection has to send `hello` before it is closed. */
-export const HELLO_TIMEOUT_MS = 10_000;
-
 interface OpenStream {
   closeHandlers: Array<() => void>;
   inputHandlers: Array<(data: Buffer) => void>;
@@ -35,15 +32,19 @@ export class Dispatcher {
     return n;
   }
 
+  /** Streams open on one connection: a connection with one is never closed as idle (transport/connection-limits.ts). */
+  openStreamsOf(conn: Connection): number {
+    return this.streams.get(conn)?.size ?? 0;
+  }
+
+  /**
+   * Deadlines (hello, idle, partial frame) and the connection cap are the
+   * transport's (ipc-server.ts); it asks `openStreamsOf` which connections
+   * hold a stream.
+   */
   attach(conn: Connection): void {
     this.streams.set(conn, new Map());
-    // Connections that never say hello would otherwise hold a slot forever:
-    // 1,024 of them locked every client out (node-ipc's connection cap).
-    const helloTimer = setTimeout(() => {
-      if (!conn.greeted) conn.fatal('E_PROTOCOL', `no hello within ${HELLO_TIMEOUT_MS} ms`, 'send {t:"hello", protocol, version} right after connecting');
-    }, HELLO_TIMEOUT_MS);
     conn.onClose(() => {
-      clearTimeout(helloTimer);
       const open = this.streams.get(conn);
       this.streams.delete(conn);
       for (const s of open?.values() ?? []) this.closeStream(s);

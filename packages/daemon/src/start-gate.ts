@@ -1,7 +1,7 @@
 import { preparePaths, type CcxError, type CcxPaths } from '@ccx/shared';
 import { DAEMON_EXIT } from './daemon-exit.js';
 import type { Logger } from './logger.js';
-import { acquireStartLock, releaseStartLock } from './store/start-lock.js';
+import { acquireStartLock, releaseStartLock, startLockHint } from './store/start-lock.js';
 
 /** Passed the gate: this process owns the home until `release`. */
 export interface StartGatePass {
@@ -32,8 +32,10 @@ export function enterStartGate(paths: CcxPaths, uid: number, logger: Logger): St
     lock = acquireStartLock(paths.lockFile);
   } catch (error) {
     const message = `cannot take the start lock ${paths.lockFile}: ${(error as Error).message}`;
-    logger.error(message, { hint: 'remove the file if no ccx daemon runs' });
-    process.stderr.write(`ccx daemon: ${message}; remove it if no ccx daemon runs\n`);
+    const hint = startLockHint(error, paths.stateDir);
+    logger.error(message, { hint });
+    // One line: the CLI reports the daemon log's last line.
+    process.stderr.write(`ccx daemon: ${message}; ${hint}\n`);
     return DAEMON_EXIT.FATAL;
   }
   if (!lock.acquired) {

@@ -13,6 +13,8 @@ export const EVENT_TYPES = [
   'session-removed',
   'client-attached',
   'client-detached',
+  /** The program's terminal size changed (an attached client's size became the active one). */
+  'session-resized',
   'session-output',
   /** A webhook subscriber's outbox overflowed and its oldest deliveries were dropped. */
   'webhook-dropped',
@@ -24,7 +26,10 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export const LIVE_ONLY_EVENTS: ReadonlySet<EventType> = new Set(['session-output']);
 
 export interface CcxEvent {
-  /** Global, strictly increasing across daemon restarts. */
+  /**
+   * Global, unique and strictly increasing across daemon restarts. Live-only
+   * events take one too, so the persisted log has gaps where they were.
+   */
   seq: number;
   type: EventType;
   /** ISO-8601. */

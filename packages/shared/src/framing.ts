@@ -74,7 +74,7 @@ export class FrameDecoder {
       this.used = 0;
       if (this.buf.length > IDLE_CAPACITY_BYTES) this.buf = Buffer.alloc(0);
     } else if (fromChunk) {
-      this.reserve(rest);
+      this.reserve(rest, data, offset);
       data.copy(this.buf, 0, offset);
       this.used = rest;
     } else if (offset > 0) {
@@ -88,16 +88,34 @@ export class FrameDecoder {
     return this.used;
   }
 
+  /** Buffer capacity held, which may exceed `bufferedBytes` (growth by doubling). */
+  get capacityBytes(): number {
+    return this.buf.length;
+  }
+
   private append(chunk: Buffer): void {
-    this.reserve(this.used + chunk.length);
+    const needed = this.used + chunk.length;
+    if (needed > this.buf.length) {
+      // The pending frame's header may only now be complete: look at what is pending plus the chunk.
+      const head = this.used >= HEADER_BYTES ? this.buf : Buffer.concat([this.buf.subarray(0, this.used), chunk.subarray(0, HEADER_BYTES)]);
+      this.reserve(needed, head, 0);
+    }
     chunk.copy(this.buf, this.used);
     this.used += chunk.length;
   }
 
-  /** Makes room for `bytes`, keeping what is pending. */
-  private reserve(bytes: number): void {
+  /**
+   * Makes room for `bytes`, keeping what is pending. Capacity doubles, but
+   * never past the pending frame's declared size (known once its header is
+   * in `head` at `at`): the declared length is not allocated up front (a
+   * client that declares 1 MiB and sends 4 bytes costs 4 KiB), and doubling
+   * must not hold 2 MiB for a 1 MiB frame (300 partial frames held ~226 MiB).
+   */
+  private reserve(bytes: number, head: Buffer, at: number): void {
     if (bytes <= this.buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(bytes, this.buf.length * 2, 4096));
+    let capacity = Math.max(bytes, this.buf.length * 2, 4096);
+    if (head.length - at >= HEADER_BYTES) capacity = Math.max(bytes, Math.min(capacity, HEADER_BYTES + head.readUInt32BE(at)));
+    const grown = Buffer.allocUnsafe(capacity);
     this.buf.copy(grown, 0, 0, this.used);
     this.buf = grown;
   }

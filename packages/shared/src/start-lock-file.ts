@@ -1,15 +1,23 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 
 /**
- * Pid written in the daemon's start lock file (see the daemon's
- * store/start-lock.ts), or undefined when there is none. The CLI reads it to
- * wait for a daemon that is starting instead of spawning another.
+ * Pid held by the daemon's start lock (see the daemon's store/start-lock.ts),
+ * or undefined when there is none. The lock is a symbolic link whose target
+ * is the pid (it needs no data block, so it can be taken on a full disk);
+ * a lock file holding the pid, as older daemons wrote, is read too. The CLI
+ * reads it to wait for a daemon that is starting instead of spawning another.
  */
 export function readLockHolder(file: string): number | undefined {
+  let text: string;
   try {
-    const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
-    return Number.isFinite(pid) ? pid : undefined;
-  } catch {
-    return undefined;
+    text = readlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EINVAL') return undefined;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
   }
+  return /^\d+$/.test(text.trim()) ? Number(text.trim()) : undefined;
 }

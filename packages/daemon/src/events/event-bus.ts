@@ -2,8 +2,10 @@ import { LIVE_ONLY_EVENTS, type CcxEvent, type EventType } from '@ccx/shared';
 import type { Disposable } from '../disposable.js';
 import type { Logger } from '../logger.js';
 import type { EventsLog } from './events-log.js';
+import type { EventsReader } from './events-reader.js';
 
-export type EventListener = (event: CcxEvent) => void;
+/** `persisted` is false for live-only events and for events the log could not take (disk full). */
+export type EventListener = (event: CcxEvent, persisted: boolean) => void;
 
 interface Subscription {
   listener: EventListener;
@@ -16,9 +18,10 @@ interface Subscription {
  * one that throws is logged and skipped; a slow one must queue on its own
  * side (followers keep bounded queues), since publish is synchronous.
  *
- * `session-output` is live-only: it is never persisted and does not take a
- * seq of its own (it carries the last persisted seq), because its bytes live
- * in the session's output log.
+ * `session-output` is live-only: it is never persisted, because its bytes
+ * live in the session's output log. It still takes a seq of its own, so
+ * every event has a unique seq and a follower can order output among the
+ * persisted events (the log then has gaps where output events were).
  */
 export class EventBus {
   private seq: number;
@@ -36,11 +39,13 @@ export class EventBus {
   publish(type: EventType, data: Record<string, unknown> = {}): CcxEvent {
     const live = LIVE_ONLY_EVENTS.has(type);
     if (live && !this.hasListenersFor(type)) return { seq: this.seq, type, time: '' };
-    const event: CcxEvent = { seq: live ? this.seq : ++this.seq, type, time: this.now().toISOString(), ...data };
+    const event: CcxEvent = { seq: ++this.seq, type, time: this.now().toISOString(), ...data };
     this.counts[type] = (this.counts[type] ?? 0) + 1;
+    let persisted = false;
     if (!live && this.log) {
       try {
         this.log.append(event);
+        persisted = true;
       } catch (error) {
         this.logger.error('events log write failed', { error: String(error), seq: event.seq });
       }
@@ -48,7 +53,7 @@ export class EventBus {
     for (const sub of this.subscriptions) {
       if (sub.types && !sub.types.has(type)) continue;
       try {
-        sub.listener(event);
+        sub.listener(event, persisted);
       } catch (error) {
         this.logger.warn('event listener threw', { type, error: String(error) });
       }
@@ -67,9 +72,14 @@ export class EventBus {
     return false;
   }
 
-  /** Every event the events log still holds, oldest first (rotation drops the oldest). */
-  history(): CcxEvent[] {
-    return this.log?.readAll() ?? [];
+  /** A cursor over the events the log still holds, oldest first (rotation drops the oldest); undefined without a log. */
+  reader(): EventsReader | undefined {
+    return this.log?.reader();
+  }
+
+  /** True if a retained event satisfies `test` (read from disk a chunk at a time). */
+  logged(test: (event: CcxEvent) => boolean): boolean {
+    return this.log?.some(test) ?? false;
   }
 
   get lastSeq(): number {

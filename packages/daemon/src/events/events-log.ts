@@ -1,21 +1,27 @@
-import { existsSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { renameSync, statSync } from 'node:fs';
 import type { CcxEvent } from '@ccx/shared';
 import { appendLine } from '../store/append-line.js';
+import { EventsReader, type EventsFiles } from './events-reader.js';
 
 /**
  * Append-only JSON-lines log of persisted events, so a follower can resume
  * with `--since SEQ`. Rotated to `<file>.1` past `maxBytes`; one rotated file
- * is kept, so the oldest retained seq moves forward over time.
+ * is kept, so the oldest retained seq moves forward over time. Readers go
+ * through `reader()`, a cursor that reads from disk as it goes.
  */
-export class EventsLog {
+export class EventsLog implements EventsFiles {
   private bytes = 0;
+  /** Rotations so far, so a reader can tell its current file was renamed. */
+  generation = 0;
+  readonly rotated: string;
 
   constructor(
-    private readonly file: string,
+    readonly current: string,
     private readonly maxBytes: number,
   ) {
+    this.rotated = `${current}.1`;
     try {
-      this.bytes = statSync(file).size;
+      this.bytes = statSync(current).size;
     } catch {
       this.bytes = 0;
     }
@@ -24,31 +30,39 @@ export class EventsLog {
   append(event: CcxEvent): void {
     const line = JSON.stringify(event) + '\n';
     if (this.bytes > 0 && this.bytes + line.length > this.maxBytes) {
-      renameSync(this.file, `${this.file}.1`);
+      renameSync(this.current, this.rotated);
+      this.generation++;
       this.bytes = 0;
     }
-    this.bytes = appendLine(this.file, line, this.bytes);
+    this.bytes = appendLine(this.current, line, this.bytes);
   }
 
-  /** Every retained event, oldest first. Torn last lines (a crash mid-write) are skipped. */
-  readAll(): CcxEvent[] {
-    const events: CcxEvent[] = [];
-    for (const file of [`${this.file}.1`, this.file]) {
-      if (!existsSync(file)) continue;
-      for (const line of readFileSync(file, 'utf8').split('\n')) {
-        if (!line) continue;
-        try {
-          events.push(JSON.parse(line) as CcxEvent);
-        } catch {
-          // A line cut short by a crash: everything before it is still good.
-        }
-      }
-    }
-    return events;
+  /** A cursor from the oldest retained event; the caller closes it. */
+  reader(): EventsReader {
+    return new EventsReader(this);
   }
 
+  /**
+   * The largest valid seq in the log (lines that do not parse or whose seq is
+   * not a positive integer are skipped), read a chunk at a time; 0 if none.
+   */
   lastSeq(): number {
-    const all = this.readAll();
-    return all.length ? all[all.length - 1]!.seq : 0;
+    const reader = this.reader();
+    try {
+      return reader.lastSeq();
+    } finally {
+      reader.close();
+    }
+  }
+
+  /** True if some retained event satisfies `test`; reads a chunk at a time and stops at the first. */
+  some(test: (event: CcxEvent) => boolean): boolean {
+    const reader = this.reader();
+    try {
+      for (let batch = reader.next(); batch.length > 0; batch = reader.next()) if (batch.some(test)) return true;
+      return false;
+    } finally {
+      reader.close();
+    }
   }
 }

@@ -25,7 +25,7 @@ function resolveSessionId(bus: EventBus, sessions: SessionManager, target: strin
   try {
     return sessions.resolve(target).id;
   } catch (error) {
-    if (error instanceof CcxError && error.code === 'E_NOT_FOUND' && bus.history().some((e) => e.sessionId === target)) return target;
+    if (error instanceof CcxError && error.code === 'E_NOT_FOUND' && bus.logged((e) => e.sessionId === target)) return target;
     throw error;
   }
 }

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { CcxError, DEFAULT_WINDOW_SIZE, shellQuote, type ParamsOf, type SessionInfo } from '@ccx/shared';
 import type { Logger } from '../logger.js';
 import { signalSessions, type SessionProcessIdentity } from '../process/session-processes.js';
@@ -37,33 +38,40 @@ export class SessionManager {
     const lost: string[] = [];
     const killed: number[] = [];
     const incomplete: string[] = [];
-    const records = this.store.loadAll(
-      (id, error) => this.logger.warn('unreadable session record', { session: id, error: String(error) }),
-      (id) => incomplete.push(id),
-      (id, reason) => this.logger.warn('ignored a session directory the daemon does not own', { session: id, reason }),
-    );
+    const unreadable: Array<{ id: string; error: string }> = [];
+    const records = this.store.loadAll({
+      onUnreadable: (id, problem, setAside) => {
+        this.logger.warn('unreadable session record set aside', { session: id, problem, setAside });
+        const where = setAside ? `set aside as ${basename(setAside)}` : 'it could not be moved aside';
+        unreadable.push({ id, error: `unreadable record: its meta.json ${problem.startsWith('field') ? 'has ' + problem : 'is ' + problem}; ${where}` });
+      },
+      onIncomplete: (id) => incomplete.push(id),
+      onForeign: (id, reason) => this.logger.warn('ignored a session directory the daemon does not own', { session: id, reason }),
+    });
     // Every lost session's leftovers are killed together: one /proc scan per pass, not three per session.
     // A session without a record is found by its env marker alone.
     const leftovers: SessionProcessIdentity[] = records
       .filter((r) => r.status === 'running' && r.pid !== null)
       .map((r): SessionProcessIdentity => ({ sessionId: r.id, pid: r.pid!, startTime: r.processStartTime ?? undefined }))
-      .concat(incomplete.map((id) => ({ sessionId: id })));
+      // Nothing in a bad record is trusted (its pid may be anyone's): only the marker.
+      .concat([...incomplete, ...unreadable.map((u) => u.id)].map((id) => ({ sessionId: id })));
     killed.push(...signalSessions(leftovers, 'SIGKILL'));
     for (const id of incomplete) {
-      // Its metadata was never saved. Without output nothing is lost by
-      // removing it (no client was ever told of it); with output, it stays
-      // listed as lost so the output can still be read.
-      if (!OutputLog.holdsOutput(this.store.dirOf(id))) {
+      // Its metadata was never saved. If no client was told of it (no
+      // started marker) and it has no output, nothing is lost by removing it;
+      // otherwise it stays listed as lost, with its output if any.
+      const hasOutput = OutputLog.holdsOutput(this.store.dirOf(id));
+      if (!hasOutput && !this.store.wasStarted(id)) {
         this.store.remove(id);
         this.logger.warn('removed a session directory that has neither metadata nor output', { session: id });
         continue;
       }
-      const session = new Session(this.salvagedRecord(id), this.deps);
-      this.sessions.set(id, session);
-      session.persist();
-      lost.push(id);
-      this.deps.bus.publish('session-status', { sessionId: id, status: 'lost' });
+      const error = hasOutput
+        ? 'its metadata was never saved (a full disk, or the daemon died as it started); its output is kept'
+        : 'its metadata was never saved (a full disk, or the daemon died as it started); its start had been acknowledged';
+      this.addLost(this.salvagedRecord(id, error), lost);
     }
+    for (const { id, error } of unreadable) this.addLost(this.salvagedRecord(id, error), lost);
     for (const record of records) {
       const session = new Session(record, this.deps);
       this.sessions.set(record.id, session);
@@ -78,8 +86,17 @@ export class SessionManager {
     return { lost, killed };
   }
 
-  /** A record for a session whose metadata was never saved: only its id and output are known. */
-  private salvagedRecord(id: string): SessionRecord {
+  /** Lists a session the daemon knows only by its directory as lost, and saves its record. */
+  private addLost(record: SessionRecord, lost: string[]): void {
+    const session = new Session(record, this.deps);
+    this.sessions.set(record.id, session);
+    session.persist();
+    lost.push(record.id);
+    this.deps.bus.publish('session-status', { sessionId: record.id, status: 'lost', error: record.error });
+  }
+
+  /** A record for a session whose metadata is missing or unreadable: only its id and output are known. */
+  private salvagedRecord(id: string, error: string): SessionRecord {
     const now = this.deps.now().toISOString();
     return {
       id,
@@ -95,7 +112,7 @@ export class SessionManager {
       lastActivityAt: null,
       exitCode: null,
       signal: null,
-      error: 'its metadata was never saved (a full disk, or the daemon died as it started); its output is kept',
+      error,
       pid: null,
       processStartTime: null,
       preset: null,
@@ -155,6 +172,8 @@ export class SessionManager {
     this.sessions.set(id, session);
     this.deps.bus.publish('session-created', { sessionId: id, name: record.name, command: record.command, cwd: record.cwd });
     session.spawn({ ...baseEnv, ...(params.env ?? {}) }, params.umask);
+    // Before the reply: from here a client knows of it, so it is never deleted as an unfinished start.
+    this.store.markStarted(id);
     return { session, nameTakenFrom };
   }
 

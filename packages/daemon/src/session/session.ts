@@ -10,6 +10,7 @@ import { readProcStat } from '../process/proc.js';
 import { SESSION_ENV_MARKER, type LeaderIdentity } from '../process/session-processes.js';
 import type { SessionStore } from '../store/session-store.js';
 import { AGENT_STATE_POLL_MS, isClaudeSession, readClaudeState, type AgentActivity } from './agent-state.js';
+import { AttachInputEvents } from './attach-input-events.js';
 import { AttachedClients } from './attached-clients.js';
 import { InputQueue } from './input-queue.js';
 import { OutputLog } from './output-log.js';
@@ -90,6 +91,7 @@ export class Session {
   inputMark: number | undefined;
   /** Bytes of text held by sends that wait for their turn or for the input queue. */
   private waitingTextBytes = 0;
+  private readonly attachInput = new AttachInputEvents((bytes) => this.deps.bus.publish('input-sent', { sessionId: this.id, bytes, source: 'attach' }));
   private readonly outputListeners = new Set<OutputListener>();
   private readonly exitWaiters = new Set<() => void>();
   private activity: AgentActivity['activity'] = 'idle';
@@ -290,6 +292,8 @@ export class Session {
   }
 
   private handleExit(exitCode: number, signal: number | undefined): void {
+    // Keystrokes typed just before the end are reported before the exit.
+    this.attachInput.flush();
     clearTimeout(this.idleTimer);
     this.idleTimer = undefined;
     clearInterval(this.agentPoll);
@@ -368,6 +372,23 @@ export class Session {
       const startedAt = writer.submittedBytes;
       const writtenAt = this.deps.now().toISOString();
       const hasText = typeof text === 'string' ? text.length > 0 : text !== undefined;
+      const tail = (opts.enter ? ['\r'] : []).concat(keyData);
+      const textBytes = typeof text === 'string' ? Buffer.byteLength(text) : (text?.bytes ?? 0);
+      const plannedBytes = textBytes + (hasText && bracketed ? PASTE_START.length + PASTE_END.length : 0) + tail.reduce((n, key) => n + Buffer.byteLength(key), 0);
+      // Published before the first byte is written: the program's echo must
+      // never reach a follower ahead of the event that caused it.
+      // `send --no-record` leaves no event at all; otherwise the text only when the user opted in (it may be a password).
+      if (opts.record !== false) {
+        this.deps.bus.publish('input-sent', {
+          sessionId: this.id,
+          bytes: plannedBytes,
+          // Streamed text (over 256 KiB) is never recorded: it is not held in one piece.
+          ...inputTextFields(this.deps.inputText ?? 'none', typeof text === 'string' ? text : undefined, opts.keys),
+          enter: opts.enter,
+          bracketedPaste: bracketed,
+          source: opts.source ?? 'send',
+        });
+      }
       if (hasText) {
         let opened = false;
         // Just before the first text byte: a send refused before it began leaves no trace.
@@ -385,7 +406,6 @@ export class Session {
           if (bracketed && opened && this.isRunning) writer.write(PASTE_END);
         }
       }
-      const tail = (opts.enter ? ['\r'] : []).concat(keyData);
       for (const key of tail) {
         if (writer.submittedBytes > startedAt) await delay(opts.enterDelayMs ?? this.record.enterDelayMs);
         this.assertRunning();
@@ -393,18 +413,6 @@ export class Session {
       }
       const bytes = writer.submittedBytes - startedAt;
       const written = Math.min(bytes, Math.max(0, writer.acceptedBytes - startedAt));
-      // `send --no-record` leaves no event at all; otherwise the text only when the user opted in (it may be a password).
-      if (opts.record !== false) {
-        this.deps.bus.publish('input-sent', {
-          sessionId: this.id,
-          bytes,
-          // Streamed text (over 256 KiB) is never recorded: it is not held in one piece.
-          ...inputTextFields(this.deps.inputText ?? 'none', typeof text === 'string' ? text : undefined, opts.keys),
-          enter: opts.enter,
-          bracketedPaste: bracketed,
-          source: opts.source ?? 'send',
-        });
-      }
       return { session: this.id, bytes, written, queued: bytes - written, bracketedPaste: bracketed, writtenAt, offset };
     });
   }
@@ -472,7 +480,9 @@ export class Session {
   /** Raw keystrokes from an attached client, through the same queue as `send`. */
   sendRaw(data: string | Buffer): Promise<void> {
     return this.input.run(async () => {
-      if (this.isRunning) this.writer?.write(data);
+      if (!this.isRunning) return;
+      this.attachInput.typed(Buffer.byteLength(data));
+      this.writer?.write(data);
     });
   }
 
@@ -492,8 +502,10 @@ export class Session {
       return;
     }
     this.screenState?.resize(cols, rows);
+    const changed = cols !== this.record.cols || rows !== this.record.rows;
     this.record.cols = cols;
     this.record.rows = rows;
+    if (changed) this.deps.bus.publish('session-resized', { sessionId: this.id, cols, rows });
   }
 
   /**
@@ -584,6 +596,7 @@ export class Session {
 
   /** Frees in-memory state once a session is removed or the daemon stops. */
   dispose(): void {
+    this.attachInput.flush();
     clearTimeout(this.idleTimer);
     clearTimeout(this.persistRetry);
     this.persistRetry = undefined;

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { encodeFrame, FrameDecoder, FrameError } from '@ccx/shared';
-import type { ServerMessage } from '@ccx/shared';
+import type { ErrorCode, ServerMessage } from '@ccx/shared';
 import type { Logger } from '../logger.js';
 
 /** Bytes queued in a socket beyond which a writer should wait for `drain`. */
@@ -22,6 +22,12 @@ export class Connection {
   /** Where to go on once reading resumes (see `holdReading`). */
   private held: (() => void) | undefined;
   greeted = false;
+  /** When the connection was accepted (ms since the epoch). */
+  readonly openedAt = Date.now();
+  /** When the client last sent bytes, or the connection was accepted. */
+  lastReceivedAt = this.openedAt;
+  /** Since when a frame has been partly received; undefined while none is. */
+  partialSince: number | undefined;
 
   constructor(
     readonly id: number,
@@ -36,8 +42,14 @@ export class Connection {
 
   /** Parses incoming bytes; returns the frames or undefined if the connection was closed for a violation. */
   decode(chunk: Buffer): unknown[] | undefined {
+    const now = Date.now();
+    this.lastReceivedAt = now;
     try {
-      return this.decoder.push(chunk);
+      const frames = this.decoder.push(chunk);
+      if (this.decoder.bufferedBytes === 0) this.partialSince = undefined;
+      // A frame completed by this chunk restarts the clock for the next partial one.
+      else if (this.partialSince === undefined || frames.length > 0) this.partialSince = now;
+      return frames;
     } catch (error) {
       const reason = error instanceof FrameError ? error.message : String(error);
       this.logger.warn('closing connection: framing violation', { conn: this.id, reason });
@@ -63,6 +75,11 @@ export class Connection {
     }
     this.socket.write(frame);
     return this.socket.writableLength < SOCKET_HIGH_WATER_BYTES;
+  }
+
+  /** Unary requests whose replies are not written yet. */
+  get requestsInFlight(): number {
+    return this.inFlight;
   }
 
   get writableLength(): number {
@@ -116,7 +133,7 @@ export class Connection {
     });
   }
 
-  fatal(code: 'E_PROTOCOL' | 'E_VERSION', message: string, hint?: string): void {
+  fatal(code: ErrorCode, message: string, hint?: string): void {
     if (this.closed) return;
     try {
       this.socket.end(encodeFrame({ t: 'fatal', error: { code, message, hint } }));

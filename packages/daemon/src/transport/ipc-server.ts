@@ -3,9 +3,7 @@ import type { Server, Socket } from 'node:net';
 import ipcModule from 'node-ipc';
 import type { Logger } from '../logger.js';
 import { Connection } from './connection.js';
-
-/** node-ipc's defaults cap connections at 100; floods of idle clients should not lock users out. */
-export const MAX_CONNECTIONS = 1024;
+import { DEFAULT_CONNECTION_LIMITS, evictionCandidate, overdue, sweepIntervalMs, type ConnectionActivity, type ConnectionLimits } from './connection-limits.js';
 
 interface NodeIpcServer {
   on(event: string, handler: (...args: any[]) => void): void;
@@ -24,12 +22,15 @@ export class IpcServer {
   private ipc: InstanceType<typeof ipcModule.IPC> | undefined;
   private nextId = 1;
   private readonly connections = new Map<Socket, Connection>();
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly address: string,
     private readonly logger: Logger,
     private readonly onConnection: (conn: Connection) => void,
     private readonly onData: (conn: Connection, chunk: Buffer) => void,
+    private readonly activity: ConnectionActivity,
+    private readonly limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
   ) {}
 
   listen(): Promise<void> {
@@ -42,7 +43,9 @@ export class IpcServer {
       // string decoding node-ipc applies to sockets.
       encoding: 'latin1',
       unlink: false,
-      maxConnections: MAX_CONNECTIONS,
+      // Our own cap (see admit) decides who is served; node's only bounds the
+      // sockets still closing, so it never refuses a newcomer ours would admit.
+      maxConnections: this.limits.maxConnections * 2,
     });
     return new Promise((resolve, reject) => {
       ipc.serve(this.address, () => {
@@ -58,6 +61,7 @@ export class IpcServer {
         this.connections.set(socket, conn);
         conn.onClose(() => this.connections.delete(socket));
         this.onConnection(conn);
+        this.admit(conn);
       });
       server.on('data', (chunk: Buffer, socket: Socket) => {
         const conn = this.connections.get(socket);
@@ -66,6 +70,8 @@ export class IpcServer {
       server.on('error', (error: Error) => this.logger.log('debug', 'ipc error', { error: String(error) }));
       server.start();
       server.server.once('error', reject);
+      this.sweeper = setInterval(() => this.sweep(), sweepIntervalMs(this.limits));
+      this.sweeper.unref();
     });
   }
 
@@ -89,6 +95,38 @@ export class IpcServer {
     });
   }
 
+  /**
+   * At the cap, a newcomer is served by closing the connection idle the
+   * longest; only when every connection has an open stream or a request
+   * being answered is the newcomer itself turned away.
+   */
+  private admit(conn: Connection): void {
+    let live = 0;
+    for (const c of this.connections.values()) if (!c.isClosed) live++;
+    if (live <= this.limits.maxConnections) return;
+    const others = [...this.connections.values()].filter((c) => c !== conn);
+    const victim = evictionCandidate(others, this.activity);
+    if (victim) {
+      this.logger.log('debug', 'closing the longest-idle connection for a new one', { conn: victim.id, limit: this.limits.maxConnections });
+      victim.fatal('E_DAEMON_UNAVAILABLE', `closed for a new client: the daemon serves at most ${this.limits.maxConnections} connections and this one was idle the longest`, 'connect again');
+      return;
+    }
+    this.logger.warn('refusing a connection: every connection is busy', { limit: this.limits.maxConnections });
+    conn.fatal('E_DAEMON_UNAVAILABLE', `the daemon serves ${this.limits.maxConnections} connections, each with an open stream or a request`, 'end some attach or follow clients (ccx daemon status shows them), then try again');
+  }
+
+  /** Closes connections past a deadline: no hello, a frame never completed, or idle (see connection-limits.ts). */
+  private sweep(): void {
+    const now = Date.now();
+    for (const conn of this.connections.values()) {
+      if (conn.isClosed) continue;
+      const reason = overdue(conn, now, this.limits, this.activity);
+      if (!reason) continue;
+      this.logger.log('debug', 'closing connection', { conn: conn.id, reason });
+      conn.fatal('E_PROTOCOL', `connection closed: ${reason}`, 'connect again; the daemon closes connections that hold a slot without using it');
+    }
+  }
+
   get connectionCount(): number {
     return this.connections.size;
   }
@@ -101,6 +139,7 @@ export class IpcServer {
   }
 
   close(): Promise<void> {
+    clearInterval(this.sweeper);
     for (const conn of this.connections.values()) conn.close();
     const server = this.ipc?.server as unknown as NodeIpcServer | undefined;
     if (!server?.server) return Promise.resolve();

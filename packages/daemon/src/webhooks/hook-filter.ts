@@ -17,7 +17,7 @@ const LIFECYCLE: ReadonlySet<EventType> = new Set<EventType>([
 ]);
 
 /** `summary` level adds these to the lifecycle. */
-const SUMMARY_EXTRA: ReadonlySet<EventType> = new Set<EventType>(['input-sent', 'client-attached', 'client-detached']);
+const SUMMARY_EXTRA: ReadonlySet<EventType> = new Set<EventType>(['input-sent', 'client-attached', 'client-detached', 'session-resized']);
 
 /** Whether a level covers an event. busy/idle `session-status` events (they carry `activity`) start at `summary`. */
 export function levelCovers(level: HookLevel, event: Pick<CcxEvent, 'type'> & { activity?: unknown }): boolean {
