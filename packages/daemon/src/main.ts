@@ -1,5 +1,6 @@
 import { DAEMON_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, currentPathEnv, effectiveVersion, resolvePaths } from '@ccx/shared';
 import { FileLogger } from './logger.js';
+import { closeInheritedFds } from './process/inherited-fds.js';
 import { enterStartGate } from './start-gate.js';
 
 /**
@@ -8,6 +9,8 @@ import { enterStartGate } from './start-gate.js';
  * launchd). Only wiring lives here.
  */
 export async function main(argv: string[]): Promise<number> {
+  // First, before anything can spawn: what the caller leaked must reach no session.
+  const inheritedFds = closeInheritedFds();
   const foreground = argv.includes('--foreground');
   const pathEnv = currentPathEnv();
   const paths = resolvePaths(pathEnv);
@@ -15,6 +18,7 @@ export async function main(argv: string[]): Promise<number> {
   const outputLogBytes = outputLogBytesFrom(process.env.CCX_OUTPUT_LOG_BYTES, (message) => logger.warn(message));
   const gate = enterStartGate(paths, pathEnv.uid, logger);
   if (typeof gate === 'number') return gate;
+  if (inheritedFds.length) logger.info('closed file descriptors inherited from the caller', { fds: inheritedFds });
   try {
     // Loaded only once the lock is ours: the heavy part of the daemon (see start-gate.ts).
     const { Daemon } = await import('./daemon.js');

@@ -1,7 +1,7 @@
 import type { IPty } from 'node-pty';
 
 /**
- * The private parts of node-pty 1.1.0's UnixTerminal that pty-drain.ts and
+ * The private parts of node-pty 1.2.0-beta.15's UnixTerminal (same as 1.1.0's) that pty-drain.ts and
  * pty-write.ts rely on (they are not in its typings). Kept in one place, so a
  * node-pty upgrade has one thing to check; every field is optional, and the
  * callers fall back to node-pty's own behaviour when one is missing.
