@@ -13,6 +13,7 @@ import { sessionHandlers } from './handlers/session-handlers.js';
 import { waitHandlers } from './handlers/wait-handlers.js';
 import { watchHandlers } from './handlers/watch-handlers.js';
 import type { Logger } from './logger.js';
+import { cgroupModeFrom, SessionCgroups } from './process/session-cgroups.js';
 import { PresetCatalog } from './presets/preset-catalog.js';
 import type { HandlerTable } from './router.js';
 import { ScreenHost } from './session/screen-host.js';
@@ -32,6 +33,8 @@ export interface DaemonOptions {
   logger: Logger;
   /** Quiet time after which a session is reported idle. */
   idleAfterMs?: number;
+  /** The daemon's uid: names its sessions' cgroup directory. */
+  uid?: number;
   outputLogBytes?: number;
 }
 
@@ -58,6 +61,7 @@ export class Daemon {
   private dispatcher: Dispatcher | undefined;
   private webhooks: WebhookService | undefined;
   private screens: ScreenHost | undefined;
+  private cgroups: SessionCgroups | undefined;
   private startedAt = new Date();
   private stopping: Promise<void> | undefined;
   private readonly stopped: Promise<void>;
@@ -88,6 +92,9 @@ export class Daemon {
     const settings = loadSettings(paths.configFile, this.opts.env, logger);
     const bus = (this.bus = new EventBus(new EventsLog(paths.eventsLog, EVENTS_LOG_MAX_BYTES), logger));
     const store = new SessionStore(paths.sessionsDir);
+    // Before restore: the reaper finds a dead daemon's sessions in their cgroups.
+    const cgroups = (this.cgroups = SessionCgroups.open({ stateDir: paths.stateDir, uid: this.opts.uid ?? -1, mode: cgroupModeFrom(this.opts.env.CCX_CGROUP) }));
+    logger.info('session processes', { tracking: cgroups?.kind ?? 'proc', cgroups: cgroups?.base });
     const screens = (this.screens = new ScreenHost({ logger }));
     const sessions = (this.sessions = new SessionManager(
       {
@@ -98,6 +105,7 @@ export class Daemon {
         outputLogBytes: this.opts.outputLogBytes ?? DEFAULT_OUTPUT_LOG_BYTES,
         idleAfterMs: this.opts.idleAfterMs ?? settings.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS,
         now: () => new Date(),
+        processes: { cgroups },
       },
       store,
       logger,
@@ -168,6 +176,7 @@ export class Daemon {
       this.webhooks?.dispose();
       this.sessions?.dispose();
       await this.screens?.dispose();
+      this.cgroups?.dispose();
       await this.server?.close();
       if (process.platform !== 'win32') rmSync(ipcAddress(paths), { force: true });
       removeRegistry(paths.registryFile, process.pid);
@@ -201,6 +210,7 @@ export class Daemon {
         heapUsedBytes: process.memoryUsage().heapUsed,
       },
       webhooks: this.webhooks?.status() ?? [],
+      sessionProcesses: this.cgroups?.kind ?? 'proc',
     };
   }
 }

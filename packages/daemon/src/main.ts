@@ -1,6 +1,7 @@
 import { DAEMON_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, currentPathEnv, effectiveVersion, resolvePaths } from '@ccx/shared';
 import { FileLogger } from './logger.js';
 import { closeInheritedFds } from './process/inherited-fds.js';
+import { SESSION_ENV_MARKER } from './process/session-marker.js';
 import { enterStartGate } from './start-gate.js';
 
 /**
@@ -23,8 +24,11 @@ export async function main(argv: string[]): Promise<number> {
     // Loaded only once the lock is ours: the heavy part of the daemon (see start-gate.ts).
     const { Daemon } = await import('./daemon.js');
     // A malloc tuning meant for the daemon (see the CLI's daemon spawner), not for the programs it starts.
+    // A session marker inherited from the session that started this daemon
+    // (for another home) is not this daemon's: its sessions get their own.
+    delete process.env[SESSION_ENV_MARKER];
     const { MALLOC_MMAP_THRESHOLD_: _daemonOnly, ...env } = process.env;
-    const daemon = new Daemon({ paths, version: effectiveVersion(), env, logger, outputLogBytes });
+    const daemon = new Daemon({ paths, version: effectiveVersion(), env, logger, outputLogBytes, uid: pathEnv.uid });
 
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void daemon.stop(signal));
     // The daemon outlives the terminal that started it.

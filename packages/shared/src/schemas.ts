@@ -97,6 +97,8 @@ export const SessionInfoSchema = z.object({
   attachedClients: z.number(),
   outputBytes: z.number(),
   preset: z.string().nullable(),
+  /** An ended session's processes that outlived its program (e.g. a `setsid -f` child); [] while running. */
+  leftoverPids: z.array(z.number()),
 });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 
@@ -225,6 +227,11 @@ export interface DaemonStatus {
   resources?: DaemonResources;
   /** Per webhook subscriber: delivered, failed, pending, last error. */
   webhooks?: HookStatus[];
+  /**
+   * How a session's processes are found (docs/architecture.md): a cgroup per
+   * session, or only the /proc fallbacks (terminal, env marker, process session, descent).
+   */
+  sessionProcesses?: 'cgroup-v1-pids' | 'cgroup-v2' | 'proc';
 }
 
 export interface DaemonResources {

@@ -9,6 +9,8 @@ import type { IPty } from 'node-pty';
 export interface UnixTerminalInternals {
   /** The PTY master's file descriptor (non-blocking). */
   _fd?: number;
+  /** The slave's path, `/dev/pts/N` (1.2's `ptsName` getter, not in its typings). */
+  _pty?: string;
   /** node-pty's read stream over that fd. */
   _socket?: { destroyed?: boolean; prependListener(event: 'end', listener: () => void): unknown };
   /** node-pty's write queue, retried on EAGAIN. */

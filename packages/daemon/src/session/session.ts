@@ -5,11 +5,12 @@ import type { Disposable } from '../disposable.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { readProcStat } from '../process/proc.js';
-import { SESSION_ENV_MARKER, type LeaderIdentity } from '../process/session-processes.js';
+import { SESSION_ENV_MARKER, type ProcessScope, type SessionProcessIdentity } from '../process/session-processes.js';
 import type { SessionStore } from '../store/session-store.js';
 import { InputQueue } from './input-queue.js';
 import { OutputLog } from './output-log.js';
 import { drainOnEnd, gatherPending } from './pty-drain.js';
+import { ptyInternals } from './pty-internals.js';
 import { writeToPty } from './pty-write.js';
 import type { RemoteScreen } from './remote-screen.js';
 import type { ScreenHost } from './screen-host.js';
@@ -26,6 +27,8 @@ export interface SessionDeps {
   /** Quiet time after which a session counts as idle. */
   idleAfterMs: number;
   now: () => Date;
+  /** Finds a session's processes: the daemon's pid and its sessions' cgroups. */
+  processes: ProcessScope;
 }
 
 export type OutputListener = (chunk: Buffer, endOffset: number) => void;
@@ -48,6 +51,14 @@ const SIGNAL_NAMES: Record<number, string> = Object.fromEntries(
  */
 export class Session {
   private process: pty.IPty | undefined;
+  /** The PTY: its slave's path names the session's terminal while the master is open. */
+  private terminal: pty.IPty | undefined;
+  /**
+   * Processes of an ended session that outlived its program (daemonized
+   * children), as last found; undefined until looked for, so an exit costs no
+   * /proc scan of its own (`list` looks for many sessions in one).
+   */
+  private leftovers: number[] | undefined;
   private screenState: RemoteScreen | undefined;
   readonly output: OutputLog;
   private readonly input = new InputQueue();
@@ -87,9 +98,30 @@ export class Session {
     return this.screenState;
   }
 
-  get identity(): LeaderIdentity | undefined {
-    if (this.record.pid === null) return undefined;
-    return { sessionId: this.id, pid: this.record.pid, startTime: this.record.processStartTime ?? undefined };
+  /** What finds the session's processes (session-processes.ts); the PTY's slave only while its master is open. */
+  get identity(): SessionProcessIdentity {
+    const open = this.terminal && !ptyInternals(this.terminal)._socket?.destroyed;
+    return {
+      sessionId: this.id,
+      pid: this.record.pid ?? undefined,
+      startTime: this.record.processStartTime ?? undefined,
+      pts: open ? ptyInternals(this.terminal!)._pty : undefined,
+    };
+  }
+
+  /** Processes left behind by an ended session's program, as last found by `setLeftovers`. */
+  get leftoverPids(): number[] {
+    return this.isEnded ? (this.leftovers ?? []) : [];
+  }
+
+  /** An ended session whose leftovers are unknown or were seen: worth a look in the next scan. */
+  get mayHaveLeftovers(): boolean {
+    return this.isEnded && (this.leftovers === undefined || this.leftovers.length > 0);
+  }
+
+  /** Sets what is left of the session's processes (found by the caller, for many sessions in one scan). */
+  setLeftovers(pids: number[]): void {
+    this.leftovers = pids;
   }
 
   /** Starts the program; throws E_SPAWN (and records `failed`) when it cannot. */
@@ -99,14 +131,20 @@ export class Session {
     try {
       checkCwd(this.record.cwd);
       const file = resolveExecutable(command, this.record.cwd, env.PATH);
-      this.process = pty.spawn(file, args, {
-        name: env.TERM,
-        cols: this.record.cols,
-        rows: this.record.rows,
-        cwd: this.record.cwd,
-        env,
-        encoding: null,
-      } as pty.IPtyForkOptions);
+      const fork = (): pty.IPty =>
+        pty.spawn(file, args, {
+          name: env.TERM,
+          cols: this.record.cols,
+          rows: this.record.rows,
+          cwd: this.record.cwd,
+          env,
+          encoding: null,
+        } as pty.IPtyForkOptions);
+      const cgroups = this.deps.processes.cgroups;
+      this.process = cgroups
+        ? cgroups.bornInside(this.id, fork, (error) => this.deps.logger.warn('session cgroup unusable; its processes are found by the fallbacks', { session: this.id, error: String(error) }))
+        : fork();
+      this.terminal = this.process;
     } catch (error) {
       const failure =
         error instanceof CcxError ? error : new CcxError('E_SPAWN', `could not start ${command}: ${(error as Error).message}`, 'check the command and its permissions');
@@ -204,6 +242,8 @@ export class Session {
     this.record.endedAt = this.deps.now().toISOString();
     this.output.close();
     this.persist();
+    // What the program left running (a `setsid -f` child) stays until cancel, rm or daemon stop; `list` shows it.
+    this.leftovers = undefined;
     this.deps.bus.publish('process-exit', { sessionId: this.id, code: this.record.exitCode, signal: signalName });
     this.deps.bus.publish('session-status', { sessionId: this.id, status: this.record.status });
     this.process = undefined;
@@ -362,6 +402,7 @@ export class Session {
       attachedClients: this.attachedClients,
       outputBytes: this.output.end,
       preset: r.preset,
+      leftoverPids: this.leftoverPids,
     };
   }
 
