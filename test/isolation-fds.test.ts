@@ -77,3 +77,17 @@ test('an fd the caller leaked into ccx reaches neither the daemon nor its sessio
   const holders = [daemon, session.pid].filter((pid) => [...openFds(pid).values()].includes(leakedPath));
   t.deepEqual(holders, [], `processes holding the caller's fd: daemon ${daemon}, session ${session.pid}`);
 });
+
+test("a SIGHUP ignorer in one session does not keep another session's program alive after kill -9 of the daemon", async (t) => {
+  const h = home();
+  const victim = await startSession(h, ['--', 'sleep', '1000']);
+  // Started after the victim: on today's main it holds the victim's PTY master, so that terminal never hangs up.
+  const ignorer = await startSession(h, ['--', 'sh', '-c', 'trap "" HUP; echo TRAPPED; while :; do sleep 1; done']);
+  await waitForOutput(h, ignorer.id, 'TRAPPED');
+  const daemon = h.daemonPid()!;
+  process.kill(daemon, 'SIGKILL');
+  await waitFor(() => !isAlive(daemon), 15_000, 'daemon to die');
+  // No new daemon is started: only the hang-up of its terminal can end the victim.
+  t.true(await waitFor(() => !isAlive(victim.pid), 15_000, 'the victim to get SIGHUP from its closed terminal'));
+  t.true(isAlive(ignorer.pid), 'the ignorer outlived the hang-up, as it asked');
+});

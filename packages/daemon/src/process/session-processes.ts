@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import treeKill from 'tree-kill';
 import { hasProcfs, isCcxDaemon, isProcessAlive, listPids, readEnvValue, readFdTargets, readProcStat, type ProcStat } from './proc.js';
 import type { SessionCgroups } from './session-cgroups.js';
-
 import { SESSION_ENV_MARKER } from './session-marker.js';
 
 export { SESSION_ENV_MARKER };
@@ -29,9 +28,6 @@ export interface KnownProcess {
   pid: number;
   startTime: number;
 }
-
-/** A session whose program was started: its leader is known. */
-export type LeaderIdentity = SessionProcessIdentity & { pid: number };
 
 /** What a search may use beyond /proc: the daemon's own pid (never a match) and its sessions' cgroups. */
 export interface ProcessScope {
