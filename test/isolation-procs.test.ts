@@ -108,6 +108,14 @@ test('daemon stop ends the setsid -f child of a session whose leader exited', as
   t.true(await gone(pid, 'leftover after daemon stop'));
 });
 
+test('with cgroup2 only (as on most systems), cancel ends a detached env -i setsid -f program', async (t) => {
+  const h = home();
+  const { session, escapee: pid } = await startWithEscapee(h, { detach: true, env2: { CCX_CGROUP: 'v2' } });
+  t.is(parseJson(await h.ccx(['daemon', 'status', '--json'])).sessionProcesses, 'cgroup-v2', 'needs root and a cgroup2 mount (CI has both)');
+  await ccxOk(h, ['cancel', session.id, '--grace', '1']);
+  t.true(await gone(pid, 'escapee after cancel (cgroup2)'));
+});
+
 test('fallback without cgroups: cancel ends an env -i setsid -f program that still holds the terminal', async (t) => {
   const h = home();
   const off = { CCX_CGROUP: 'off' };

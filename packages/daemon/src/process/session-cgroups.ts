@@ -2,11 +2,15 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** `CCX_CGROUP`: `auto` (default) uses a cgroup per session where one can be made; `off` never does. */
-export type CgroupMode = 'auto' | 'off';
+/**
+ * `CCX_CGROUP`: `auto` (default) uses a cgroup per session where one can be
+ * made; `v2` only cgroup2 (what most systems have; on a hybrid one, to try
+ * that path); `off` never.
+ */
+export type CgroupMode = 'auto' | 'v2' | 'off';
 
 export function cgroupModeFrom(value: string | undefined): CgroupMode {
-  return value === 'off' ? 'off' : 'auto';
+  return value === 'off' || value === 'v2' ? value : 'auto';
 }
 
 interface Candidate {
@@ -40,7 +44,7 @@ export class SessionCgroups {
   static open(opts: { stateDir: string; uid: number; mode: CgroupMode }): SessionCgroups | undefined {
     if (opts.mode === 'off' || process.platform !== 'linux') return undefined;
     const key = `${opts.uid}-${createHash('sha256').update(opts.stateDir).digest('hex').slice(0, 16)}`;
-    for (const candidate of candidates(key)) {
+    for (const candidate of candidates(key).filter((c) => opts.mode === 'auto' || c.kind === 'cgroup-v2')) {
       try {
         const daemonDir = join(candidate.base, 'daemon');
         mkdirSync(daemonDir, { recursive: true, mode: 0o755 });
