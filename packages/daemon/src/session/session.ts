@@ -414,6 +414,7 @@ export class Session {
     this.output.close();
     this.screenState?.dispose();
     this.screenState = undefined;
+    this.terminal = undefined;
     this.outputListeners.clear();
   }
 }
