@@ -19,10 +19,12 @@ export function closeInheritedFds(): number[] {
   } catch {
     return [];
   }
+  // Node's own IPC channel, when started with one (child_process.fork), is inherited on purpose.
+  const channel = Number(process.env.NODE_CHANNEL_FD);
   const closed: number[] = [];
   for (const name of names) {
     const fd = Number(name);
-    if (!(fd > 2)) continue;
+    if (!(fd > 2) || fd === channel) continue;
     const flags = fdFlags(fd);
     // Unknown (the fd was the directory listing's own, now closed): leave it.
     if (flags === undefined || (flags & O_CLOEXEC) !== 0) continue;
