@@ -57,8 +57,13 @@ export class SessionCgroups {
     return undefined;
   }
 
-  dirOf(sessionId: string): string {
-    return join(this.base, `s-${sessionId}`);
+  /**
+   * The session's cgroup; undefined for an id that is not a plain session id:
+   * one read from a planted `meta.json` (`"id": "../../.."`) must never name
+   * the hierarchy's root, whose members are every process on the machine.
+   */
+  dirOf(sessionId: string): string | undefined {
+    return SESSION_ID.test(sessionId) ? join(this.base, `s-${sessionId}`) : undefined;
   }
 
   /**
@@ -68,8 +73,10 @@ export class SessionCgroups {
    */
   bornInside<T>(sessionId: string, spawn: () => T, onFailure: (error: unknown) => void): T {
     try {
-      mkdirSync(this.dirOf(sessionId), { recursive: true, mode: 0o755 });
-      enter(this.dirOf(sessionId));
+      const dir = this.dirOf(sessionId);
+      if (!dir) throw new Error(`not a session id: ${JSON.stringify(sessionId)}`);
+      mkdirSync(dir, { recursive: true, mode: 0o755 });
+      enter(dir);
     } catch (error) {
       onFailure(error);
       return spawn();
@@ -88,9 +95,11 @@ export class SessionCgroups {
 
   /** Live members of the session's cgroup; [] when it has none (or was never made). */
   pids(sessionId: string): number[] {
+    const dir = this.dirOf(sessionId);
+    if (!dir) return [];
     let text: string;
     try {
-      text = readFileSync(join(this.dirOf(sessionId), 'cgroup.procs'), 'utf8');
+      text = readFileSync(join(dir, 'cgroup.procs'), 'utf8');
     } catch {
       return [];
     }
@@ -99,8 +108,10 @@ export class SessionCgroups {
 
   /** Removes the session's cgroup once it is empty (the kernel refuses otherwise). */
   release(sessionId: string): void {
+    const dir = this.dirOf(sessionId);
+    if (!dir) return;
     try {
-      rmdirSync(this.dirOf(sessionId));
+      rmdirSync(dir);
     } catch {
       // Not empty, or already gone.
     }
@@ -151,6 +162,9 @@ export class SessionCgroups {
   }
 
 }
+
+/** What newSessionId makes (8 base32 characters), with room to change its length. */
+const SESSION_ID = /^[a-z0-9]{1,64}$/;
 
 function enter(dir: string): void {
   writeFileSync(join(dir, 'cgroup.procs'), `${process.pid}\n`);
