@@ -64,19 +64,23 @@ export function findProcessesOfSessions(identities: SessionProcessIdentity[], sc
   const startTimes = identities.map((i) => i.startTime);
   const oldest = startTimes.every((t) => t !== undefined) ? Math.min(...(startTimes as number[])) : 0;
   const newer = [...stats.values()].filter((s) => s.startTime >= oldest);
+  const leaders = new Set(identities.filter((i) => isOurLeader(i, stats)).map((i) => i.pid!));
   const markers = new Map<number, string>();
-  const daemons: number[] = [];
+  const daemons = new Set<number>();
   for (const stat of newer) {
     const marker = readEnvValue(stat.pid, SESSION_ENV_MARKER);
     if (marker !== undefined) markers.set(stat.pid, marker);
-    if (isCcxDaemon(stat.pid)) daemons.push(stat.pid);
+    if (isCcxDaemon(stat.pid)) daemons.add(stat.pid);
   }
   const terminals = new Set(identities.flatMap((i) => (i.pts ? [i.pts] : [])));
   const holders = terminals.size ? terminalHolders(newer, terminals) : new Map<string, number[]>();
-  const untouchable = withDescendants(new Set(daemons), stats);
+  // Every daemon and what runs below it is left alone — except a session's
+  // own program that is a daemon (`ccx start -- ccx daemon run`): ending it
+  // is what its cancel asks, and it ends its own sessions as it stops.
+  const untouchable = withDescendants(daemons, stats);
+  for (const pid of leaders) untouchable.delete(pid);
   for (const identity of identities) {
-    const leader = identity.pid === undefined ? undefined : stats.get(identity.pid);
-    const leaderIsOurs = leader !== undefined && (identity.startTime === undefined || leader.startTime === identity.startTime);
+    const leaderIsOurs = isOurLeader(identity, stats);
     const seeds = new Set<number>();
     for (const pid of scope.cgroups?.pids(identity.sessionId) ?? []) if (stats.has(pid)) seeds.add(pid);
     for (const pid of (identity.pts && holders.get(identity.pts)) || []) seeds.add(pid);
@@ -90,6 +94,12 @@ export function findProcessesOfSessions(identities: SessionProcessIdentity[], sc
     found.set(identity.sessionId, [...withDescendants(seeds, stats, untouchable)]);
   }
   return found;
+}
+
+/** The identity's leader is alive and is the process ccx started (same start time). */
+function isOurLeader(identity: SessionProcessIdentity, stats: Map<number, ProcStat>): boolean {
+  const leader = identity.pid === undefined ? undefined : stats.get(identity.pid);
+  return leader !== undefined && (identity.startTime === undefined || leader.startTime === identity.startTime);
 }
 
 /** `roots` and every process below them, not descending into `stop`. */
@@ -163,7 +173,7 @@ export function signalForegroundGroup(leaderPid: number, signal: NodeJS.Signals,
     signalGroup(group, signal);
     return;
   }
-  const members = listPids().filter((pid) => pid !== self && readProcStat(pid)?.pgid === group && !isCcxDaemon(pid));
+  const members = listPids().filter((pid) => pid !== self && readProcStat(pid)?.pgid === group && (pid === leaderPid || !isCcxDaemon(pid)));
   signalPids(members, signal);
 }
 
