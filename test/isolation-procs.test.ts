@@ -88,6 +88,7 @@ test('a leader that exits leaves its setsid -f child listed in leftoverPids; can
   const cancelled = parseJson(await h.ccx(['cancel', session.id, '--json']));
   t.is(cancelled.session.status, 'exited', 'the session keeps its status');
   t.deepEqual(cancelled.session.leftoverPids, []);
+  t.deepEqual(cancelled.endedLeftovers, [pid]);
   t.true(await gone(pid, 'leftover after cancel'));
   t.deepEqual(parseJson(await h.ccx(['list', '--json'])), [], 'nothing left to list');
 });

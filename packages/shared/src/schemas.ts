@@ -267,6 +267,8 @@ export interface CancelResult {
   session: SessionInfo;
   steps: string[];
   timedOut: boolean;
+  /** Set when the session had already ended: the processes its program left running that this cancel ended. */
+  endedLeftovers?: number[];
 }
 
 export interface RemoveResult {

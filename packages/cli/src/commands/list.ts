@@ -12,9 +12,19 @@ interface ListArgs {
 /** Running: busy or idle (output in the last idleAfterMs or not). Ended: the exit code or signal, or why it failed. */
 function outcome(s: SessionInfo): string {
   if (s.status === 'running') return s.activity ?? '';
+  return [ended(s), leftovers(s)].filter(Boolean).join(', ');
+}
+
+function ended(s: SessionInfo): string {
   if (s.signal) return s.signal;
   if (s.exitCode !== null) return `code ${s.exitCode}`;
   return s.error ? s.error.slice(0, 40) : '';
+}
+
+/** Processes its program left running (`ccx cancel ID` ends them); older daemons send no such field. */
+function leftovers(s: SessionInfo): string {
+  const n = s.leftoverPids?.length ?? 0;
+  return n ? `${n} left running` : '';
 }
 
 export function renderSessions(sessions: SessionInfo[], color: boolean): Promise<string> | string {
@@ -46,7 +56,7 @@ export function renderSessions(sessions: SessionInfo[], color: boolean): Promise
 
 export const listCommand: CommandModule<object, ListArgs> = {
   command: ['list', 'ls'],
-  describe: 'List sessions (running ones; --all adds ended ones)',
+  describe: 'List sessions (running ones, and ended ones that left processes running; --all adds every ended one)',
   builder: (y) =>
     y
       .option('all', { alias: 'a', type: 'boolean', describe: 'include exited, cancelled, failed and lost sessions' })

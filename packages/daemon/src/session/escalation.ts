@@ -103,7 +103,8 @@ export class Escalator {
     const first = opts.force ? 'SIGKILL' : 'SIGTERM';
     this.bus.publish('cancel-initiated', { sessionId: session.id, signal: first, graceMs: 0, force: !!opts.force });
     steps.push(first);
-    let left = signalSession(session.identity, first, this.scope);
+    const targets = signalSession(session.identity, first, this.scope);
+    let left = targets;
     if (!opts.force) {
       const deadline = Date.now() + TERM_WAIT_MS;
       while (left.length && Date.now() < deadline) {
@@ -123,7 +124,7 @@ export class Escalator {
     } while (left.length && Date.now() < deadline);
     session.setLeftovers(left);
     this.logger.info('ended leftover processes of an ended session', { session: session.id, steps, left });
-    return { session: session.info(), steps, timedOut: left.length > 0 };
+    return { session: session.info(), steps, timedOut: left.length > 0, endedLeftovers: targets.filter((pid) => !left.includes(pid)) };
   }
 }
 
