@@ -63,18 +63,18 @@ export function readEnvValue(pid: number, name: string): string | undefined {
   return environ.subarray(at + key.length, end < 0 ? environ.length : end).toString('utf8');
 }
 
-/** Where each of the process's fds points (readlink of /proc/<pid>/fd/*); [] when unreadable. */
-export function readFdTargets(pid: number): string[] {
+/** Each open fd of the process and where it points (readlink of /proc/<pid>/fd/*); [] when unreadable. */
+export function readFdTargets(pid: number): Array<{ fd: number; target: string }> {
   let names: string[];
   try {
     names = readdirSync(`/proc/${pid}/fd`);
   } catch {
     return [];
   }
-  const targets: string[] = [];
+  const targets: Array<{ fd: number; target: string }> = [];
   for (const name of names) {
     try {
-      targets.push(readlinkSync(`/proc/${pid}/fd/${name}`));
+      targets.push({ fd: Number(name), target: readlinkSync(`/proc/${pid}/fd/${name}`) });
     } catch {
       // Closed while listed.
     }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
 import treeKill from 'tree-kill';
 import { hasProcfs, isCcxDaemon, isProcessAlive, listPids, readEnvValue, readFdTargets, readProcStat, type ProcStat } from './proc.js';
 import type { SessionCgroups } from './session-cgroups.js';
@@ -118,15 +119,39 @@ function withDescendants(roots: Set<number>, stats: Map<number, ProcStat>, stop 
   return all;
 }
 
-/** terminal path -> pids holding it open on any fd. */
+/**
+ * terminal path -> pids holding it open on any fd. A path names a terminal
+ * only within one devpts mount: a process in another mount namespace (a
+ * container) can hold a `/dev/pts/3` of its own, so a match must also be the
+ * same file (device and inode) as the daemon's terminal.
+ */
 function terminalHolders(stats: ProcStat[], terminals: Set<string>): Map<string, number[]> {
+  const identities = new Map<string, string>();
+  for (const path of terminals) {
+    const id = fileIdentity(path);
+    if (id) identities.set(path, id);
+  }
   const holders = new Map<string, number[]>();
   for (const stat of stats) {
-    for (const target of new Set(readFdTargets(stat.pid))) {
-      if (terminals.has(target)) holders.set(target, [...(holders.get(target) ?? []), stat.pid]);
+    const held = new Set<string>();
+    for (const { fd, target } of readFdTargets(stat.pid)) {
+      if (held.has(target) || !identities.has(target)) continue;
+      if (fileIdentity(`/proc/${stat.pid}/fd/${fd}`) !== identities.get(target)) continue;
+      held.add(target);
+      holders.set(target, [...(holders.get(target) ?? []), stat.pid]);
     }
   }
   return holders;
+}
+
+/** `dev:ino` of the file a path leads to (following links), or undefined. */
+function fileIdentity(path: string): string | undefined {
+  try {
+    const st = statSync(path, { bigint: true });
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The session's processes now, with their start times, to be found again later as `known`. */
