@@ -190,25 +190,22 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
  * SIGINT (Ctrl-C) to the PTY's foreground process group, as the terminal
  * would send it, but never to a ccx daemon in that group (`ccx daemon run`
  * started in the session's foreground for another home): each member is
- * signalled by pid. Where /proc is absent, the group as a whole.
+ * signalled by pid. The group is read from the leader's /proc entry only
+ * while its start time is the recorded one: node-pty reaps the program at
+ * once but reports its exit up to 200 ms later, and with pids wrapping at
+ * 32768 a reused pid's terminal is another session's. Where /proc is absent,
+ * the leader's own group.
  */
-export function signalForegroundGroup(leaderPid: number, signal: NodeJS.Signals, self = process.pid): void {
-  const group = foregroundGroup(leaderPid);
+export function signalForegroundGroup(leader: { pid: number; startTime?: number }, signal: NodeJS.Signals, self = process.pid): void {
   if (!hasProcfs) {
-    signalGroup(group, signal);
+    signalGroup(leader.pid, signal);
     return;
   }
-  const members = listPids().filter((pid) => pid !== self && readProcStat(pid)?.pgid === group && (pid === leaderPid || !isCcxDaemon(pid)));
+  const stat = readProcStat(leader.pid);
+  if (!stat || stat.state === 'Z' || (leader.startTime !== undefined && stat.startTime !== leader.startTime)) return;
+  const group = stat.tpgid > 0 ? stat.tpgid : leader.pid;
+  const members = listPids().filter((pid) => pid !== self && readProcStat(pid)?.pgid === group && (pid === leader.pid || !isCcxDaemon(pid)));
   signalPids(members, signal);
-}
-
-/**
- * The PTY's foreground process group (what Ctrl-C would reach), read from
- * /proc; falls back to the leader's own group where /proc is absent.
- */
-export function foregroundGroup(leaderPid: number): number {
-  const tpgid = readProcStat(leaderPid)?.tpgid;
-  return tpgid !== undefined && tpgid > 0 ? tpgid : leaderPid;
 }
 
 /**

@@ -69,7 +69,7 @@ export class Escalator {
       exited = await session.waitForExit(KILL_WAIT_MS);
     } else {
       steps.push('SIGINT');
-      signalForegroundGroup(leader, 'SIGINT');
+      signalForegroundGroup({ pid: leader, startTime: session.identity.startTime }, 'SIGINT');
       exited = await session.waitForExit(graceMs);
       if (!exited) {
         steps.push('SIGTERM');
