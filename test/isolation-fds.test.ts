@@ -90,4 +90,7 @@ test("a SIGHUP ignorer in one session does not keep another session's program al
   // No new daemon is started: only the hang-up of its terminal can end the victim.
   t.true(await waitFor(() => !isAlive(victim.pid), 15_000, 'the victim to get SIGHUP from its closed terminal'));
   t.true(isAlive(ignorer.pid), 'the ignorer outlived the hang-up, as it asked');
+  // A new daemon reaps the ignorer (and, stopped at teardown, removes the sessions' cgroups).
+  await ccxOk(h, ['list']);
+  t.true(await waitFor(() => !isAlive(ignorer.pid), 15_000, 'the reaper to end the ignorer'));
 });
