@@ -228,7 +228,7 @@ test('list --json has the documented, stable schema; rm and prune forget ended s
   });
   t.deepEqual(Object.keys(ended).sort(), [
     'activity', 'attachedClients', 'cols', 'command', 'createdAt', 'cwd', 'endedAt', 'error', 'exitCode', 'id',
-    'lastActivityAt', 'name', 'outputBytes', 'pid', 'preset', 'rows', 'signal', 'startedAt', 'status', 'waitingFor', 'windowSize',
+    'lastActivityAt', 'leftoverPids', 'name', 'outputBytes', 'pid', 'preset', 'rows', 'signal', 'startedAt', 'status', 'waitingFor', 'windowSize',
   ]);
   t.is(ended.exitCode, 3);
   t.deepEqual(ended.command, ['sh', '-c', 'echo done; exit 3']);

@@ -35,16 +35,18 @@ export function exitOnBrokenPipe(code: number): void {
  * process quietly, as SIGPIPE ends a C program, with the code the command has
  * set so far (0 if none), instead of an unhandled EPIPE stack trace. A closed
  * stderr is ignored: nobody is left to read the message, and the command
- * still ends with its own exit code. Other stream errors are still thrown.
+ * still ends with its own exit code. Other stdout errors are still thrown.
  */
 export function exitQuietlyOnClosedPipes(): void {
+  // EIO: the terminal went away (its session was cancelled), as good as closed.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
+    if (error.code !== 'EPIPE' && error.code !== 'EIO') throw error;
     process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   });
-  process.stderr.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') throw error;
-  });
+  // Nothing can be reported on a stderr that cannot be written; rethrowing made
+  // a foreground `ccx daemon run` whose terminal was gone log (and echo) each
+  // uncaught EIO again, spinning a core.
+  process.stderr.on('error', () => {});
 }
 
 /**

@@ -17,6 +17,7 @@ import { waitHandlers } from './handlers/wait-handlers.js';
 import { watchHandlers } from './handlers/watch-handlers.js';
 import { windowHandlers } from './handlers/window-handlers.js';
 import type { Logger } from './logger.js';
+import { cgroupModeFrom, SessionCgroups } from './process/session-cgroups.js';
 import { PresetCatalog } from './presets/preset-catalog.js';
 import type { HandlerTable } from './router.js';
 import { ScreenHost } from './session/screen-host.js';
@@ -37,6 +38,8 @@ export interface DaemonOptions {
   logger: Logger;
   /** Quiet time after which a session is reported idle. */
   idleAfterMs?: number;
+  /** The daemon's uid: names its sessions' cgroup directory. */
+  uid?: number;
   outputLogBytes?: number;
   /** How often to look for a removed state directory or socket (home-watch.ts); default HOME_CHECK_MS. */
   homeCheckMs?: number;
@@ -68,6 +71,7 @@ export class Daemon {
   private dispatcher: Dispatcher | undefined;
   private webhooks: WebhookService | undefined;
   private screens: ScreenHost | undefined;
+  private cgroups: SessionCgroups | undefined;
   private startedAt = new Date();
   private stopping: Promise<void> | undefined;
   private homeWatch: HomeWatch | undefined;
@@ -106,6 +110,9 @@ export class Daemon {
     const settings = loadSettings(paths.configFile, this.opts.env, logger);
     const bus = (this.bus = new EventBus(new EventsLog(paths.eventsLog, EVENTS_LOG_MAX_BYTES), logger));
     const store = new SessionStore(paths.sessionsDir);
+    // Before restore: the reaper finds a dead daemon's sessions in their cgroups.
+    const cgroups = (this.cgroups = SessionCgroups.open({ stateDir: paths.stateDir, uid: this.opts.uid ?? -1, mode: cgroupModeFrom(this.opts.env.CCX_CGROUP) }));
+    logger.info('session processes', { tracking: cgroups?.kind ?? 'proc', cgroups: cgroups?.base });
     const screens = (this.screens = new ScreenHost({ logger }));
     const sessions = (this.sessions = new SessionManager(
       {
@@ -118,6 +125,7 @@ export class Daemon {
         defaultWindowSize: settings.windowSize,
         inputText: settings.inputText,
         now: () => new Date(),
+        processes: { cgroups },
       },
       store,
       logger,
@@ -288,6 +296,7 @@ export class Daemon {
       this.webhooks?.dispose();
       this.sessions?.dispose();
       await this.screens?.dispose();
+      this.cgroups?.dispose();
       await this.server?.close();
       clearTimeout(this.registryRetry);
       if (process.platform !== 'win32' && sameFile(identityOf(ipcAddress(paths)), this.socketIdentity)) rmSync(ipcAddress(paths), { force: true });
@@ -322,6 +331,7 @@ export class Daemon {
         heapUsedBytes: process.memoryUsage().heapUsed,
       },
       webhooks: this.webhooks?.status() ?? [],
+      sessionProcesses: this.cgroups?.kind ?? 'proc',
     };
   }
 }

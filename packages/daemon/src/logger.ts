@@ -21,8 +21,12 @@ export class FileLogger implements Logger {
   constructor(
     private readonly file: string,
     private readonly maxBytes: number,
-    private readonly echo = false,
+    private echo = false,
   ) {
+    // A foreground daemon whose terminal went away (started inside a session
+    // that was then cancelled): the write fails with EIO as an 'error' event,
+    // which, uncaught, was logged — and echoed — again, spinning a core.
+    if (echo) process.stderr.on('error', () => (this.echo = false));
     try {
       this.bytes = statSync(file).size;
     } catch {

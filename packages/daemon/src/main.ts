@@ -2,6 +2,8 @@ import { DAEMON_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, currentPathEnv, effecti
 import { badEnvOverride } from './config/settings.js';
 import { DAEMON_EXIT } from './daemon-exit.js';
 import { FileLogger } from './logger.js';
+import { closeInheritedFds } from './process/inherited-fds.js';
+import { SESSION_ENV_MARKER } from './process/session-marker.js';
 import { enterStartGate } from './start-gate.js';
 
 /**
@@ -10,6 +12,8 @@ import { enterStartGate } from './start-gate.js';
  * launchd). Only wiring lives here.
  */
 export async function main(argv: string[]): Promise<number> {
+  // First, before anything can spawn: what the caller leaked must reach no session.
+  const inheritedFds = closeInheritedFds();
   const foreground = argv.includes('--foreground');
   const pathEnv = currentPathEnv();
   const paths = resolvePaths(pathEnv);
@@ -29,12 +33,16 @@ export async function main(argv: string[]): Promise<number> {
   }
   const gate = enterStartGate(paths, pathEnv.uid, logger);
   if (typeof gate === 'number') return gate;
+  if (inheritedFds.length) logger.info('closed file descriptors inherited from the caller', { fds: inheritedFds });
   try {
     // Loaded only once the lock is ours: the heavy part of the daemon (see start-gate.ts).
     const { Daemon } = await import('./daemon.js');
     // A malloc tuning meant for the daemon (see the CLI's daemon spawner), not for the programs it starts.
+    // A session marker inherited from the session that started this daemon
+    // (for another home) is not this daemon's: its sessions get their own.
+    delete process.env[SESSION_ENV_MARKER];
     const { MALLOC_MMAP_THRESHOLD_: _daemonOnly, ...env } = process.env;
-    const daemon = new Daemon({ paths, version: effectiveVersion(), env, logger, outputLogBytes });
+    const daemon = new Daemon({ paths, version: effectiveVersion(), env, logger, outputLogBytes, uid: pathEnv.uid });
 
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void daemon.stop(signal));
     // The daemon outlives the terminal that started it.

@@ -104,6 +104,8 @@ export const SessionInfoSchema = z.object({
   preset: z.string().nullable(),
   /** How the window size follows attached clients (`start --window-size`, `resize --window-size`). */
   windowSize: z.enum(WINDOW_SIZE_POLICIES),
+  /** An ended session's processes that outlived its program (e.g. a `setsid -f` child); [] while running. */
+  leftoverPids: z.array(z.number()),
 });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 
@@ -307,6 +309,11 @@ export interface DaemonStatus {
   resources?: DaemonResources;
   /** Per webhook subscriber: delivered, failed, pending, last error. */
   webhooks?: HookStatus[];
+  /**
+   * How a session's processes are found (docs/architecture.md): a cgroup per
+   * session, or only the /proc fallbacks (terminal, env marker, process session, descent).
+   */
+  sessionProcesses?: 'cgroup-v1-pids' | 'cgroup-v2' | 'proc';
 }
 
 export interface DaemonResources {
@@ -364,6 +371,8 @@ export interface CancelResult {
   timedOut: boolean;
   /** The session had already ended: nothing was signalled (steps is empty). */
   alreadyEnded?: boolean;
+  /** Set when the session had already ended: the processes its program left running that this cancel ended. */
+  endedLeftovers?: number[];
 }
 
 /** `session.start`: the session, and what happened to its name. */

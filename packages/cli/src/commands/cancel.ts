@@ -23,8 +23,10 @@ async function cancel(ctx: CliContext, target: string, params: { graceMs?: numbe
   const conn = await ctx.connect();
   const result = await conn.request<CancelResult>('session.cancel', { target, ...params });
   if (ctx.json) printJson(result);
+  else if (result.endedLeftovers) printLine(`${result.session.id} had ${result.session.status}; ended ${result.endedLeftovers.length} process(es) it left running, after ${result.steps.join(' → ')}${result.timedOut ? ' (some did not exit)' : ''}`);
   else if (result.alreadyEnded) printLine(`${result.session.id} already ${result.session.status}${endDetail(result.session)}; nothing to cancel`);
   else printLine(`${result.session.id} ${result.session.status} after ${result.steps.join(' → ')}${result.timedOut ? ' (timed out waiting for exit)' : ''}`);
+  if (result.timedOut && result.endedLeftovers) throw new CcxError('E_TIMEOUT', `processes left by session ${result.session.id} did not exit after SIGKILL: ${result.session.leftoverPids.join(' ')}`, 'check for processes stuck in the kernel (state D) with ps');
   if (result.timedOut) throw new CcxError('E_TIMEOUT', `session ${result.session.id} did not exit after SIGKILL`, 'check for processes stuck in the kernel (state D) with ps');
   return 0;
 }

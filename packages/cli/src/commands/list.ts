@@ -17,9 +17,19 @@ interface ListArgs {
 /** Running: busy or idle (output in the last idleAfterMs or not). Ended: the exit code or signal, or why it failed. */
 function outcome(s: SessionInfo): string {
   if (s.status === 'running') return s.activity === 'waiting' && s.waitingFor ? `waiting:${s.waitingFor}` : (s.activity ?? '');
+  return [ended(s), leftovers(s)].filter(Boolean).join(', ');
+}
+
+function ended(s: SessionInfo): string {
   if (s.signal) return s.signal;
   if (s.exitCode !== null) return `code ${s.exitCode}`;
   return s.error ? s.error.slice(0, 40) : '';
+}
+
+/** Processes its program left running (`ccx cancel ID` ends them); older daemons send no such field. */
+function leftovers(s: SessionInfo): string {
+  const n = s.leftoverPids?.length ?? 0;
+  return n ? `${n} left running` : '';
 }
 
 /** What a narrow terminal gives up first: the command's tail, a long STATE, then whole columns, the command last. */
@@ -94,7 +104,7 @@ async function listEveryHost(env: ClientEnv, all: boolean, json: boolean): Promi
 
 export const listCommand: CommandModule<object, ListArgs> = {
   command: ['list', 'ls'],
-  describe: 'List sessions (running ones; --all adds ended ones)',
+  describe: 'List sessions (running ones, and ended ones that left processes running; --all adds every ended one)',
   builder: (y) =>
     y
       .option('all', { alias: 'a', type: 'boolean', describe: 'include exited, cancelled, failed and lost sessions' })

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export { isProcessAlive, isZombie } from '@ccx/shared';
 
@@ -61,4 +61,42 @@ export function readEnvValue(pid: number, name: string): string | undefined {
   if (environ[at] === 0) at++;
   const end = environ.indexOf(0, at + key.length);
   return environ.subarray(at + key.length, end < 0 ? environ.length : end).toString('utf8');
+}
+
+/** Each open fd of the process and where it points (readlink of /proc/<pid>/fd/*); [] when unreadable. */
+export function readFdTargets(pid: number): Array<{ fd: number; target: string }> {
+  let names: string[];
+  try {
+    names = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  const targets: Array<{ fd: number; target: string }> = [];
+  for (const name of names) {
+    try {
+      targets.push({ fd: Number(name), target: readlinkSync(`/proc/${pid}/fd/${name}`) });
+    } catch {
+      // Closed while listed.
+    }
+  }
+  return targets;
+}
+
+/**
+ * True when the process is a ccx daemon, by its command line: the detached
+ * form `node …/daemon/dist/main.js run` (what the CLI spawns) or the
+ * foreground `ccx daemon run`. A daemon started from inside a session (for
+ * another home) is not the session's to end.
+ */
+export function isCcxDaemon(pid: number): boolean {
+  let argv: string[];
+  try {
+    argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return false;
+  }
+  const [, entry, ...rest] = argv;
+  if (!entry) return false;
+  if (/[\\/]daemon[\\/]dist[\\/]main\.js$/.test(entry)) return rest[0] === 'run';
+  return /(^|[\\/])ccx(\.m?js)?$/.test(entry) && rest[0] === 'daemon' && rest[1] === 'run';
 }

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { CcxError, DEFAULT_WINDOW_SIZE, shellQuote, type ParamsOf, type SessionInfo } from '@ccx/shared';
 import type { Logger } from '../logger.js';
-import { signalSessions, type SessionProcessIdentity } from '../process/session-processes.js';
+import { findProcessesOfSessions, signalSessions, type SessionProcessIdentity } from '../process/session-processes.js';
 import type { SessionStore } from '../store/session-store.js';
 import { Escalator } from './escalation.js';
 import { newSessionId } from './session-id.js';
@@ -13,6 +13,9 @@ export const DEFAULT_COLS = 120;
 export const DEFAULT_ROWS = 40;
 /** Pause between pasted text and Enter; long enough for TUIs to end their paste handling. */
 export const DEFAULT_ENTER_DELAY_MS = 150;
+
+/** How long `stopAll` waits for killed processes to leave their cgroups. */
+export const CGROUP_EMPTY_WAIT_MS = 1_000;
 
 export type StartParams = ParamsOf<'session.start'> & { enterDelayMs?: number };
 
@@ -26,7 +29,7 @@ export class SessionManager {
     private readonly store: SessionStore,
     private readonly logger: Logger,
   ) {
-    this.escalator = new Escalator(deps.bus, logger);
+    this.escalator = new Escalator(deps.bus, logger, deps.processes);
   }
 
   /**
@@ -55,7 +58,7 @@ export class SessionManager {
       .map((r): SessionProcessIdentity => ({ sessionId: r.id, pid: r.pid!, startTime: r.processStartTime ?? undefined }))
       // Nothing in a bad record is trusted (its pid may be anyone's): only the marker.
       .concat([...incomplete, ...unreadable.map((u) => u.id)].map((id) => ({ sessionId: id })));
-    killed.push(...signalSessions(leftovers, 'SIGKILL'));
+    killed.push(...signalSessions(leftovers, 'SIGKILL', this.deps.processes));
     for (const id of incomplete) {
       // Its metadata was never saved. If no client was told of it (no
       // started marker) and it has no output, nothing is lost by removing it;
@@ -83,6 +86,8 @@ export class SessionManager {
       lost.push(record.id);
       this.deps.bus.publish('session-status', { sessionId: record.id, status: 'lost' });
     }
+    // Cgroups of sessions that ended or were removed while no daemon ran, now empty.
+    this.deps.processes.cgroups?.sweep();
     return { lost, killed };
   }
 
@@ -192,11 +197,36 @@ export class SessionManager {
     throw new CcxError('E_NOT_FOUND', `no session ${target}`, 'see the sessions with: ccx list --all');
   }
 
+  /**
+   * Sessions to list: running ones, and ended ones whose program left
+   * processes running (with `all`, every session). Leftovers are looked for in
+   * one /proc scan, only in ended sessions that had some or were not yet looked at.
+   */
   list(all: boolean): SessionInfo[] {
+    this.refreshLeftovers([...this.sessions.values()].filter((s) => s.mayHaveLeftovers));
     return [...this.sessions.values()]
-      .filter((s) => all || s.isRunning)
+      .filter((s) => all || s.isRunning || s.leftoverPids.length > 0)
       .map((s) => s.info())
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  private refreshLeftovers(sessions: Session[]): void {
+    if (sessions.length === 0) return;
+    const found = findProcessesOfSessions(sessions.map((s) => s.identity), this.deps.processes);
+    for (const s of sessions) {
+      const left = found.get(s.id) ?? [];
+      s.setLeftovers(left);
+      if (left.length === 0) this.deps.processes.cgroups?.release(s.id);
+    }
+  }
+
+  /** SIGKILL to what ended sessions left running: `rm` and `daemon stop` leave nothing behind. */
+  private endLeftovers(sessions: Session[]): void {
+    const ended = sessions.filter((s) => s.isEnded);
+    if (ended.length === 0) return;
+    const killed = signalSessions(ended.map((s) => s.identity), 'SIGKILL', this.deps.processes);
+    if (killed.length) this.logger.info('killed processes left by ended sessions', { sessions: ended.map((s) => s.id), pids: killed });
+    for (const s of ended) s.setLeftovers([]);
   }
 
   async remove(targets: string[], force: boolean): Promise<string[]> {
@@ -209,6 +239,7 @@ export class SessionManager {
     const removed: string[] = [];
     for (const session of sessions) {
       if (session.isRunning) await this.escalator.cancel(session, { force: true });
+      this.endLeftovers([session]);
       this.drop(session);
       removed.push(session.id);
     }
@@ -223,6 +254,8 @@ export class SessionManager {
       if (!session.isEnded) continue;
       const endedAt = Date.parse(session.record.endedAt ?? session.record.createdAt);
       if (endedAt <= cutoff) {
+        // Like rm: once its record goes, nothing would find what it left running.
+        this.endLeftovers([session]);
         this.drop(session);
         pruned.push(session.id);
       }
@@ -235,6 +268,11 @@ export class SessionManager {
     await Promise.all(
       [...this.sessions.values()].filter((s) => s.isRunning).map((s) => this.escalator.cancel(s, { graceMs: 500 }).catch(() => undefined)),
     );
+    this.endLeftovers([...this.sessions.values()]);
+    // Killed processes leave their cgroups as they are reaped: give them a moment, so no empty cgroup outlives the daemon.
+    const cgroups = this.deps.processes.cgroups;
+    const deadline = Date.now() + CGROUP_EMPTY_WAIT_MS;
+    while (cgroups && cgroups.sweep() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   }
 
   /** Listeners, waiters and attached clients summed over every session, for leak checks. */
@@ -261,6 +299,7 @@ export class SessionManager {
 
   private drop(session: Session): void {
     session.dispose();
+    this.deps.processes.cgroups?.release(session.id);
     this.sessions.delete(session.id);
     this.store.remove(session.id);
     this.deps.bus.publish('session-removed', { sessionId: session.id });

@@ -7,7 +7,7 @@ import { withUmask } from '../process/umask.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
 import { readProcStat } from '../process/proc.js';
-import { SESSION_ENV_MARKER, type LeaderIdentity } from '../process/session-processes.js';
+import { SESSION_ENV_MARKER, type ProcessScope, type SessionProcessIdentity } from '../process/session-processes.js';
 import type { SessionStore } from '../store/session-store.js';
 import { AGENT_STATE_POLL_MS, isClaudeSession, readClaudeState, type AgentActivity } from './agent-state.js';
 import { AttachInputEvents } from './attach-input-events.js';
@@ -15,6 +15,7 @@ import { AttachedClients } from './attached-clients.js';
 import { InputQueue } from './input-queue.js';
 import { OutputLog } from './output-log.js';
 import { drainOnEnd, gatherPending } from './pty-drain.js';
+import { ptyInternals } from './pty-internals.js';
 import { PtyWriter } from './pty-write.js';
 import type { RemoteScreen } from './remote-screen.js';
 import type { ScreenHost } from './screen-host.js';
@@ -36,6 +37,8 @@ export interface SessionDeps {
   now: () => Date;
   /** How much of sent text `input-sent` events carry (config `events.inputText`); default none. */
   inputText?: InputTextMode;
+  /** Finds a session's processes: the daemon's pid and its sessions' cgroups. */
+  processes: ProcessScope;
 }
 
 export type OutputListener = (chunk: Buffer, endOffset: number) => void;
@@ -77,6 +80,14 @@ const SIGNAL_NAMES: Record<number, string> = Object.fromEntries(
  */
 export class Session {
   private process: pty.IPty | undefined;
+  /** The PTY: its slave's path names the session's terminal while the master is open. */
+  private terminal: pty.IPty | undefined;
+  /**
+   * Processes of an ended session that outlived its program (daemonized
+   * children), as last found; undefined until looked for, so an exit costs no
+   * /proc scan of its own (`list` looks for many sessions in one).
+   */
+  private leftovers: number[] | undefined;
   private screenState: RemoteScreen | undefined;
   readonly output: OutputLog;
   private readonly input = new InputQueue();
@@ -157,9 +168,30 @@ export class Session {
     return this.screenState;
   }
 
-  get identity(): LeaderIdentity | undefined {
-    if (this.record.pid === null) return undefined;
-    return { sessionId: this.id, pid: this.record.pid, startTime: this.record.processStartTime ?? undefined };
+  /** What finds the session's processes (session-processes.ts); the PTY's slave only while its master is open. */
+  get identity(): SessionProcessIdentity {
+    const open = this.terminal && !ptyInternals(this.terminal)._socket?.destroyed;
+    return {
+      sessionId: this.id,
+      pid: this.record.pid ?? undefined,
+      startTime: this.record.processStartTime ?? undefined,
+      pts: open ? ptyInternals(this.terminal!)._pty : undefined,
+    };
+  }
+
+  /** Processes left behind by an ended session's program, as last found by `setLeftovers`. */
+  get leftoverPids(): number[] {
+    return this.isEnded ? (this.leftovers ?? []) : [];
+  }
+
+  /** An ended session whose leftovers are unknown or were seen: worth a look in the next scan. */
+  get mayHaveLeftovers(): boolean {
+    return this.isEnded && (this.leftovers === undefined || this.leftovers.length > 0);
+  }
+
+  /** Sets what is left of the session's processes (found by the caller, for many sessions in one scan). */
+  setLeftovers(pids: number[]): void {
+    this.leftovers = pids;
   }
 
   /** Starts the program; throws E_SPAWN (and records `failed`) when it cannot. */
@@ -170,14 +202,20 @@ export class Session {
       checkCwd(this.record.cwd);
       const file = resolveExecutable(command, this.record.cwd, env.PATH);
       // The caller's umask, not the daemon's: files the program creates get the modes they would from the caller's shell.
-      this.process = withUmask(umask, () => pty.spawn(file, args, {
-        name: env.TERM,
-        cols: this.record.cols,
-        rows: this.record.rows,
-        cwd: this.record.cwd,
-        env,
-        encoding: null,
-      } as pty.IPtyForkOptions));
+      const fork = (): pty.IPty =>
+        withUmask(umask, () => pty.spawn(file, args, {
+          name: env.TERM,
+          cols: this.record.cols,
+          rows: this.record.rows,
+          cwd: this.record.cwd,
+          env,
+          encoding: null,
+        } as pty.IPtyForkOptions));
+      const cgroups = this.deps.processes.cgroups;
+      this.process = cgroups
+        ? cgroups.bornInside(this.id, fork, (error) => this.deps.logger.warn('session cgroup unusable; its processes are found by the fallbacks', { session: this.id, error: String(error) }))
+        : fork();
+      this.terminal = this.process;
     } catch (error) {
       const failure =
         error instanceof CcxError ? error : new CcxError('E_SPAWN', `could not start ${command}: ${(error as Error).message}`, 'check the command and its permissions');
@@ -306,6 +344,8 @@ export class Session {
     this.output.close();
     this.writer?.close();
     this.persist();
+    // What the program left running (a `setsid -f` child) stays until cancel, rm or daemon stop; `list` shows it.
+    this.leftovers = undefined;
     this.deps.bus.publish('process-exit', { sessionId: this.id, code: this.record.exitCode, signal: signalName });
     this.deps.bus.publish('session-status', { sessionId: this.id, status: this.record.status });
     this.process = undefined;
@@ -591,6 +631,7 @@ export class Session {
       outputBytes: this.output.end,
       preset: r.preset,
       windowSize: this.windowSize,
+      leftoverPids: this.leftoverPids,
     };
   }
 
@@ -604,6 +645,7 @@ export class Session {
     this.writer?.close();
     this.screenState?.dispose();
     this.screenState = undefined;
+    this.terminal = undefined;
     this.outputListeners.clear();
   }
 }
