@@ -1,4 +1,5 @@
 import { CCX_VERSION } from '@ccx/shared';
+import { approveCommand, denyCommand } from './commands/approve.js';
 import { attachCommand } from './commands/attach.js';
 import { cancelCommand, killCommand } from './commands/cancel.js';
 import { clientsCommand } from './commands/clients.js';
@@ -25,7 +26,7 @@ import { exitQuietlyOnClosedPipes, reportError, usageError } from './output.js';
 import type { CommandModule } from 'yargs';
 
 /** Every command, one module each; adding one is adding a line here. */
-const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand, screenCommand, logsCommand, attachCommand, resizeCommand, clientsCommand, detachCommand, waitCommand, interruptCommand, presetsCommand, runToEndCommand, completionCommand];
+const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand, screenCommand, logsCommand, attachCommand, resizeCommand, clientsCommand, detachCommand, waitCommand, interruptCommand, approveCommand, denyCommand, presetsCommand, runToEndCommand, completionCommand];
 
 export async function main(rawArgv: string[]): Promise<void> {
   exitQuietlyOnClosedPipes();

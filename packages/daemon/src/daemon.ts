@@ -13,6 +13,7 @@ import { hooksHandlers } from './handlers/hooks-handlers.js';
 import { HomeWatch, identityOf, sameFile, type FileIdentity, type Timers } from './home-watch.js';
 import { sessionHandlers } from './handlers/session-handlers.js';
 import { turnHandlers } from './handlers/turn-handlers.js';
+import { approvalHandlers } from './handlers/approval-handlers.js';
 import { waitHandlers } from './handlers/wait-handlers.js';
 import { watchHandlers } from './handlers/watch-handlers.js';
 import { windowHandlers } from './handlers/window-handlers.js';
@@ -160,6 +161,7 @@ export class Daemon {
       ...hooksHandlers(webhooks),
       ...sessionHandlers(sessions, this.opts.env, presets),
       ...waitHandlers(sessions, bus, presets),
+      ...approvalHandlers(sessions, presets),
       ...turnHandlers(sessions, bus, presets),
       ...watchHandlers(sessions, bus),
       ...attachHandlers(sessions, bus, logger, () => configuredAttachAllow(paths.configFile)),

@@ -25,6 +25,10 @@ export interface Preset {
   enterDelayMs: number;
   /** Key `ccx interrupt` sends (a `send --key` name). */
   interruptKey: string;
+  /** Key `ccx approve` presses in the program's permission dialog; null: the program has none ccx knows. */
+  approveKey: string | null;
+  /** Key `ccx deny` presses in it. */
+  denyKey: string | null;
   /** What `send --wait` prints by default: the new output as text, or the rendered screen (TUIs). */
   answer: 'output' | 'screen';
 }
@@ -39,6 +43,8 @@ export const DEFAULT_PRESET_FIELDS: PresetFields = {
   idleMs: 1_000,
   enterDelayMs: 150,
   interruptKey: 'C-c',
+  approveKey: null,
+  denyKey: null,
   answer: 'output',
 };
 
@@ -69,6 +75,9 @@ export const BUILTIN_PRESETS: Readonly<Record<string, Preset>> = {
     idleMs: 3_000,
     enterDelayMs: 300,
     interruptKey: 'Escape',
+    // Its dialog: "❯ 1. Yes … 4. No · Esc to cancel".
+    approveKey: '1',
+    denyKey: 'Escape',
     answer: 'screen',
   },
   codex: {
@@ -173,6 +182,18 @@ function validateUserPreset(configFile: string, name: string, raw: unknown): Use
           fail(field, 'a key name such as "C-c" or "Escape"');
         }
         out.interruptKey = value as string;
+        break;
+      case 'approveKey':
+      case 'denyKey':
+        if (value !== null && typeof value !== 'string') fail(field, 'a key name such as "1" or "Escape", or null');
+        if (typeof value === 'string') {
+          try {
+            keyBytes(value);
+          } catch {
+            fail(field, 'a key name such as "1" or "Escape", or null');
+          }
+        }
+        out[field] = value as string | null;
         break;
       case 'answer':
         if (value !== 'output' && value !== 'screen') fail(field, '"output" or "screen"');

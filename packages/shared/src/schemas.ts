@@ -240,6 +240,15 @@ export const MethodParams = {
     })
     .strict(),
   'session.interrupt': z.object({ target, key: z.string().max(256).optional(), preset: z.string().max(64).optional() }).strict(),
+  'session.approve': z
+    .object({
+      target,
+      approved: z.boolean(),
+      /** With a denial: sent as the next prompt, what to do instead. */
+      message: z.string().min(1).max(64 * 1024).optional(),
+      preset: z.string().max(64).optional(),
+    })
+    .strict(),
   'presets.list': z.object({}).strict(),
   'events.stream': z
     .object({
@@ -348,6 +357,8 @@ export interface SendResult {
   writtenAt: string;
   /** Output-log offset at the moment the text was written. */
   offset: number;
+  /** `interrupt` sent nothing: the program said it is idle (Claude Code would open its Rewind picker). */
+  skipped?: 'idle';
 }
 
 /** Frames of the `session.turn` stream before its end. */
@@ -363,6 +374,16 @@ export type TurnFrame =
 export interface TurnResult {
   send: SendResult;
   wait?: WaitResult;
+}
+
+/** `session.approve`: the permission dialog was answered (and closed). */
+export interface ApproveResult {
+  session: string;
+  approved: boolean;
+  /** How many times the key was pressed before the dialog closed. */
+  presses: number;
+  /** A denial's message was sent as the next prompt. */
+  messageSent: boolean;
 }
 
 export interface CancelResult {

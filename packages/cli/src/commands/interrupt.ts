@@ -2,7 +2,7 @@ import type { CommandModule } from 'yargs';
 import type { SendResult } from '@ccx/shared';
 import { runCommand } from '../context.js';
 import { SESSION_ID_ARG } from './session-arg.js';
-import { printJson } from '../output.js';
+import { printJson, printNote } from '../output.js';
 
 interface InterruptArgs {
   id: string;
@@ -28,5 +28,6 @@ export const interruptCommand: CommandModule<object, InterruptArgs> = {
       const conn = await ctx.connect();
       const result = await conn.request<SendResult>('session.interrupt', { target: argv.id, key: argv.key, preset: argv.preset });
       if (ctx.json) printJson(result);
+      else if (result.skipped === 'idle') printNote(`${argv.id} is idle: nothing to interrupt (give --key Escape to press it anyway)`);
     }),
 };

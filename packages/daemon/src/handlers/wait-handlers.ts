@@ -20,8 +20,14 @@ export function waitHandlers(sessions: SessionManager, bus: EventBus, presets: P
       const result: WaitResult | undefined = await waiter.run();
       if (result && !sink.closed) sink.end(result);
     }),
-    'session.interrupt': unary((params): Promise<SendResult> => {
+    'session.interrupt': unary(async (params): Promise<SendResult> => {
       const session = sessions.resolve(params.target);
+      // An agent that says it is idle has no turn to abort; Claude Code takes
+      // Escape twice at its prompt as "open the Rewind picker", which then
+      // swallowed the next prompt. An explicit --key is always sent.
+      if (params.key === undefined && session.agentActivity?.activity === 'idle') {
+        return { session: session.id, bytes: 0, written: 0, queued: 0, bracketedPaste: false, writtenAt: new Date().toISOString(), offset: session.output.end, skipped: 'idle' };
+      }
       const key = params.key ?? presets.forSession(session.record.preset, params.preset).interruptKey;
       return session.send({ keys: [key], enter: false, source: 'interrupt' });
     }),

@@ -169,6 +169,11 @@ export class Session {
   }
 
   /** What finds the session's processes (session-processes.ts); the PTY's slave only while its master is open. */
+  /** What the program itself says it is doing (Claude Code's state file), when it says. */
+  get agentActivity(): AgentActivity | undefined {
+    return this.isRunning ? this.agentState : undefined;
+  }
+
   get identity(): SessionProcessIdentity {
     const open = this.terminal && !ptyInternals(this.terminal)._socket?.destroyed;
     return {
