@@ -27,6 +27,7 @@ test('start --preset claude --wait-ready returns once Claude Code 2.1 draws its 
   const screen = parseJson(await h.ccx(['screen', 'cc', '--json']));
   t.regex(screen.text, /Claude Code v2\./);
   t.regex(screen.text, /^❯/m);
+  await h.ccx(['kill', 'cc']);
 });
 
 test('send --wait to the real Claude Code prints a screen with the answer the fake model gave', async (t) => {
@@ -40,4 +41,5 @@ test('send --wait to the real Claude Code prints a screen with the answer the fa
   // Only the loopback fake was asked, and no tunnel to anywhere else was opened.
   t.true(api.requests.some((r) => r.path === '/v1/messages'));
   t.false(api.requests.some((r) => r.method === 'CONNECT' && !/^127\.0\.0\.1:/.test(r.path)), JSON.stringify(api.requests.filter((r) => r.method === 'CONNECT')));
+  await h.ccx(['kill', 'cc']);
 });

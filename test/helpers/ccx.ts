@@ -259,7 +259,8 @@ export async function catLifecycle(h: Home, name: string): Promise<string> {
 export function tempDirsFor(test: { after: { always: (fn: () => void) => void } }, prefix = 'ccxf-'): () => string {
   const dirs: string[] = [];
   test.after.always(() => {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    // Retried: a program ended in teardown (SIGHUP when its daemon is killed) may still be writing its files (Claude Code's ~/.claude).
+    for (const d of dirs) rmSync(d, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   });
   return () => {
     const d = mkdtempSync(join(tmpdir(), prefix));

@@ -46,7 +46,10 @@ export function watchHandlers(sessions: SessionManager, bus: EventBus): HandlerT
       // A write to a session that has ended has nowhere to go, and is dropped.
       if (params.input) {
         sink.onInput((data) => void session.sendRaw(data).catch(() => undefined));
-        sink.onResize((cols, rows) => session.resize(cols, rows));
+        // `run`'s terminal sizes the program like a typing client would, except under `manual`, where only `ccx resize` does.
+        sink.onResize((cols, rows) => {
+          if (session.windowSize !== 'manual') session.resize(cols, rows);
+        });
       }
       const log = session.output;
       const until = log.end;

@@ -46,6 +46,17 @@ export interface ProcessScope {
  * One pass over /proc for all: the reaper of a daemon that died with 40
  * sessions running scanned /proc three times per session and took 2 s.
  */
+/**
+ * What ended sessions left running. Without /proc an ended session's recorded
+ * pid cannot be told from the same pid reused by an unrelated process (no
+ * start time to compare), so nothing is claimed there — and so nothing of an
+ * ended session is ever signalled on such a platform.
+ */
+export function findLeftoversOfSessions(identities: SessionProcessIdentity[], scope: ProcessScope = {}): Map<string, number[]> {
+  if (!hasProcfs) return new Map(identities.map((i) => [i.sessionId, []]));
+  return findProcessesOfSessions(identities, scope);
+}
+
 export function findProcessesOfSessions(identities: SessionProcessIdentity[], scope: ProcessScope = {}): Map<string, number[]> {
   const self = scope.self ?? process.pid;
   const found = new Map<string, number[]>(identities.map((i) => [i.sessionId, []]));

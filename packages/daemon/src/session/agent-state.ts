@@ -11,6 +11,8 @@ export interface AgentActivity {
 
 /** How often a session's agent state file is read while the session runs. */
 export const AGENT_STATE_POLL_MS = 250;
+/** Failed reads in a row (1 s) after which the state counts as unknown again. */
+export const AGENT_STATE_MISSES = 4;
 /** A state file larger than this is not Claude Code's (its own are ~600 bytes). */
 const MAX_STATE_FILE_BYTES = 64 * 1024;
 /** How far up from a state file's pid to look for the session's leader (claude started by a shell or a wrapper). */

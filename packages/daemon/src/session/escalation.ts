@@ -1,7 +1,7 @@
 import type { CancelResult } from '@ccx/shared';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
-import { findProcessesOfSessions, signalForegroundGroup, signalSession, snapshotSession, type ProcessScope, type SessionProcessIdentity } from '../process/session-processes.js';
+import { findLeftoversOfSessions, findProcessesOfSessions, signalForegroundGroup, signalSession, snapshotSession, type ProcessScope, type SessionProcessIdentity } from '../process/session-processes.js';
 import type { Session } from './session.js';
 
 /** Default time a program gets to handle SIGINT before SIGTERM. */
@@ -36,7 +36,7 @@ export class Escalator {
     if (running) return running;
     let leftovers: number[] = [];
     if (!session.isRunning) {
-      leftovers = findProcessesOfSessions([session.identity], this.scope).get(session.id) ?? [];
+      leftovers = findLeftoversOfSessions([session.identity], this.scope).get(session.id) ?? [];
       session.setLeftovers(leftovers);
     }
     // Cancelling what already ended, with nothing of it left running, succeeds: the goal (it is not running) is met, and cron's cleanup step must not fail.

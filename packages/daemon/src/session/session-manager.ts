@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import { CcxError, DEFAULT_WINDOW_SIZE, shellQuote, type ParamsOf, type SessionInfo } from '@ccx/shared';
 import type { Logger } from '../logger.js';
-import { findProcessesOfSessions, signalSessions, type SessionProcessIdentity } from '../process/session-processes.js';
+import { hasProcfs } from '../process/proc.js';
+import { findLeftoversOfSessions, findProcessesOfSessions, signalSessions, type SessionProcessIdentity } from '../process/session-processes.js';
 import type { SessionStore } from '../store/session-store.js';
 import { Escalator } from './escalation.js';
 import { newSessionId } from './session-id.js';
@@ -212,7 +213,7 @@ export class SessionManager {
 
   private refreshLeftovers(sessions: Session[]): void {
     if (sessions.length === 0) return;
-    const found = findProcessesOfSessions(sessions.map((s) => s.identity), this.deps.processes);
+    const found = findLeftoversOfSessions(sessions.map((s) => s.identity), this.deps.processes);
     for (const s of sessions) {
       const left = found.get(s.id) ?? [];
       s.setLeftovers(left);
@@ -223,7 +224,8 @@ export class SessionManager {
   /** SIGKILL to what ended sessions left running: `rm` and `daemon stop` leave nothing behind. */
   private endLeftovers(sessions: Session[]): void {
     const ended = sessions.filter((s) => s.isEnded);
-    if (ended.length === 0) return;
+    // Without /proc a recorded pid may be anyone's by now (see findLeftoversOfSessions).
+    if (ended.length === 0 || !hasProcfs) return;
     const killed = signalSessions(ended.map((s) => s.identity), 'SIGKILL', this.deps.processes);
     if (killed.length) this.logger.info('killed processes left by ended sessions', { sessions: ended.map((s) => s.id), pids: killed });
     for (const s of ended) s.setLeftovers([]);

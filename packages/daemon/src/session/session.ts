@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import { readProcStat } from '../process/proc.js';
 import { SESSION_ENV_MARKER, type ProcessScope, type SessionProcessIdentity } from '../process/session-processes.js';
 import type { SessionStore } from '../store/session-store.js';
-import { AGENT_STATE_POLL_MS, isClaudeSession, readClaudeState, type AgentActivity } from './agent-state.js';
+import { AGENT_STATE_MISSES, AGENT_STATE_POLL_MS, isClaudeSession, readClaudeState, type AgentActivity } from './agent-state.js';
 import { AttachInputEvents } from './attach-input-events.js';
 import { AttachedClients } from './attached-clients.js';
 import { InputQueue } from './input-queue.js';
@@ -66,6 +66,8 @@ export const LOG_RECOVERED_AFTER_MS = 1_000;
 
 /** Input bytes waiting for the program (the PTY's input is full) past which answers to terminal queries are dropped. */
 const MAX_QUEUED_ANSWER_BYTES = 64 * 1024;
+/** Answers held while a paste is open; a program asking more in that time gets the first ones. */
+const MAX_HELD_ANSWERS = 64;
 
 const PASTE_START = '\x1b[200~';
 const PASTE_END = '\x1b[201~';
@@ -92,6 +94,9 @@ export class Session {
   readonly output: OutputLog;
   private readonly input = new InputQueue();
   private writer: PtyWriter | undefined;
+  /** Between a streamed send's paste markers: terminal answers wait in `heldAnswers`. */
+  private pasteOpen = false;
+  private readonly heldAnswers: string[] = [];
   /** Callers holding or waiting for the session: see TurnQueue. */
   readonly turns = new TurnQueue();
   /**
@@ -253,11 +258,17 @@ export class Session {
   /** Polls Claude Code's own state file; each change becomes the session's activity (and a session-status event). */
   private watchAgentState(home: string, pid: number): void {
     const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
+    let misses = 0;
     this.agentPoll = setInterval(() => {
       const state = readClaudeState(home, pid, uid);
+      if (!state) {
+        // One failed read (the file being rewritten, a torn JSON) keeps the state known: only a run of them means it is gone.
+        if (++misses >= AGENT_STATE_MISSES) this.agentState = undefined;
+        return;
+      }
+      misses = 0;
       const was = this.agentState;
       this.agentState = state;
-      if (!state) return;
       if (!was || was.activity !== state.activity || was.waitingFor !== state.waitingFor || this.activity !== state.activity) this.setActivity(state.activity, state.waitingFor);
     }, AGENT_STATE_POLL_MS);
     this.agentPoll.unref();
@@ -420,10 +431,15 @@ export class Session {
       const tail = (opts.enter ? ['\r'] : []).concat(keyData);
       const textBytes = typeof text === 'string' ? Buffer.byteLength(text) : (text?.bytes ?? 0);
       const plannedBytes = textBytes + (hasText && bracketed ? PASTE_START.length + PASTE_END.length : 0) + tail.reduce((n, key) => n + Buffer.byteLength(key), 0);
-      // Published before the first byte is written: the program's echo must
-      // never reach a follower ahead of the event that caused it.
-      // `send --no-record` leaves no event at all; otherwise the text only when the user opted in (it may be a password).
-      if (opts.record !== false) {
+      // Published just before the first byte is written: the program's echo
+      // must never reach a follower ahead of the event that caused it, and a
+      // send refused before it wrote anything (a streamed one that found no
+      // room) leaves no event. `send --no-record` leaves none at all; the
+      // text only when the user opted in (it may be a password).
+      let published = false;
+      const publish = (): void => {
+        if (published || opts.record === false) return;
+        published = true;
         this.deps.bus.publish('input-sent', {
           sessionId: this.id,
           bytes: plannedBytes,
@@ -433,12 +449,17 @@ export class Session {
           bracketedPaste: bracketed,
           source: opts.source ?? 'send',
         });
-      }
+      };
       if (hasText) {
         let opened = false;
         // Just before the first text byte: a send refused before it began leaves no trace.
         const openPaste = (): void => {
-          if (bracketed && !opened) writer.write(PASTE_START);
+          publish();
+          if (bracketed && !opened) {
+            writer.write(PASTE_START);
+            // Answers to terminal queries wait until the paste is closed: inside it the program would take them as text.
+            this.pasteOpen = true;
+          }
           opened = true;
         };
         try {
@@ -449,8 +470,10 @@ export class Session {
         } finally {
           // Also when the stream broke off: a program left inside a paste would take every later key as text.
           if (bracketed && opened && this.isRunning) writer.write(PASTE_END);
+          this.closePaste();
         }
       }
+      publish();
       for (const key of tail) {
         if (writer.submittedBytes > startedAt) await delay(opts.enterDelayMs ?? this.record.enterDelayMs);
         this.assertRunning();
@@ -561,8 +584,19 @@ export class Session {
    * MAX_QUEUED_ANSWER_BYTES unread, answers are dropped, and that is logged
    * once per episode.
    */
+  /** Ends a streamed paste: the answers held while it was open are written now. */
+  private closePaste(): void {
+    this.pasteOpen = false;
+    const held = this.heldAnswers.splice(0);
+    for (const answer of held) this.answerQuery(answer);
+  }
+
   private answerQuery(data: string): void {
     if (!this.isRunning || !this.writer) return;
+    if (this.pasteOpen) {
+      if (this.heldAnswers.length < MAX_HELD_ANSWERS) this.heldAnswers.push(data);
+      return;
+    }
     if (this.writer.queuedBytes >= MAX_QUEUED_ANSWER_BYTES) {
       if (!this.droppingAnswers) this.deps.logger.warn('terminal query answers dropped: the program does not read its input', { session: this.id });
       this.droppingAnswers = true;
@@ -644,6 +678,8 @@ export class Session {
   dispose(): void {
     this.attachInput.flush();
     clearTimeout(this.idleTimer);
+    clearInterval(this.agentPoll);
+    this.agentPoll = undefined;
     clearTimeout(this.persistRetry);
     this.persistRetry = undefined;
     this.output.close();
