@@ -5,7 +5,7 @@
 // privilege separation) and Debian's openssh-server (.ci/run installs it).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 
 export const SSHD_BIN = '/usr/sbin/sshd';
@@ -14,17 +14,9 @@ export function sshdAvailable() {
   return existsSync(SSHD_BIN) && typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-/** A port nobody listens on right now (the kernel picks it). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A port nobody listens on right now (the kernel picks it); the stress drills' helper. */
+export { freePort } from '../../stress/lib/gc.mjs';
+import { freePort } from '../../stress/lib/gc.mjs';
 
 function canConnect(port) {
   return new Promise((resolve) => {

@@ -6,6 +6,7 @@ import { runCommand, type CliContext } from '../context.js';
 import { escapeControls, formatAge, humanBytes } from '../format.js';
 import { EXIT, printJson, printLine, printNote } from '../output.js';
 import { dialStdioCommand } from './dial-stdio.js';
+import { remoteCommandHint } from '../remote/ssh-command.js';
 
 type Args = { json?: boolean; follow?: boolean; lines?: number; yes?: boolean };
 
@@ -34,7 +35,7 @@ function registryPid(ctx: CliContext): number | undefined {
  * case falls back to SIGTERM by the pid in its registry file — otherwise the
  * fix the version error suggests (`ccx daemon restart`) could not work.
  */
-async function stopDaemon(ctx: CliContext, confirm?: (running: SessionInfo[]) => Promise<boolean>): Promise<number | 'declined' | undefined> {
+async function stopDaemon(ctx: CliContext, confirm?: (running: SessionInfo[] | undefined) => Promise<boolean>): Promise<number | 'declined' | undefined> {
   let pid: number | undefined;
   try {
     const conn = await ctx.connectExisting();
@@ -49,6 +50,9 @@ async function stopDaemon(ctx: CliContext, confirm?: (running: SessionInfo[]) =>
     if (!(error instanceof CcxError && error.code === 'E_VERSION')) throw error;
     pid = registryPid(ctx);
     if (pid === undefined) throw error;
+    // Its sessions cannot be listed (it refuses our hello): ask about all of them.
+    if (confirm && !(await confirm(undefined))) return 'declined';
+    process.stderr.write(`ending daemon ${pid} (another version of ccx) and every session it runs\n`);
     process.kill(pid, 'SIGTERM');
   }
   if (!(await waitForExit(pid, STOP_TIMEOUT_MS))) {
@@ -57,8 +61,9 @@ async function stopDaemon(ctx: CliContext, confirm?: (running: SessionInfo[]) =>
   return pid;
 }
 
-function runningSessions(conn: DaemonConnection): Promise<SessionInfo[]> {
-  return conn.request<SessionInfo[]>('session.list', { all: false }, 10_000);
+/** Running ones only: `list` also returns ended sessions whose leftover processes still run. */
+async function runningSessions(conn: DaemonConnection): Promise<SessionInfo[]> {
+  return (await conn.request<SessionInfo[]>('session.list', { all: false }, 10_000)).filter((s) => s.status === 'running');
 }
 
 function describeSession(s: SessionInfo): string {
@@ -70,13 +75,16 @@ function describeSession(s: SessionInfo): string {
  * script, with no terminal on stdin, is never asked). The question goes to
  * stderr, so stdout stays the command's result.
  */
-async function askToRestart(running: SessionInfo[]): Promise<boolean> {
+async function askToRestart(running: SessionInfo[] | undefined): Promise<boolean> {
   const { createInterface } = await import('node:readline');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await new Promise<string>((resolve) => {
       rl.once('close', () => resolve(''));
-      rl.question(`${running.length} running session${running.length === 1 ? '' : 's'} will end:\n${running.map(describeSession).join('\n')}\nrestart the daemon? [y/N] `, resolve);
+      const what = running
+        ? `${running.length} running session${running.length === 1 ? '' : 's'} will end:\n${running.map(describeSession).join('\n')}\n`
+        : 'the daemon runs another version of ccx; every session it holds will end\n';
+      rl.question(`${what}restart the daemon? [y/N] `, resolve);
     });
     return /^y(es)?$/i.test(answer.trim());
   } finally {
@@ -141,7 +149,7 @@ function followFile(file: string, from: number): Promise<never> {
  */
 function localOnly(ctx: CliContext, what: string): void {
   if (!ctx.host) return;
-  throw new CcxError('E_USAGE', `ccx daemon ${what} acts on this machine's daemon, not on ${ctx.host.label}`, `run it there: ssh ${ctx.host.user ? `${ctx.host.user}@` : ''}${ctx.host.hostname} ccx daemon ${what}`);
+  throw new CcxError('E_USAGE', `ccx daemon ${what} acts on this machine's daemon, not on ${ctx.host.label}`, `run it there: ${remoteCommandHint(ctx.host, `daemon ${what}`)}`);
 }
 
 const subcommands: CommandModule<object, Args>[] = [

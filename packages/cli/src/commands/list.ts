@@ -35,7 +35,8 @@ function leftovers(s: SessionInfo): string {
 /** What a narrow terminal gives up first: the command's tail, a long STATE, then whole columns, the command last. */
 const NARROW_STEPS: FitStep[] = [
   { shorten: 'COMMAND', to: 24 },
-  { shorten: 'STATE', to: 10 },
+  // Room for `waiting:permission` (18) before anything is cut.
+  { shorten: 'STATE', to: 18 },
   { shorten: 'CWD', to: 16 },
   { drop: 'CWD' },
   { drop: 'CLIENTS' },

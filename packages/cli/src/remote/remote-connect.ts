@@ -2,6 +2,7 @@ import { CcxError, DAEMON_START_TIMEOUT_MS } from '@ccx/shared';
 import { DaemonConnection } from '../client/ipc-client.js';
 import type { HostTarget } from './host-spec.js';
 import { SshChannel } from './ssh-channel.js';
+import { remoteCommandHint } from './ssh-command.js';
 
 /**
  * How long ssh's login, the far side's `ccx` start-up and a daemon start
@@ -17,7 +18,7 @@ export async function connectRemote(target: HostTarget, version: string): Promis
   } catch (error) {
     channel.destroy();
     if (error instanceof CcxError && error.code === 'E_VERSION') {
-      throw new CcxError('E_VERSION', `${error.message} on ${target.label}`, `run the same ccx version on both machines (here: ${version}); upgrade ccx here or on ${target.label}, then ccx --host ${target.label} daemon restart on the far side`);
+      throw new CcxError('E_VERSION', `${error.message} on ${target.label}`, `run the same ccx version on both machines (here: ${version}); upgrade ccx here or on ${target.label}, then restart the daemon there: ${remoteCommandHint(target, 'daemon restart')}`);
     }
     throw error;
   }

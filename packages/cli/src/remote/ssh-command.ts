@@ -60,6 +60,11 @@ export function sshInvocation(target: HostTarget, env: NodeJS.ProcessEnv, intera
   return { file, args };
 }
 
+/** A ccx command to run on the far side by hand (`ssh -p 2222 me@build /opt/ccx daemon restart`), for hints. */
+export function remoteCommandHint(target: HostTarget, ccxArgs: string): string {
+  return ['ssh', ...(target.port ? ['-p', String(target.port)] : []), destination(target), quoteForShell(target.ccxPath), ccxArgs].join(' ');
+}
+
 /** How a user would try the same connection by hand, for hints. */
 export function sshProbeCommand(target: HostTarget): string {
   return ['ssh', ...(target.port ? ['-p', String(target.port)] : []), destination(target), 'true'].join(' ');

@@ -1,3 +1,4 @@
+import { isAbsolute, join } from 'node:path';
 import type { CancelResult, RemoveResult, SendResult, SessionInfo, StartResult } from '@ccx/shared';
 import type { PresetCatalog } from '../presets/preset-catalog.js';
 import { unary, type HandlerTable } from '../router.js';
@@ -12,7 +13,8 @@ export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.Proc
       // (whose PATH and HOME mean nothing here), the daemon's own is the base.
       const base = params.env && !inheritDaemonEnv ? {} : (daemonEnv as Record<string, string>);
       // A remote client's own directory means nothing here: start where a login would.
-      if (inheritDaemonEnv && params.cwd === undefined && daemonEnv.HOME) params.cwd = daemonEnv.HOME;
+      // A relative --cwd from there is relative to that home too (`--cwd proj` is ~/proj), as with ssh.
+      if (inheritDaemonEnv && daemonEnv.HOME && (params.cwd === undefined || !isAbsolute(params.cwd))) params.cwd = params.cwd === undefined ? daemonEnv.HOME : join(daemonEnv.HOME, params.cwd);
       // A preset sets the session's Enter delay; an unknown name fails before anything starts.
       const enterDelayMs = params.preset !== undefined ? presets?.get(params.preset).enterDelayMs : undefined;
       const { session, reused, nameTakenFrom } = sessions.start({ ...params, enterDelayMs }, base);
