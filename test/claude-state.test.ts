@@ -144,3 +144,27 @@ test('interrupt while Claude Code is busy aborts the turn; the session stays and
   t.regex(answer.stdout, /● next-turn-works/);
   await h.ccx(['kill', 'cc']);
 });
+
+test('send --wait ends when Claude Code says its turn ended (reason turn-end), not after a quiet spell', async (t) => {
+  const h = newHome();
+  await claudeSession(h, mkdtempSync(join(newDir(), 'w-')));
+  const r = await h.ccx(['send', 'cc', 'say turn-over', '--wait', '--timeout', '60', '--json']);
+  t.is(r.code, 0, r.stderr);
+  const result = parseJson(r);
+  t.is(result.wait.reason, 'turn-end');
+  t.regex(result.wait.screen, /● turn-over/);
+  await h.ccx(['kill', 'cc']);
+});
+
+test('send --wait ends when Claude Code starts waiting for a permission, and says so (reason waiting)', async (t) => {
+  const h = newHome();
+  const work = mkdtempSync(join(newDir(), 'w-'));
+  await claudeSession(h, work);
+  const r = await h.ccx(['send', 'cc', 'run echo asked > out.txt', '--wait', '--timeout', '60', '--json']);
+  t.is(r.code, 0, r.stderr);
+  t.is(parseJson(r).wait.reason, 'waiting');
+  t.false(existsSync(join(work, 'out.txt')), 'nothing ran before the answer');
+  const note = await h.ccx(['deny', 'cc']);
+  t.is(note.code, 0, note.stderr);
+  await h.ccx(['kill', 'cc']);
+});

@@ -109,6 +109,8 @@ export function reportWaitFailure(result: WaitResult, json: boolean, what: strin
     error = new CcxError('E_NOT_RUNNING', `session ${result.session} ${describeEnd(result)} while waiting for ${what}`, `its output: ccx logs ${result.session}`);
   }
   if (error) reportError(error, json);
+  // Met, but not done: the agent stopped to ask (exit 0; --json says reason "waiting").
+  if (result.reason === 'waiting' && !json) printNote(`session ${result.session} is waiting for an answer (a permission dialog): ccx approve ${result.session} or ccx deny ${result.session}`);
 }
 
 /** Prints what the wait captured: the daemon fills in only the one asked for (answer text or screen), or neither. */

@@ -479,7 +479,8 @@ export interface DetachResult {
 }
 
 /** Why `session.wait` ended; every reason but `timeout` and `ended` means the condition was met. */
-export type WaitReason = 'match' | 'ready' | 'prompt' | 'idle' | 'exit' | 'timeout' | 'ended';
+/** `turn-end` / `waiting`: the program's own state (Claude Code's) said its turn ended, or that it waits for a permission or an answer. */
+export type WaitReason = 'match' | 'ready' | 'prompt' | 'idle' | 'turn-end' | 'waiting' | 'exit' | 'timeout' | 'ended';
 
 /** End result of the `session.wait` stream (`ccx wait --json`). Fields may be added, never renamed. */
 export interface WaitResult {

@@ -7,6 +7,8 @@ export interface AgentActivity {
   activity: 'busy' | 'idle' | 'waiting';
   /** Set while `waiting`: a permission dialog, or a question for the user. */
   waitingFor: 'permission' | 'input' | null;
+  /** When the program last changed its status (epoch ms; Claude Code's `statusUpdatedAt`), if it says. */
+  since: number | null;
 }
 
 /** How often a session's agent state file is read while the session runs. */
@@ -55,7 +57,7 @@ export function isClaudeSession(command: readonly string[], preset: string | nul
   return program === 'claude' || program === 'claude.exe';
 }
 
-type StateFile = { status?: unknown; waitingFor?: unknown; procStart?: unknown };
+type StateFile = { status?: unknown; waitingFor?: unknown; procStart?: unknown; statusUpdatedAt?: unknown };
 
 /** A file left by a Claude Code that died, whose pid is now another process, is not that process's state. */
 function isLive(pid: number, state: StateFile): boolean {
@@ -65,13 +67,14 @@ function isLive(pid: number, state: StateFile): boolean {
 }
 
 function toActivity(state: StateFile): AgentActivity | undefined {
+  const since = typeof state.statusUpdatedAt === 'number' && Number.isFinite(state.statusUpdatedAt) ? state.statusUpdatedAt : null;
   switch (state.status) {
     case 'busy':
-      return { activity: 'busy', waitingFor: null };
+      return { activity: 'busy', waitingFor: null, since };
     case 'idle':
-      return { activity: 'idle', waitingFor: null };
+      return { activity: 'idle', waitingFor: null, since };
     case 'waiting':
-      return { activity: 'waiting', waitingFor: typeof state.waitingFor === 'string' && /permission/i.test(state.waitingFor) ? 'permission' : 'input' };
+      return { activity: 'waiting', waitingFor: typeof state.waitingFor === 'string' && /permission/i.test(state.waitingFor) ? 'permission' : 'input', since };
     default:
       return undefined;
   }

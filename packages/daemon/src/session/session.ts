@@ -115,6 +115,7 @@ export class Session {
   /** What the program itself says it is doing (Claude Code's state file); while known, output no longer decides busy/idle. */
   private agentState: AgentActivity | undefined;
   private agentPoll: NodeJS.Timeout | undefined;
+  private readonly agentListeners = new Set<(state: AgentActivity) => void>();
   private lastOutputAt = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Set while the output log cannot be written (disk full): what has been dropped, and when it last failed. */
@@ -269,6 +270,10 @@ export class Session {
       misses = 0;
       const was = this.agentState;
       this.agentState = state;
+      // Every change, also one the activity does not show (idle → idle after a turn too quick to see busy).
+      if (!was || was.activity !== state.activity || was.waitingFor !== state.waitingFor || was.since !== state.since) {
+        for (const listener of this.agentListeners) listener(state);
+      }
       if (!was || was.activity !== state.activity || was.waitingFor !== state.waitingFor || this.activity !== state.activity) this.setActivity(state.activity, state.waitingFor);
     }, AGENT_STATE_POLL_MS);
     this.agentPoll.unref();
@@ -383,6 +388,12 @@ export class Session {
       }, timeoutMs);
       this.exitWaiters.add(done);
     });
+  }
+
+  /** Each change of what the program says it is doing (see agentActivity). */
+  onAgentState(listener: (state: AgentActivity) => void): Disposable {
+    this.agentListeners.add(listener);
+    return { dispose: () => this.agentListeners.delete(listener) };
   }
 
   onOutput(listener: OutputListener): Disposable {

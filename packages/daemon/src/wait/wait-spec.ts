@@ -35,6 +35,12 @@ export interface WaitSpec {
   capture: Capture;
   /** Prompt removed from the end of the captured output. */
   trailingPrompt?: RegExp;
+  /**
+   * The preset decides (no explicit condition): where the program states
+   * its turns (Claude Code's state file), its turn ending (busy → idle) or
+   * its starting to wait ends the wait, not a quiet spell.
+   */
+  agentTurn: boolean;
 }
 
 export type WaitParams = Omit<ParamsOf<'session.wait'>, 'target'>;
@@ -57,6 +63,7 @@ export function waitSpec(params: WaitParams, preset: Preset): WaitSpec {
     capture: params.capture === 'auto' ? preset.answer : (params.capture ?? 'none'),
     trailingPrompt: preset.prompt !== null ? compile(preset.prompt, `prompt of preset ${preset.name}`) : undefined,
     echoPrompt: preset.echoPrompt !== null ? compile(preset.echoPrompt, `echoPrompt of preset ${preset.name}`) : undefined,
+    agentTurn: false,
   };
   const list = untilPatterns(params.until, params.untilText);
   if (list.length > 0) spec.patterns = { list, on: params.screen ? 'screen' : 'output', reason: 'match' };
@@ -70,6 +77,7 @@ export function waitSpec(params: WaitParams, preset: Preset): WaitSpec {
   } else if (params.ready || !explicit) {
     spec.idleMs ??= preset.idleMs;
   }
+  spec.agentTurn = !explicit && !params.ready;
   return spec;
 }
 

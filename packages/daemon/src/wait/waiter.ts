@@ -49,6 +49,8 @@ export class Waiter {
   private catchingUp = false;
   private endedSeen = false;
   private startedAt = 0;
+  /** The program's own state said busy since the mark: its next idle is the end of this turn. */
+  private sawAgentBusy = false;
   private readonly subscriptions = new DisposableStore();
   private settle!: (result: WaitResult | undefined) => void;
 
@@ -89,6 +91,20 @@ export class Waiter {
         ['process-exit', 'session-removed'],
       ),
     );
+    if (this.spec.agentTurn) {
+      if (this.session.agentActivity?.activity === 'busy') this.sawAgentBusy = true;
+      this.subscriptions.add(
+        this.session.onAgentState((state) => {
+          // A status set since this wait began belongs to this turn (a quick one may go busy → idle between two reads).
+          const fresh = this.sawAgentBusy || (state.since !== null && state.since >= this.startedAt);
+          if (state.activity === 'busy') {
+            this.sawAgentBusy = true;
+            clearTimeout(this.idleTimer);
+          } else if (state.activity === 'waiting' && fresh) void this.finish('waiting');
+          else if (state.activity === 'idle' && fresh) void this.finish('turn-end');
+        }),
+      );
+    }
     void this.readBacklog().then(() => {
       if (!this.session.isRunning) void this.ended();
       else if (this.sawOutput || this.spec.screenFirst) this.checkScreen();
@@ -192,7 +208,8 @@ export class Waiter {
     }
     // A prompt counts once it is on a new line: the one before the mark (still the current line until output breaks it) is not the answer.
     if (prompt && (this.sawNewline || this.prefix === '') && prompt.test(this.plain.partial) && !this.echoPending()) return void this.finish('prompt');
-    if (idleMs !== undefined) {
+    // While the program says it is busy with this turn, a quiet spell is not its end (a tool that runs long draws nothing).
+    if (idleMs !== undefined && !(this.sawAgentBusy && this.session.agentActivity)) {
       clearTimeout(this.idleTimer);
       this.idleTimer = setTimeout(() => void this.finish('idle'), idleMs);
     }
