@@ -168,3 +168,29 @@ test('send --wait ends when Claude Code starts waiting for a permission, and say
   t.is(note.code, 0, note.stderr);
   await h.ccx(['kill', 'cc']);
 });
+
+test('prompts sent right after start, long and multi-line ones too, are each submitted and answered', async (t) => {
+  const h = newHome();
+  const work = mkdtempSync(join(newDir(), 'w-'));
+  // No --wait-ready: the first send must wait for Claude Code to be ready, then see it take the prompt.
+  const started = await h.ccx(['start', '--name', 'cc', '--cwd', work, '--cols', '100', '--rows', '30', '--preset', 'claude', ...envArgs(claudeEnv(api, claudeHome(newDir()))), '--', CLAUDE_BIN]);
+  t.is(started.code, 0, started.stderr);
+  const long = Array.from({ length: 280 }, (_, i) => `w${i}`).join(" ");
+  const prompts = [
+    ...Array.from({ length: 17 }, (_, i) => ({ text: `say answer-${i}`, expect: `answer-${i}` })),
+    { text: `say ${long} long-end`, expect: 'long-end' },
+    { text: 'say first line\nsecond line multi-end', expect: 'multi-end' },
+    { text: 'say last-one', expect: 'last-one' },
+  ];
+  t.true(prompts[17]!.text.length >= 1200, `the long prompt is ${prompts[17]!.text.length} characters`);
+  let answered = 0;
+  for (const p of prompts) {
+    const r = await h.ccx(['send', 'cc', p.text, '--wait', '--timeout', '90', '--json']);
+    t.is(r.code, 0, r.stderr);
+    const result = parseJson(r);
+    if (new RegExp(`${p.expect}`).test(result.wait.screen)) answered++;
+    else t.log(`not answered: ${p.text.slice(0, 40)} (${result.wait.reason})`);
+  }
+  t.is(answered, prompts.length);
+  await h.ccx(['kill', 'cc']);
+});

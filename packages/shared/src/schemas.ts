@@ -359,6 +359,8 @@ export interface SendResult {
   offset: number;
   /** `interrupt` sent nothing: the program said it is idle (Claude Code would open its Rewind picker). */
   skipped?: 'idle';
+  /** To an agent TUI: how many times Enter was pressed again before it took the prompt. */
+  resubmitted?: number;
 }
 
 /** Frames of the `session.turn` stream before its end. */

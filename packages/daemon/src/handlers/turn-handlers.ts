@@ -4,6 +4,7 @@ import type { PresetCatalog } from '../presets/preset-catalog.js';
 import { stream, type HandlerTable, type StreamSink } from '../router.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { StreamedText } from '../session/session.js';
+import { ensureSubmitted, untilReady } from '../session/submit-check.js';
 import { Waiter } from '../wait/waiter.js';
 import { waitSpec } from '../wait/wait-spec.js';
 
@@ -36,6 +37,10 @@ export function turnHandlers(sessions: SessionManager, bus: EventBus, presets: P
       try {
         const text = params.textBytes !== undefined ? pulledText(sink, params.textBytes, gone.signal) : params.text;
         const enter = params.enter ?? (text !== undefined && !(params.keys?.length ?? 0));
+        // An agent TUI gets its prompt only once it can take it, and must be seen to take it (submit-check.ts).
+        const agent = session.watchesAgentState && text !== undefined && enter;
+        if (agent) await untilReady(session, preset);
+        const sentAtMs = Date.now();
         const sent = await session.send({
           text,
           paste: params.paste,
@@ -44,7 +49,9 @@ export function turnHandlers(sessions: SessionManager, bus: EventBus, presets: P
           keys: params.keys ?? [],
           enterDelayMs: params.enterDelayMs ?? (params.preset !== undefined ? preset.enterDelayMs : undefined),
         }).finally(() => held.dispose());
+        if (agent) sent.resubmitted = await ensureSubmitted(session, sentAtMs);
         if (!spec) return sink.end({ send: sent } satisfies TurnResult);
+        spec.agentSince = sentAtMs;
         sink.send({ k: 'sent', send: sent } satisfies TurnFrame);
         spec.from = sent.offset;
         // --timeout bounds the whole turn: time spent waiting for it counts.

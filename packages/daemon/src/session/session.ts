@@ -390,6 +390,11 @@ export class Session {
     });
   }
 
+  /** Claude Code's state file is read for this session (the claude preset, or a claude command). */
+  get watchesAgentState(): boolean {
+    return this.agentPoll !== undefined;
+  }
+
   /** Each change of what the program says it is doing (see agentActivity). */
   onAgentState(listener: (state: AgentActivity) => void): Disposable {
     this.agentListeners.add(listener);

@@ -41,6 +41,8 @@ export interface WaitSpec {
    * its starting to wait ends the wait, not a quiet spell.
    */
   agentTurn: boolean;
+  /** When the turn's text was sent (epoch ms): a state newer than that belongs to this turn. Default: the wait's start. */
+  agentSince?: number;
 }
 
 export type WaitParams = Omit<ParamsOf<'session.wait'>, 'target'>;

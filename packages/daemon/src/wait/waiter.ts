@@ -51,6 +51,8 @@ export class Waiter {
   private startedAt = 0;
   /** The program's own state said busy since the mark: its next idle is the end of this turn. */
   private sawAgentBusy = false;
+  /** The turn had already ended (or stopped to ask) when this wait began: it ends once the backlog is read. */
+  private endedBeforeStart: 'turn-end' | 'waiting' | undefined;
   private readonly subscriptions = new DisposableStore();
   private settle!: (result: WaitResult | undefined) => void;
 
@@ -92,11 +94,16 @@ export class Waiter {
       ),
     );
     if (this.spec.agentTurn) {
-      if (this.session.agentActivity?.activity === 'busy') this.sawAgentBusy = true;
+      const now = this.session.agentActivity;
+      if (now?.activity === 'busy') this.sawAgentBusy = true;
+      // The turn may have ended while the prompt's submission was checked, before this wait began.
+      else if (now && now.since !== null && this.spec.agentSince !== undefined && now.since >= this.spec.agentSince) {
+        this.endedBeforeStart = now.activity === 'waiting' ? 'waiting' : 'turn-end';
+      }
       this.subscriptions.add(
         this.session.onAgentState((state) => {
           // A status set since this wait began belongs to this turn (a quick one may go busy → idle between two reads).
-          const fresh = this.sawAgentBusy || (state.since !== null && state.since >= this.startedAt);
+          const fresh = this.sawAgentBusy || (state.since !== null && state.since >= (this.spec.agentSince ?? this.startedAt));
           if (state.activity === 'busy') {
             this.sawAgentBusy = true;
             clearTimeout(this.idleTimer);
@@ -106,7 +113,9 @@ export class Waiter {
       );
     }
     void this.readBacklog().then(() => {
-      if (!this.session.isRunning) void this.ended();
+      // Once what it printed is read: the answer is captured whole.
+      if (this.endedBeforeStart) void this.finish(this.endedBeforeStart);
+      else if (!this.session.isRunning) void this.ended();
       else if (this.sawOutput || this.spec.screenFirst) this.checkScreen();
     });
     return done;
