@@ -17,6 +17,7 @@ const DEFAULTS = {
   scaleParallelMB: [2, 1],
   scaleParallelReps: [2, 1],
   remoteReps: [10, 3],
+  agentTurnReps: [10, 3],
 };
 
 const envName = (key) => `BENCH_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
