@@ -193,3 +193,25 @@ test('keystrokes typed in attach are input-sent events with source attach (batch
   attach.socket.destroy();
   follower.socket.destroy();
 });
+
+test('after kill -9 of the daemon, the next one never hands out again a seq an output event had', async (t) => {
+  const h = home();
+  t.is((await h.ccx(['daemon', 'start'])).code, 0);
+  // Only output events after the last persisted one: they are what the events log never records.
+  const follower = await rawStream(h, 'events.stream', { follow: true, types: ['session-output'] });
+  const id = (await h.ccx(['start', '--', 'sh', '-c', 'for i in 1 2 3 4 5; do echo out-$i; sleep 0.1; done; exec sleep 600'])).stdout.trim();
+  const outputs = (await waitFor(() => {
+    const got = follower.frames.filter((f) => f.t === 'frame').map((f) => f.data as { seq: number; sessionId: string });
+    return got.filter((e) => e.sessionId === id).length >= 3 ? got : undefined;
+  }, 30_000, 'output events')) as Array<{ seq: number }>;
+  follower.socket.destroy();
+  const lastOutputSeq = Math.max(...outputs.map((e) => e.seq));
+  const oldDaemon = h.daemonPid()!;
+  process.kill(oldDaemon, 'SIGKILL');
+  await waitFor(() => { try { process.kill(oldDaemon, 0); return undefined; } catch { return true; } }, 15_000, 'the daemon to die');
+  // The next command starts a new daemon, which marks the session lost: its events are numbered above every output seq.
+  t.is((await h.ccx(['list', '--all', '--json'])).code, 0);
+  const after = parseJson(await h.ccx(['events', '--json', '--since', String(lastOutputSeq)]).then((r) => ({ ...r, stdout: `[${r.stdout.trim().split('\n').filter(Boolean).join(',')}]` })));
+  t.true(after.some((e: any) => e.type === 'daemon-started'), JSON.stringify(after.map((e: any) => `${e.seq}:${e.type}`)));
+  t.true(after.every((e: any) => e.seq > lastOutputSeq));
+});

@@ -5,6 +5,7 @@ import { configuredAttachAllow } from './config/attach-config.js';
 import { loadSettings } from './config/settings.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus } from './events/event-bus.js';
+import { SeqLease } from './events/seq-lease.js';
 import { EventsLog } from './events/events-log.js';
 import { attachHandlers } from './handlers/attach-handlers.js';
 import { daemonHandlers } from './handlers/daemon-handlers.js';
@@ -109,7 +110,7 @@ export class Daemon {
       }
     }
     const settings = loadSettings(paths.configFile, this.opts.env, logger);
-    const bus = (this.bus = new EventBus(new EventsLog(paths.eventsLog, EVENTS_LOG_MAX_BYTES), logger));
+    const bus = (this.bus = new EventBus(new EventsLog(paths.eventsLog, EVENTS_LOG_MAX_BYTES), logger, undefined, new SeqLease(join(paths.stateDir, 'events.seq'))));
     const store = new SessionStore(paths.sessionsDir);
     // Before restore: the reaper finds a dead daemon's sessions in their cgroups.
     const cgroups = (this.cgroups = SessionCgroups.open({ stateDir: paths.stateDir, uid: this.opts.uid ?? -1, mode: cgroupModeFrom(this.opts.env.CCX_CGROUP) }));

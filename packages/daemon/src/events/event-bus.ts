@@ -3,6 +3,7 @@ import type { Disposable } from '../disposable.js';
 import type { Logger } from '../logger.js';
 import type { EventsLog } from './events-log.js';
 import type { EventsReader } from './events-reader.js';
+import type { SeqLease } from './seq-lease.js';
 
 /** `persisted` is false for live-only events and for events the log could not take (disk full). */
 export type EventListener = (event: CcxEvent, persisted: boolean) => void;
@@ -32,13 +33,21 @@ export class EventBus {
     private readonly log: EventsLog | undefined,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
+    private readonly lease?: SeqLease,
   ) {
-    this.seq = log?.lastSeq() ?? 0;
+    // Above every seq a daemon killed before could have handed out, not only above the last one it logged.
+    this.seq = Math.max(log?.lastSeq() ?? 0, lease?.floor ?? 0);
   }
 
   publish(type: EventType, data: Record<string, unknown> = {}): CcxEvent {
     const live = LIVE_ONLY_EVENTS.has(type);
     if (live && !this.hasListenersFor(type)) return { seq: this.seq, type, time: '' };
+    try {
+      this.lease?.cover(this.seq + 1);
+    } catch (error) {
+      // The disk is full or gone: numbering goes on (events must not stop), a restart may reuse these live seqs.
+      this.logger.warn('events seq lease could not be written', { error: String(error) });
+    }
     const event: CcxEvent = { seq: ++this.seq, type, time: this.now().toISOString(), ...data };
     this.counts[type] = (this.counts[type] ?? 0) + 1;
     let persisted = false;
