@@ -4,7 +4,7 @@ import type { Readable, Writable } from 'node:stream';
 import { CcxError } from '@ccx/shared';
 import type { ByteChannel } from '../client/ipc-client.js';
 import { destination, type HostTarget } from './host-spec.js';
-import { sshInvocation, sshProbeCommand } from './ssh-command.js';
+import { remoteCommandHint, sshInvocation } from './ssh-command.js';
 
 /** How much of ssh's stderr is kept to explain a failure. */
 const STDERR_TAIL_BYTES = 4096;
@@ -90,10 +90,10 @@ export class SshChannel extends EventEmitter implements ByteChannel {
       );
     }
     if (code === SSH_FAILED) {
-      return new CcxError('E_DAEMON_UNAVAILABLE', `ssh could not connect to ${where}: ${said || 'no message'}`, `try it by hand: ${sshProbeCommand(this.target)}`);
+      return new CcxError('E_DAEMON_UNAVAILABLE', `ssh could not connect to ${where}: ${said || 'no message'}`, `try it by hand: ${remoteCommandHint(this.target)}`);
     }
     const how = this.exit?.signal ? `ssh ended by ${this.exit.signal}` : `ssh exited with code ${code ?? '?'}`;
-    return new CcxError('E_DAEMON_UNAVAILABLE', `the connection to ${where} ended (${how})${said ? `: ${said}` : ''}`, `check the far side: ${sshProbeCommand(this.target).replace(/ true$/, ' ccx daemon status')}`);
+    return new CcxError('E_DAEMON_UNAVAILABLE', `the connection to ${where} ended (${how})${said ? `: ${said}` : ''}`, `check the far side: ${remoteCommandHint(this.target, 'daemon status')}`);
   }
 
   private finish(): void {

@@ -1,4 +1,4 @@
-import { CcxError } from '@ccx/shared';
+import { CcxError, shellQuote } from '@ccx/shared';
 import { destination, type HostTarget } from './host-spec.js';
 
 /**
@@ -41,11 +41,6 @@ export function splitCommandLine(line: string): string[] {
   return words;
 }
 
-/** Quotes one word for the far side's shell, which is what ssh hands the command to. */
-export function quoteForShell(word: string): string {
-  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
  * The ssh invocation for a host: `$CCX_SSH_COMMAND` (default `ssh`), no
  * prompts when no terminal could answer them (BatchMode), no remote tty
@@ -56,16 +51,12 @@ export function sshInvocation(target: HostTarget, env: NodeJS.ProcessEnv, intera
   const base = splitCommandLine(env.CCX_SSH_COMMAND?.trim() || 'ssh');
   if (base.length === 0) throw new CcxError('E_USAGE', 'CCX_SSH_COMMAND is empty', 'unset it to use ssh, or give a command such as "ssh -i ~/.ssh/ccx"');
   const [file, ...opts] = base as [string, ...string[]];
-  const args = [...opts, ...(interactive ? [] : ['-o', 'BatchMode=yes']), '-T', ...(target.port ? ['-p', String(target.port)] : []), '--', destination(target), `${quoteForShell(target.ccxPath)} daemon dial-stdio`];
+  const args = [...opts, ...(interactive ? [] : ['-o', 'BatchMode=yes']), '-T', ...(target.port ? ['-p', String(target.port)] : []), '--', destination(target), `${shellQuote(target.ccxPath)} daemon dial-stdio`];
   return { file, args };
 }
 
-/** A ccx command to run on the far side by hand (`ssh -p 2222 me@build /opt/ccx daemon restart`), for hints. */
-export function remoteCommandHint(target: HostTarget, ccxArgs: string): string {
-  return ['ssh', ...(target.port ? ['-p', String(target.port)] : []), destination(target), quoteForShell(target.ccxPath), ccxArgs].join(' ');
-}
-
-/** How a user would try the same connection by hand, for hints. */
-export function sshProbeCommand(target: HostTarget): string {
-  return ['ssh', ...(target.port ? ['-p', String(target.port)] : []), destination(target), 'true'].join(' ');
+/** What to run by hand on the far side (the ssh command line of a hint); without `ccxArgs`, `true`: does ssh get there at all. */
+export function remoteCommandHint(target: HostTarget, ccxArgs?: string): string {
+  const command = ccxArgs === undefined ? ['true'] : [shellQuote(target.ccxPath), ccxArgs];
+  return ['ssh', ...(target.port ? ['-p', String(target.port)] : []), destination(target), ...command].join(' ');
 }
