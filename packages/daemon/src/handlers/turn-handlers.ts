@@ -4,7 +4,7 @@ import type { PresetCatalog } from '../presets/preset-catalog.js';
 import { stream, type HandlerTable, type StreamSink } from '../router.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { StreamedText } from '../session/session.js';
-import { ensureSubmitted, untilReady } from '../session/submit-check.js';
+import { MAX_PRESSES, pressUntilTaken, tookPrompt, untilReady } from '../session/submit-check.js';
 import { Waiter } from '../wait/waiter.js';
 import { waitSpec } from '../wait/wait-spec.js';
 
@@ -49,7 +49,7 @@ export function turnHandlers(sessions: SessionManager, bus: EventBus, presets: P
           keys: params.keys ?? [],
           enterDelayMs: params.enterDelayMs ?? (params.preset !== undefined ? preset.enterDelayMs : undefined),
         }).finally(() => held.dispose());
-        if (agent) sent.resubmitted = await ensureSubmitted(session, sentAtMs);
+        if (agent) sent.resubmitted = ((await pressUntilTaken(session, 'Enter', () => tookPrompt(session, sentAtMs), 'resubmit')) ?? MAX_PRESSES) - 1;
         if (!spec) return sink.end({ send: sent } satisfies TurnResult);
         spec.agentSince = sentAtMs;
         sink.send({ k: 'sent', send: sent } satisfies TurnFrame);

@@ -3,53 +3,51 @@ import type { Session } from './session.js';
 
 /** How long a send to an agent TUI waits for it to be ready before it types anyway. */
 export const READY_WAIT_MS = 30_000;
-/** How long after an Enter the agent must say it took the prompt before Enter is pressed again. */
-export const SUBMIT_SETTLE_MS = 1_500;
-/** Enters pressed again at most, after the first. */
-export const MAX_RESUBMITS = 3;
+/** How long after a key the agent must show it took it before the key is pressed again. */
+export const KEY_SETTLE_MS = 1_500;
+/** Presses of one key at most (the first and the repeats). */
+export const MAX_PRESSES = 4;
 const POLL_MS = 50;
 
 /**
- * A prompt sent to an agent TUI (Claude Code) is a prompt submitted, as
- * coder/agentapi makes sure: the send waits until the program is ready for
- * input (its preset's ready state on the screen: typed too early, the text
- * stayed in a half-drawn input box), and after it the program must say it
- * took the prompt — its state file changes, busy or a newer status — else
- * Enter is pressed again, a bounded number of times.
+ * Keys to an agent TUI (Claude Code) are keys it took, as coder/agentapi
+ * makes sure for prompts: a send waits until the program is ready for input
+ * (its preset's ready state on the screen: typed too early, the text stayed
+ * in a half-drawn input box), and a key whose effect the program does not
+ * show — in its state file — is pressed again, a bounded number of times.
+ * Claude Code ignores keys for a moment after it draws a dialog or starts.
  */
 export async function untilReady(session: Session, preset: Preset): Promise<void> {
   if (preset.ready === null || !session.screen) return;
   const ready = new RegExp(preset.ready, 'm');
-  const deadline = Date.now() + READY_WAIT_MS;
-  while (Date.now() < deadline && session.isRunning && session.screen) {
-    if (ready.test(await session.screen.text())) return;
-    await sleep(POLL_MS * 2);
+  await pollUntil(async () => !session.isRunning || !session.screen || ready.test(await session.screen.text()), READY_WAIT_MS, POLL_MS * 2);
+}
+
+/**
+ * After the first press (already made by the caller, at `firstAtMs`),
+ * presses `key` again while `took` says the program has not taken it;
+ * returns the presses in all, or undefined when it never took it.
+ */
+export async function pressUntilTaken(session: Session, key: string, took: () => boolean, source: string): Promise<number | undefined> {
+  for (let presses = 1; ; presses++) {
+    if (await pollUntil(() => !session.isRunning || took(), KEY_SETTLE_MS)) return presses;
+    if (presses >= MAX_PRESSES) return undefined;
+    await session.send({ keys: [key], enter: false, source });
   }
 }
 
-/** Presses Enter again while the agent has not taken the prompt sent at `sentAtMs`; returns how many times. */
-export async function ensureSubmitted(session: Session, sentAtMs: number): Promise<number> {
-  let again = 0;
-  for (;;) {
-    if (await tookPrompt(session, sentAtMs, SUBMIT_SETTLE_MS)) return again;
-    if (again >= MAX_RESUBMITS || !session.isRunning) return again;
-    again++;
-    await session.send({ keys: ['Enter'], enter: false, source: 'resubmit' });
-  }
+/** The prompt sent at `sentAtMs` was taken: the agent says busy, or its status is newer (or it says nothing to tell by). */
+export function tookPrompt(session: Session, sentAtMs: number): boolean {
+  const state = session.agentActivity;
+  return !state || state.activity !== 'idle' || (state.since !== null && state.since >= sentAtMs);
 }
 
-async function tookPrompt(session: Session, sentAtMs: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
+/** Polls `done` until it holds or `timeoutMs` passed; says which. */
+export async function pollUntil(done: () => boolean | Promise<boolean>, timeoutMs: number, intervalMs = POLL_MS): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const state = session.agentActivity;
-    // No state to tell by (not Claude Code, or its file is gone): nothing to verify against.
-    if (!state || !session.isRunning) return true;
-    if (state.activity !== 'idle' || (state.since !== null && state.since >= sentAtMs)) return true;
+    if (await done()) return true;
     if (Date.now() >= deadline) return false;
-    await sleep(POLL_MS);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
