@@ -10,16 +10,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pty from 'node-pty';
 import { CCX_BIN, FIXTURES, homesFor, startSession, waitFor, waitForOutput, type Home } from './helpers/ccx.js';
+import { ptysFor } from './helpers/terminals.js';
 
 const home = homesFor(test);
-const ptys: pty.IPty[] = [];
-test.after.always(() => {
-  for (const p of ptys) {
-    try {
-      process.kill(p.pid, 'SIGKILL');
-    } catch {}
-  }
-});
+const ptys = ptysFor(test);
 
 /** `ccx attach` in a PTY of its own: what it writes is what the attached terminal would receive. */
 function attachClient(h: Home, target: string, args: string[] = []): { p: pty.IPty; received: () => Buffer; exit: Promise<number> } {

@@ -11,16 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pty from 'node-pty';
 import { CCX_BIN, eventsFromLog, makeHome, parseJson, waitFor, type Home, startSession } from './helpers/ccx.js';
+import { ptysFor } from './helpers/terminals.js';
 
 const homes: Home[] = [];
 const scratch: string[] = [];
-const ptys: pty.IPty[] = [];
+const ptys = ptysFor(test);
 test.after.always(async () => {
-  for (const p of ptys) {
-    try {
-      process.kill(p.pid, 'SIGKILL');
-    } catch {}
-  }
   await Promise.all(homes.map((h) => h.cleanup()));
   for (const d of scratch) rmSync(d, { recursive: true, force: true });
 });

@@ -8,22 +8,16 @@ import test from 'ava';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventsFromLog, homesFor, parseJson, sleep, tempDirsFor, waitFor } from './helpers/ccx.js';
-import { CLAUDE_BIN, claudeEnv, claudeHome, envArgs, startFakeApi, type FakeAnthropic } from './helpers/claude.js';
+import { claudeHome, claudeStartArgs, fakeApiFor } from './helpers/claude.js';
 
 const newHome = homesFor(test);
 const newDir = tempDirsFor(test, 'ccxs-');
-let api: FakeAnthropic;
-test.before(async () => {
-  api = await startFakeApi();
-});
-test.after.always(async () => {
-  await api?.close();
-});
+const fakeApi = fakeApiFor(test);
 
 test('a permission dialog makes the session waiting (waitingFor permission) in list and events; answering it makes it idle again', async (t) => {
   const h = newHome();
   const work = mkdtempSync(join(newDir(), 'w-'));
-  const started = await h.ccx(['start', '--name', 'cc', '--cwd', work, '--cols', '100', '--rows', '30', '--preset', 'claude', '--wait-ready', '--timeout', '90', ...envArgs(claudeEnv(api, claudeHome(newDir()))), '--', CLAUDE_BIN, '--permission-mode', 'default']);
+  const started = await h.ccx(claudeStartArgs(fakeApi(), work, claudeHome(newDir()), { args: ['--permission-mode', 'default'] }));
   t.is(started.code, 0, started.stderr);
   const info = async () => parseJson(await h.ccx(['list', '--json'])).find((s: any) => s.name === 'cc');
   await waitFor(async () => (await info()).activity === 'idle', 30_000, 'the idle state from Claude Code');
@@ -61,7 +55,7 @@ test('a permission dialog makes the session waiting (waitingFor permission) in l
 
 /** A Claude Code TUI session at its prompt, asking before it runs tools. */
 async function claudeSession(h: ReturnType<typeof newHome>, work: string): Promise<() => Promise<any>> {
-  const started = await h.ccx(['start', '--name', 'cc', '--cwd', work, '--cols', '100', '--rows', '30', '--preset', 'claude', '--wait-ready', '--timeout', '90', ...envArgs(claudeEnv(api, claudeHome(newDir()))), '--', CLAUDE_BIN, '--permission-mode', 'default']);
+  const started = await h.ccx(claudeStartArgs(fakeApi(), work, claudeHome(newDir()), { args: ['--permission-mode', 'default'] }));
   if (started.code !== 0) throw new Error(`start failed: ${started.stderr}`);
   const info = async () => parseJson(await h.ccx(['list', '--json'])).find((s: any) => s.name === 'cc');
   await waitFor(async () => (await info()).activity === 'idle', 30_000, 'the idle state from Claude Code');
@@ -173,7 +167,7 @@ test('prompts sent right after start, long and multi-line ones too, are each sub
   const h = newHome();
   const work = mkdtempSync(join(newDir(), 'w-'));
   // No --wait-ready: the first send must wait for Claude Code to be ready, then see it take the prompt.
-  const started = await h.ccx(['start', '--name', 'cc', '--cwd', work, '--cols', '100', '--rows', '30', '--preset', 'claude', ...envArgs(claudeEnv(api, claudeHome(newDir()))), '--', CLAUDE_BIN]);
+  const started = await h.ccx(claudeStartArgs(fakeApi(), work, claudeHome(newDir()), { ready: false }));
   t.is(started.code, 0, started.stderr);
   const long = Array.from({ length: 280 }, (_, i) => `w${i}`).join(" ");
   const prompts = [

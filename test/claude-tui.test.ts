@@ -7,22 +7,16 @@ import test from 'ava';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { homesFor, parseJson, tempDirsFor } from './helpers/ccx.js';
-import { CLAUDE_BIN, claudeEnv, claudeHome, envArgs, startFakeApi, type FakeAnthropic } from './helpers/claude.js';
+import { claudeHome, claudeStartArgs, fakeApiFor } from './helpers/claude.js';
 
 const newHome = homesFor(test);
 const newDir = tempDirsFor(test, 'ccxc-');
-let api: FakeAnthropic;
-test.before(async () => {
-  api = await startFakeApi();
-});
-test.after.always(async () => {
-  await api?.close();
-});
+const fakeApi = fakeApiFor(test);
 
 test('start --preset claude --wait-ready returns once Claude Code 2.1 draws its input line', async (t) => {
   const h = newHome();
   const work = mkdtempSync(join(newDir(), 'w-'));
-  const started = await h.ccx(['start', '--name', 'cc', '--cwd', work, '--cols', '100', '--rows', '30', '--preset', 'claude', '--wait-ready', '--timeout', '90', ...envArgs(claudeEnv(api, claudeHome(newDir()))), '--', CLAUDE_BIN]);
+  const started = await h.ccx(claudeStartArgs(fakeApi(), work, claudeHome(newDir())));
   t.is(started.code, 0, started.stderr);
   const screen = parseJson(await h.ccx(['screen', 'cc', '--json']));
   t.regex(screen.text, /Claude Code v2\./);
@@ -33,13 +27,13 @@ test('start --preset claude --wait-ready returns once Claude Code 2.1 draws its 
 test('send --wait to the real Claude Code prints a screen with the answer the fake model gave', async (t) => {
   const h = newHome();
   const work = mkdtempSync(join(newDir(), 'w-'));
-  const started = await h.ccx(['start', '--name', 'cc', '--cwd', work, '--cols', '100', '--rows', '30', '--preset', 'claude', '--wait-ready', '--timeout', '90', ...envArgs(claudeEnv(api, claudeHome(newDir()))), '--', CLAUDE_BIN]);
+  const started = await h.ccx(claudeStartArgs(fakeApi(), work, claudeHome(newDir())));
   t.is(started.code, 0, started.stderr);
   const answer = await h.ccx(['send', 'cc', 'say ANSWER 108', '--wait', '--timeout', '90']);
   t.is(answer.code, 0, answer.stderr);
   t.regex(answer.stdout, /● ANSWER 108/);
   // Only the loopback fake was asked, and no tunnel to anywhere else was opened.
-  t.true(api.requests.some((r) => r.path === '/v1/messages'));
-  t.false(api.requests.some((r) => r.method === 'CONNECT' && !/^127\.0\.0\.1:/.test(r.path)), JSON.stringify(api.requests.filter((r) => r.method === 'CONNECT')));
+  t.true(fakeApi().requests.some((r) => r.path === '/v1/messages'));
+  t.false(fakeApi().requests.some((r) => r.method === 'CONNECT' && !/^127\.0\.0\.1:/.test(r.path)), JSON.stringify(fakeApi().requests.filter((r) => r.method === 'CONNECT')));
   await h.ccx(['kill', 'cc']);
 });

@@ -8,17 +8,11 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import pty from 'node-pty';
 import { CCX_BIN, ccxOnPath, homesFor, isAlive, parseJson, waitFor, type Home } from './helpers/ccx.js';
+import { ptysFor } from './helpers/terminals.js';
 
 const home = homesFor(test);
 
-const terminals: pty.IPty[] = [];
-test.after.always(() => {
-  for (const p of terminals) {
-    try {
-      process.kill(p.pid, 'SIGKILL');
-    } catch {}
-  }
-});
+const terminals = ptysFor(test);
 
 interface TerminalRun {
   code: number;

@@ -11,6 +11,7 @@ import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import pty from 'node-pty';
 import { join } from 'node:path';
 import { CCX_BIN, homesFor, isAlive, parseJson, waitFor, startSession, type Home } from './helpers/ccx.js';
+import { ptysFor } from './helpers/terminals.js';
 // @ts-expect-error: a plain ES module shared with the bench, no type declarations
 import { LocalSshd, freePort, sshdAvailable } from '../bench/lib/sshd.mjs';
 
@@ -28,13 +29,8 @@ test.before(async () => {
   far = newHome();
   sshd = await new LocalSshd({ parentDir: far.dir, sessionEnv: { CCX_HOME: far.dir, NO_COLOR: '1' }, track: (pid: number) => far.track(pid) }).start();
 });
-const ptys: pty.IPty[] = [];
+const ptys = ptysFor(test);
 test.after.always(async () => {
-  for (const p of ptys) {
-    try {
-      process.kill(p.pid, 'SIGKILL');
-    } catch {}
-  }
   await sshd?.stop();
 });
 

@@ -12,16 +12,10 @@ import pty from 'node-pty';
 import type { WindowSizePolicy } from '@ccx/shared';
 import { AttachedClients } from '../packages/daemon/dist/session/attached-clients.js';
 import { CCX_BIN, homesFor, parseJson, startSession, waitFor, type Home } from './helpers/ccx.js';
+import { ptysFor } from './helpers/terminals.js';
 
 const home = homesFor(test);
-const ptys: pty.IPty[] = [];
-test.after.always(() => {
-  for (const p of ptys) {
-    try {
-      process.kill(p.pid, 'SIGKILL');
-    } catch {}
-  }
-});
+const ptys = ptysFor(test);
 
 const BASH = ['--env', 'PS1=$ ', '--', 'bash', '--norc', '--noprofile'];
 const DETACH_KEY = '\x1c';

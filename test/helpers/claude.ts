@@ -59,3 +59,25 @@ export function claudeEnv(api: FakeAnthropic, home: string): Record<string, stri
 export function envArgs(env: Record<string, string>): string[] {
   return Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
 }
+
+/** The fake API for a test file: started before its tests, closed after them; call the returned function for it. */
+export function fakeApiFor(test: { before: (fn: () => Promise<void>) => void; after: { always: (fn: () => Promise<void>) => void } }): () => FakeAnthropic {
+  let api: FakeAnthropic | undefined;
+  test.before(async () => {
+    api = await startFakeApi();
+  });
+  test.after.always(async () => {
+    await api?.close();
+  });
+  return () => api!;
+}
+
+/**
+ * `ccx start` args for a Claude Code TUI session named `cc` in `work`, 100×30,
+ * with the claude preset, offline against `api`; `--wait-ready` unless
+ * `ready: false`; `args` go to Claude Code.
+ */
+export function claudeStartArgs(api: FakeAnthropic, work: string, home: string, opts: { ready?: boolean; args?: string[] } = {}): string[] {
+  const ready = opts.ready === false ? [] : ['--wait-ready', '--timeout', '90'];
+  return ['start', '--name', 'cc', '--cwd', work, '--cols', '100', '--rows', '30', '--preset', 'claude', ...ready, ...envArgs(claudeEnv(api, home)), '--', CLAUDE_BIN, ...(opts.args ?? [])];
+}
