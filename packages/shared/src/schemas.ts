@@ -130,89 +130,24 @@ export type HookSpec = z.infer<typeof HookSpecSchema>;
 export const HookConfigSchema = HookSpecSchema.extend({ id: z.string().regex(/^[a-z2-7]{8}$/).optional(), createdAt: z.string().max(64).optional() }).strict();
 
 
-export const MethodParams = {
-  'daemon.status': z.object({}).strict(),
-  'daemon.stop': z.object({}).strict(),
-  'session.start': z
-    .object({
-      command: z.array(z.string().max(64 * 1024)).min(1).max(1024),
-      name: SessionNameSchema.optional(),
-      cwd: z.string().max(4096).optional(),
-      env: z.record(envName, z.string().max(64 * 1024)).optional(),
-      /** `env` is added to the daemon's environment instead of replacing it (a client on another machine). */
-      inheritDaemonEnv: z.boolean().optional(),
-      cols: dimension.optional(),
-      rows: dimension.optional(),
-      preset: z.string().max(64).optional(),
-      reuse: z.boolean().optional(),
-      windowSize: z.enum(WINDOW_SIZE_POLICIES).optional(),
-      /** The caller's umask, applied to the program (absent: the daemon's). */
-      umask: z.number().int().min(0).max(0o777).optional(),
-    })
-    .strict(),
-  'session.list': z.object({ all: z.boolean().optional() }).strict(),
-  'session.get': z.object({ target }).strict(),
-  'session.send': z
-    .object({
-      target,
-      text: z.string().max(512 * 1024).optional(),
-      /** false: type the text as keystrokes, never inside bracketed-paste markers (tmux send-keys -l). */
-      paste: z.boolean().optional(),
-      enter: z.boolean().optional(),
-      keys: z.array(z.string().max(256)).max(256).optional(),
-      enterDelayMs: z.number().int().min(0).max(10_000).optional(),
-      preset: z.string().max(64).optional(),
-      /** false (`send --no-record`): no `input-sent` event for this send. */
-      record: z.boolean().optional(),
-      /** Fail with E_BUSY instead of waiting behind another caller's turn. */
-      noQueue: z.boolean().optional(),
-    })
-    .strict(),
-  /**
-   * A turn (every CLI `send`): waits for the session's turn queue, sends,
-   * and with `wait` waits for the answer before the next turn may begin.
-   * Text larger than a frame comes as `input` frames (`textBytes` in all),
-   * each asked for with a `{k:'more'}` frame.
-   */
-  'session.turn': z
-    .object({
-      target,
-      text: z.string().max(512 * 1024).optional(),
-      /** Total UTF-8 bytes of text that follows as input frames (instead of `text`). */
-      textBytes: z.number().int().min(1).max(MAX_STREAMED_TEXT_BYTES).optional(),
-      enter: z.boolean().optional(),
-      keys: z.array(z.string().max(256)).max(256).optional(),
-      enterDelayMs: z.number().int().min(0).max(10_000).optional(),
-      preset: z.string().max(64).optional(),
-      noQueue: z.boolean().optional(),
-      /** false: type the text as keystrokes, never inside bracketed-paste markers (tmux send-keys -l). */
-      paste: z.boolean().optional(),
-      /** false (`send --no-record`): no `input-sent` event for this send. */
-      record: z.boolean().optional(),
-      /** Then wait for the answer: the conditions of `session.wait` (from = where the text was written). */
-      wait: z
-        .object({
-          until: untilSchema.optional(),
-          untilText: z.array(z.string().min(1).max(4096)).max(64).optional(),
-          screen: z.boolean().optional(),
-          idleMs: z.number().int().min(0).max(86_400_000).optional(),
-          exit: z.boolean().optional(),
-          // Any duration (the daemon chains timers past Node's 24.8-day limit).
-          timeoutMs: z.number().int().min(0).optional(),
-          capture: z.enum(['output', 'screen', 'none', 'auto']).optional(),
-        })
-        .strict()
-        .optional(),
-    })
-    .strict()
-    .refine((p) => !(p.text !== undefined && p.textBytes !== undefined), 'give text or textBytes, not both'),
-  'session.cancel': z
-    .object({ target, graceMs: z.number().int().min(0).max(600_000).optional(), force: z.boolean().optional() })
-    .strict(),
-  'session.rm': z.object({ targets: z.array(target).min(1).max(1000), force: z.boolean().optional() }).strict(),
-  'session.prune': z.object({ olderThanMs: z.number().int().nonnegative().optional() }).strict(),
-  'session.wait': z
-    .object({
+/** What a send is, in `session.send` and in a `session.turn`. */
+const sendFields = {
+  target,
+  text: z.string().max(512 * 1024).optional(),
+  /** false: type the text as keystrokes, never inside bracketed-paste markers (tmux send-keys -l). */
+  paste: z.boolean().optional(),
+  enter: z.boolean().optional(),
+  keys: z.array(z.string().max(256)).max(256).optional(),
+  enterDelayMs: z.number().int().min(0).max(10_000).optional(),
+  preset: z.string().max(64).optional(),
+  /** false (`send --no-record`): no `input-sent` event for this send. */
+  record: z.boolean().optional(),
+  /** Fail with E_BUSY instead of waiting behind another caller's turn. */
+  noQueue: z.boolean().optional(),
+};
+
+/** What `session.wait` waits for; `session.turn`'s `wait` takes the conditions of it. */
+const waitConditions = z.object({
       target,
       /**
        * Output-log offset to wait from; 'now': the end of the output when the
@@ -237,8 +172,53 @@ export const MethodParams = {
       echo: z.string().max(512 * 1024).optional(),
       /** What to return: the new output as text, the rendered screen, nothing, or what the preset says. */
       capture: z.enum(['output', 'screen', 'none', 'auto']).optional(),
+});
+
+export const MethodParams = {
+  'daemon.status': z.object({}).strict(),
+  'daemon.stop': z.object({}).strict(),
+  'session.start': z
+    .object({
+      command: z.array(z.string().max(64 * 1024)).min(1).max(1024),
+      name: SessionNameSchema.optional(),
+      cwd: z.string().max(4096).optional(),
+      env: z.record(envName, z.string().max(64 * 1024)).optional(),
+      /** `env` is added to the daemon's environment instead of replacing it (a client on another machine). */
+      inheritDaemonEnv: z.boolean().optional(),
+      cols: dimension.optional(),
+      rows: dimension.optional(),
+      preset: z.string().max(64).optional(),
+      reuse: z.boolean().optional(),
+      windowSize: z.enum(WINDOW_SIZE_POLICIES).optional(),
+      /** The caller's umask, applied to the program (absent: the daemon's). */
+      umask: z.number().int().min(0).max(0o777).optional(),
     })
     .strict(),
+  'session.list': z.object({ all: z.boolean().optional() }).strict(),
+  'session.get': z.object({ target }).strict(),
+  'session.send': z.object(sendFields).strict(),
+  /**
+   * A turn (every CLI `send`): waits for the session's turn queue, sends,
+   * and with `wait` waits for the answer before the next turn may begin.
+   * Text larger than a frame comes as `input` frames (`textBytes` in all),
+   * each asked for with a `{k:'more'}` frame.
+   */
+  'session.turn': z
+    .object({
+      ...sendFields,
+      /** Total UTF-8 bytes of text that follows as input frames (instead of `text`). */
+      textBytes: z.number().int().min(1).max(MAX_STREAMED_TEXT_BYTES).optional(),
+      /** Then wait for the answer: the conditions of `session.wait` (from = where the text was written). */
+      wait: waitConditions.pick({ until: true, untilText: true, screen: true, idleMs: true, exit: true, timeoutMs: true, capture: true }).strict().optional(),
+    })
+    .strict()
+    .refine((p) => !(p.text !== undefined && p.textBytes !== undefined), 'give text or textBytes, not both'),
+  'session.cancel': z
+    .object({ target, graceMs: z.number().int().min(0).max(600_000).optional(), force: z.boolean().optional() })
+    .strict(),
+  'session.rm': z.object({ targets: z.array(target).min(1).max(1000), force: z.boolean().optional() }).strict(),
+  'session.prune': z.object({ olderThanMs: z.number().int().nonnegative().optional() }).strict(),
+  'session.wait': waitConditions.strict(),
   'session.interrupt': z.object({ target, key: z.string().max(256).optional(), preset: z.string().max(64).optional() }).strict(),
   'session.approve': z
     .object({
