@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { CcxError, EXIT, type WaitResult } from '@ccx/shared';
+import { CcxError, EXIT, type ParamsOf, type WaitResult } from '@ccx/shared';
 import type { DaemonConnection } from './client/ipc-client.js';
 import { describeEnd, signalExitCode } from './client/output-stream.js';
 import { parseDuration } from './format.js';
@@ -77,8 +77,8 @@ export function backstopFor(timeoutMs: number | undefined): number | undefined {
 }
 
 /** Runs a `session.wait` stream to its end. */
-export function runWait(conn: DaemonConnection, params: Record<string, unknown> & { timeoutMs?: number }): Promise<WaitResult> {
-  return conn.stream<WaitResult>('session.wait', params, () => {}, backstopFor(params.timeoutMs)).done;
+export function runWait(conn: DaemonConnection, params: ParamsOf<'session.wait'>): Promise<WaitResult> {
+  return conn.stream('session.wait', params, () => {}, backstopFor(params.timeoutMs)).done;
 }
 
 /**

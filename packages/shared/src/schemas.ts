@@ -343,6 +343,23 @@ export interface SendResult {
   resubmitted?: number;
 }
 
+/** `daemon.stop`: the daemon stops once this reply is sent. */
+export interface StopResult {
+  stopping: true;
+}
+
+/** `hooks.rm`: the hooks removed and how many of their pending deliveries were discarded. */
+export interface HooksRemoveResult {
+  removed: string[];
+  discarded: number;
+}
+
+/** End result of the `events.stream` method. */
+export interface EventsStreamEnd {
+  /** Resume point: every event up to this seq has been sent or did not match. */
+  lastSeq: number;
+}
+
 /** Frames of the `session.turn` stream before its end. */
 export type TurnFrame =
   /** The turn must wait: `ahead` callers hold or wait for the session before this one. */

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { CcxError, CONNECT_TIMEOUT_MS, encodeFrame, FrameDecoder, FrameError, PROTOCOL_VERSION, setLongTimeout } from '@ccx/shared';
-import type { ErrorPayload, ServerMessage } from '@ccx/shared';
+import type { ErrorPayload, FrameOf, ParamsOf, ResultOf, ServerMessage, StreamMethod, UnaryMethod } from '@ccx/shared';
 
 /** Why a connection attempt failed: nobody listening is a reason to start a daemon. */
 export type ConnectFailure = 'absent' | 'refused' | 'timeout' | 'denied' | 'other';
@@ -130,10 +130,11 @@ export class DaemonConnection {
     });
   }
 
-  request<T>(method: string, params: unknown = {}, timeoutMs?: number): Promise<T> {
+  /** A unary method: params and result are the contract's (packages/shared/src/contract.ts). */
+  request<M extends UnaryMethod>(method: M, params: ParamsOf<M>, timeoutMs?: number): Promise<ResultOf<M>> {
     if (this.closedError) return Promise.reject(this.closedError);
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<ResultOf<M>>((resolve, reject) => {
       this.pending.set(id, this.withDeadline(method, timeoutMs, () => this.pending.delete(id), resolve as (v: unknown) => void, reject));
       this.socket.write(encodeFrame({ t: 'req', id, method, params }));
     });
@@ -144,10 +145,11 @@ export class DaemonConnection {
    * input/resize/close. With `timeoutMs`, a stream the daemon has not ended
    * by then fails with E_TIMEOUT.
    */
-  stream<T>(method: string, params: unknown, onFrame: (data: unknown) => void, timeoutMs?: number): { id: number; done: Promise<T> } {
+  stream<M extends StreamMethod>(method: M, params: ParamsOf<M>, onFrame: (data: FrameOf<M>) => void, timeoutMs?: number): { id: number; done: Promise<ResultOf<M>> } {
     const id = this.nextId++;
-    const done = new Promise<T>((resolve, reject) => {
-      this.streams.set(id, { onFrame, ...this.withDeadline(method, timeoutMs, () => this.streams.delete(id), resolve as (v: unknown) => void, reject) });
+    const done = new Promise<ResultOf<M>>((resolve, reject) => {
+      // Frames are the daemon's, sent for this method: typed by the contract, not checked again here.
+      this.streams.set(id, { onFrame: onFrame as (data: unknown) => void, ...this.withDeadline(method, timeoutMs, () => this.streams.delete(id), resolve as (v: unknown) => void, reject) });
     });
     if (this.closedError) this.streams.get(id)!.reject(this.closedError);
     else this.socket.write(encodeFrame({ t: 'req', id, method, params }));

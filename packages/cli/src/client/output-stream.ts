@@ -1,5 +1,5 @@
 import { constants as osConstants } from 'node:os';
-import type { OutputFrame, OutputStreamEnd } from '@ccx/shared';
+import type { OutputFrame, OutputStreamEnd, ParamsOf } from '@ccx/shared';
 import type { DaemonConnection } from './ipc-client.js';
 
 export interface OutputStreamHandlers {
@@ -17,10 +17,10 @@ export interface OutputStreamHandlers {
  * so the daemon's follower waits instead of anyone buffering: the pause
  * travels back to the daemon through the socket.
  */
-export function openOutputStream(
+export function openOutputStream<M extends 'session.logs' | 'session.attach'>(
   conn: DaemonConnection,
-  method: 'session.logs' | 'session.attach',
-  params: Record<string, unknown>,
+  method: M,
+  params: ParamsOf<M>,
   handlers: OutputStreamHandlers,
 ): { id: number; done: Promise<OutputStreamEnd>; resume(): void } {
   let paused = false;
@@ -29,8 +29,7 @@ export function openOutputStream(
     paused = false;
     conn.resume();
   };
-  const { id, done } = conn.stream<OutputStreamEnd>(method, params, (data) => {
-    const frame = data as OutputFrame;
+  const { id, done } = conn.stream<'session.logs' | 'session.attach'>(method, params, (frame) => {
     switch (frame.k) {
       case 'out':
         if (!handlers.output(Buffer.from(frame.data, 'base64'), frame.offset) && !paused) {

@@ -32,7 +32,7 @@ function answerCommand(approved: boolean): CommandModule<object, ApproveArgs> {
     handler: (argv) =>
       runCommand(argv, async (ctx) => {
         const conn = await ctx.connect();
-        const result = await conn.request<ApproveResult>('session.approve', { target: argv.id, approved, message: argv.message, preset: argv.preset });
+        const result = await conn.request('session.approve', { target: argv.id, approved, message: argv.message, preset: argv.preset });
         if (ctx.json) printJson(result);
         else printLine(`${result.session} ${approved ? 'approved' : 'denied'}${result.messageSent ? ', message sent' : ''}`);
       }),

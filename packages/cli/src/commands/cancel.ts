@@ -21,7 +21,7 @@ function endDetail(s: SessionInfo): string {
 
 async function cancel(ctx: CliContext, target: string, params: { graceMs?: number; force?: boolean }): Promise<number> {
   const conn = await ctx.connect();
-  const result = await conn.request<CancelResult>('session.cancel', { target, ...params });
+  const result = await conn.request('session.cancel', { target, ...params });
   if (ctx.json) printJson(result);
   else if (result.endedLeftovers) printLine(`${result.session.id} had ${result.session.status}; ended ${result.endedLeftovers.length} process(es) it left running, after ${result.steps.join(' → ')}${result.timedOut ? ' (some did not exit)' : ''}`);
   else if (result.alreadyEnded) printLine(`${result.session.id} already ${result.session.status}${endDetail(result.session)}; nothing to cancel`);

@@ -34,7 +34,7 @@ export const clientsCommand: CommandModule<object, ClientsArgs> = {
   handler: (argv) =>
     runCommand(argv, async (ctx) => {
       const conn = await ctx.connect();
-      const result = await conn.request<ClientsResult>('session.clients', { target: argv.id });
+      const result = await conn.request('session.clients', { target: argv.id });
       if (ctx.json) return printJson(result);
       const summary = `${result.session}: ${result.cols}x${result.rows}, window-size ${result.windowSize}`;
       if (result.clients.length === 0) {

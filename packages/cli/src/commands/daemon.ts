@@ -63,7 +63,7 @@ async function stopDaemon(ctx: CliContext, confirm?: (running: SessionInfo[] | u
 
 /** Running ones only: `list` also returns ended sessions whose leftover processes still run. */
 async function runningSessions(conn: DaemonConnection): Promise<SessionInfo[]> {
-  return (await conn.request<SessionInfo[]>('session.list', { all: false }, 10_000)).filter((s) => s.status === 'running');
+  return (await conn.request('session.list', { all: false }, 10_000)).filter((s) => s.status === 'running');
 }
 
 function describeSession(s: SessionInfo): string {
@@ -223,7 +223,7 @@ const subcommands: CommandModule<object, Args>[] = [
           else printLine(`daemon not running (socket ${ctx.env.paths.socketPath})`);
           return 4;
         }
-        const status = await conn.request<DaemonStatus>('daemon.status', {}, 10_000);
+        const status = await conn.request('daemon.status', {}, 10_000);
         if (ctx.json) printJson({ running: true, ...status });
         else printStatus(status);
       }),

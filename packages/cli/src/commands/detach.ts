@@ -30,7 +30,7 @@ export const detachCommand: CommandModule<object, DetachArgs> = {
         throw usageError(`--client needs a client number (1, 2, …), got: ${argv.client}`, `see the numbers with: ccx clients ${argv.id}`);
       }
       const conn = await ctx.connect();
-      const result = await conn.request<DetachResult>('session.detach', { target: argv.id, client: argv.client, all: argv.all || undefined });
+      const result = await conn.request('session.detach', { target: argv.id, client: argv.client, all: argv.all || undefined });
       if (ctx.json) return printJson(result);
       printNote(result.detached.length === 0 ? `no clients were attached to ${result.session}` : `detached client${result.detached.length > 1 ? 's' : ''} ${result.detached.join(', ')} from ${result.session}`);
     }),

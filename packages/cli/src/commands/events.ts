@@ -1,12 +1,12 @@
 import type { CommandModule } from 'yargs';
-import { CcxError, EVENT_TYPES, type CcxEvent } from '@ccx/shared';
+import { CcxError, EVENT_TYPES, type CcxEvent, type EventType } from '@ccx/shared';
 import { runCommand } from '../context.js';
 import { escapeControls } from '../format.js';
 import { exitOnBrokenPipe } from '../output.js';
 
 interface EventsArgs {
   id?: string;
-  type?: string[];
+  type?: EventType[];
   since?: number;
   follow?: boolean;
   json?: boolean;
@@ -67,11 +67,10 @@ export const eventsCommand: CommandModule<object, EventsArgs> = {
         () => conn.resume(),
       );
       let lastSeq = argv.since;
-      const { done } = conn.stream<{ lastSeq: number }>(
+      const { done } = conn.stream(
         'events.stream',
         { target: argv.id, types: argv.type, since: argv.since, follow: argv.follow ?? false },
-        (data) => {
-          const event = data as CcxEvent;
+        (event) => {
           if (event.type !== 'session-output') lastSeq = event.seq;
           write(ctx.json ? JSON.stringify(event) : formatEvent(event));
         },

@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
-import { EVENT_TYPES, HOOK_LEVELS, type HookInfo, type HookStatus, type HookTestResult } from '@ccx/shared';
+import { EVENT_TYPES, HOOK_LEVELS, type EventType, type HookInfo, type HookLevel, type HookStatus, type HookTestResult } from '@ccx/shared';
 import { runCommand } from '../context.js';
 import { escapeControls, formatAge, table } from '../format.js';
 import { printJson, printLine, usageError } from '../output.js';
 
+/** One type for every `hooks` subcommand: a positional is present where that subcommand's yargs spec requires it. */
 type Args = {
   url?: string;
   ids?: string[];
   id?: string;
-  event?: string[];
+  event?: EventType[];
   session?: string[];
-  level?: string;
+  level?: HookLevel;
   header?: string[];
   'header-file'?: string;
   secret?: string;
@@ -112,8 +113,8 @@ const subcommands: CommandModule<object, Args>[] = [
         const headers = parseHeaders([...(argv.header ?? []), ...readHeaderLines(argv['header-file'])]);
         const secret = readSecret(argv.secret, argv['secret-file']);
         const conn = await ctx.connect();
-        const info = await conn.request<HookInfo>('hooks.add', {
-          url: argv.url,
+        const info = await conn.request('hooks.add', {
+          url: argv.url!,
           level: argv.level,
           events: argv.event,
           sessions: argv.session,
@@ -132,7 +133,7 @@ const subcommands: CommandModule<object, Args>[] = [
     handler: (argv) =>
       runCommand(argv, async (ctx) => {
         const conn = await ctx.connect();
-        const hooks = await conn.request<HookInfo[]>('hooks.list', {});
+        const hooks = await conn.request('hooks.list', {});
         if (ctx.json) return printJson(hooks);
         printLine(hooks.length ? renderHooks(hooks) : 'no webhooks (add one with: ccx hooks add URL)');
       }),
@@ -144,7 +145,7 @@ const subcommands: CommandModule<object, Args>[] = [
     handler: (argv) =>
       runCommand(argv, async (ctx) => {
         const conn = await ctx.connect();
-        const result = await conn.request<{ removed: string[]; discarded: number }>('hooks.rm', { targets: argv.ids });
+        const result = await conn.request('hooks.rm', { targets: argv.ids! });
         if (ctx.json) return printJson(result);
         for (const id of result.removed) printLine(id);
         if (result.discarded) process.stderr.write(`${result.discarded} pending deliveries discarded\n`);
@@ -157,7 +158,7 @@ const subcommands: CommandModule<object, Args>[] = [
     handler: (argv) =>
       runCommand(argv, async (ctx) => {
         const conn = await ctx.connect();
-        const result = await conn.request<HookTestResult>('hooks.test', { target: argv.id });
+        const result = await conn.request('hooks.test', { target: argv.id! });
         if (ctx.json) printJson(result);
         else if (result.ok) printLine(`ok: HTTP ${result.status} in ${result.ms} ms`);
         else process.stderr.write(`ccx: webhook ${result.id} did not accept the ping: ${escapeControls(String(result.error))} after ${result.ms} ms\nhint: check the URL, and that the receiver answers 2xx\n`);
@@ -171,7 +172,7 @@ const subcommands: CommandModule<object, Args>[] = [
     handler: (argv) =>
       runCommand(argv, async (ctx) => {
         const conn = await ctx.connect();
-        const status = await conn.request<HookStatus[]>('hooks.status', {});
+        const status = await conn.request('hooks.status', {});
         if (ctx.json) return printJson(status);
         printLine(status.length ? renderHookStatus(status) : 'no webhooks');
       }),

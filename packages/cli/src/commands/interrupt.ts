@@ -26,7 +26,7 @@ export const interruptCommand: CommandModule<object, InterruptArgs> = {
   handler: (argv) =>
     runCommand(argv, async (ctx) => {
       const conn = await ctx.connect();
-      const result = await conn.request<SendResult>('session.interrupt', { target: argv.id, key: argv.key, preset: argv.preset });
+      const result = await conn.request('session.interrupt', { target: argv.id, key: argv.key, preset: argv.preset });
       if (ctx.json) printJson(result);
       else if (result.skipped === 'idle') printNote(`${argv.id} is idle: nothing to interrupt (give --key Escape to press it anyway)`);
     }),

@@ -117,7 +117,7 @@ export const listCommand: CommandModule<object, ListArgs> = {
     runCommand(argv, async (ctx) => {
       if (argv['all-hosts']) return listEveryHost(ctx.env, argv.all ?? false, ctx.json);
       const conn = await ctx.connect();
-      const sessions = await conn.request<SessionInfo[]>('session.list', { all: argv.all ?? false });
+      const sessions = await conn.request('session.list', { all: argv.all ?? false });
       if (ctx.json) return printJson(sessions);
       if (sessions.length === 0) {
         // A remark, not data: stdout stays empty, so `ccx list | wc -l` counts sessions.

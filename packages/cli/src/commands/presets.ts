@@ -19,7 +19,7 @@ export const presetsCommand: CommandModule<object, PresetsArgs> = {
   handler: (argv) =>
     runCommand(argv, async (ctx) => {
       const conn = await ctx.connect();
-      const presets = await conn.request<Preset[]>('presets.list', {});
+      const presets = await conn.request('presets.list', {});
       if (ctx.json) return printJson(presets);
       const rows = presets.map((p) => [p.name, p.prompt ?? p.ready ?? '-', `${p.idleMs}`, `${p.enterDelayMs}`, p.interruptKey, p.answer, p.description]);
       printLine(table(['NAME', 'PROMPT/READY', 'IDLE MS', 'ENTER MS', 'INTERRUPT', 'PRINTS', 'DESCRIPTION'], rows));

@@ -16,7 +16,7 @@ export const rmCommand: CommandModule<object, { ids: string[]; force?: boolean; 
   handler: (argv) =>
     runCommand(argv, async (ctx) => {
       const conn = await ctx.connect();
-      const result = await conn.request<RemoveResult>('session.rm', { targets: argv.ids.map(String), force: argv.force });
+      const result = await conn.request('session.rm', { targets: argv.ids.map(String), force: argv.force });
       if (ctx.json) printJson(result);
       else result.removed.forEach((id) => printLine(`removed ${id}`));
     }),
@@ -35,7 +35,7 @@ export const pruneCommand: CommandModule<object, { 'older-than'?: string; json?:
       const olderThanMs = argv['older-than'] === undefined ? 0 : parseDuration(argv['older-than']);
       if (olderThanMs === undefined) throw usageError(`bad duration: ${argv['older-than']}`, 'use e.g. 30s, 10m, 2h, 7d');
       const conn = await ctx.connect();
-      const result = await conn.request<RemoveResult>('session.prune', { olderThanMs });
+      const result = await conn.request('session.prune', { olderThanMs });
       if (ctx.json) printJson(result);
       else printLine(`removed ${result.removed.length} session${result.removed.length === 1 ? '' : 's'}`);
     }),

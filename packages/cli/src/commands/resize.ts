@@ -42,7 +42,7 @@ export const resizeCommand: CommandModule<object, ResizeArgs> = {
       const size = argv.size !== undefined ? parseSize(String(argv.size)) : undefined;
       if (!size && argv['window-size'] === undefined) throw usageError('nothing to change: give a size or --window-size', 'example: ccx resize ID 100x30, or ccx resize ID --window-size largest');
       const conn = await ctx.connect();
-      const info = await conn.request<SessionInfo>('session.resize', { target: argv.id, ...size, windowSize: argv['window-size'] });
+      const info = await conn.request('session.resize', { target: argv.id, ...size, windowSize: argv['window-size'] });
       if (ctx.json) printJson(info);
     }),
 };

@@ -44,7 +44,7 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
       const conn = await ctx.connect();
       let info: StartResult;
       try {
-        info = await conn.request<StartResult>('session.start', params);
+        info = await conn.request('session.start', params);
       } catch (error) {
         const exitCode = spawnExitCode(error);
         if (exitCode === undefined) throw error;
@@ -57,7 +57,7 @@ export const runToEndCommand: CommandModule<object, RunArgs> = {
       // Cancelling goes through the daemon, so the whole process tree ends the way `ccx cancel` ends it.
       let stopping: 'timeout' | 'interrupt' | undefined;
       const cancel = (force: boolean): void => {
-        conn.request<CancelResult>('session.cancel', { target: info.id, force }).catch(() => undefined);
+        conn.request('session.cancel', { target: info.id, force }).catch(() => undefined);
       };
       const onSigint = (): void => {
         if (stopping === 'interrupt') return cancel(true);

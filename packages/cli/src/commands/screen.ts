@@ -28,7 +28,7 @@ export const screenCommand: CommandModule<object, ScreenArgs> = {
         throw usageError(`--scrollback needs a whole number ≥ 0, got ${argv.scrollback}`);
       }
       const conn = await ctx.connect();
-      const screen = await conn.request<ScreenResult>('session.screen', { target: argv.id, ansi: argv.ansi ?? false, scrollback: argv.scrollback });
+      const screen = await conn.request('session.screen', { target: argv.id, ansi: argv.ansi ?? false, scrollback: argv.scrollback });
       if (ctx.json) return printJson(screen);
       const body = argv.ansi ? screen.ansi ?? '' : screen.text;
       if (body.length > 0) process.stdout.write(body + '\n');

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { MAX_INLINE_TEXT_BYTES, SEND_CHUNK_BYTES, type TurnFrame, type TurnResult } from '@ccx/shared';
+import { MAX_INLINE_TEXT_BYTES, SEND_CHUNK_BYTES, type ParamsOf, type TurnResult } from '@ccx/shared';
 import type { DaemonConnection } from '../client/ipc-client.js';
 import { runCommand } from '../context.js';
 import { SESSION_ID_ARG } from './session-arg.js';
@@ -28,15 +28,14 @@ interface SendArgs extends WaitArgs {
  * wait the next caller's text is written only after this answer. Text too
  * large for one frame goes in input frames, one each time the daemon asks.
  */
-function sendTurn(conn: DaemonConnection, params: Record<string, unknown>, text: string | undefined, backstopMs: number | undefined): Promise<TurnResult> {
+function sendTurn(conn: DaemonConnection, params: Omit<ParamsOf<'session.turn'>, 'text' | 'textBytes'>, text: string | undefined, backstopMs: number | undefined): Promise<TurnResult> {
   const bytes = text === undefined ? undefined : Buffer.from(text, 'utf8');
   const streamed = bytes !== undefined && bytes.length > MAX_INLINE_TEXT_BYTES;
   let sentUpTo = 0;
-  const turn = conn.stream<TurnResult>(
+  const turn = conn.stream(
     'session.turn',
     streamed ? { ...params, textBytes: bytes.length } : { ...params, text },
-    (frame) => {
-      const f = frame as TurnFrame;
+    (f) => {
       // On a terminal, say why nothing happens yet; scripts get no chatter.
       if (f.k === 'queued' && process.stderr.isTTY) printNote(`session ${String(params.target)} is answering another caller (${f.ahead} ahead); waiting for the turn (--no-queue fails instead)`);
       if (f.k !== 'more' || !streamed) return;
@@ -94,7 +93,7 @@ export const sendCommand: CommandModule<object, SendArgs> = {
       const wait = argv.wait || wantsWait(argv) ? waitConditionParams(argv) : undefined;
       const conn = await ctx.connect();
       const { preset, timeoutMs, ...conditions } = wait ?? {};
-      const params = {
+      const params: Omit<ParamsOf<'session.turn'>, 'text' | 'textBytes'> = {
         target: argv.id,
         paste: argv.paste === false ? false : undefined,
         // Enter follows text unless --no-enter; explicit keys replace it.

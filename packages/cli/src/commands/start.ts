@@ -31,7 +31,7 @@ export const startCommand: CommandModule<object, StartArgs> = {
       if (argv.reuse && argv.name === undefined) throw usageError('--reuse needs --name: it reuses the running session of that name', 'example: ccx start --name py --reuse -- python3 -q');
       const readyTimeoutMs = parseTimeout(argv.timeout);
       const conn = await ctx.connect();
-      const info = await conn.request<StartResult>('session.start', { ...params, reuse: argv.reuse });
+      const info = await conn.request('session.start', { ...params, reuse: argv.reuse });
       if (info.reused && shellCommand(info.command) !== shellCommand(params.command)) {
         printNote(`reused session ${info.name} (${info.id}), which runs ${shellCommand(info.command)}, not ${shellCommand(params.command)}`);
       }

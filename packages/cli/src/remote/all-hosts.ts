@@ -20,7 +20,7 @@ export async function listAllHosts(env: ClientEnv, all: boolean): Promise<HostSe
     let conn: DaemonConnection | undefined;
     try {
       conn = await open();
-      return { host, sessions: await conn.request<SessionInfo[]>('session.list', { all }, HOST_LIST_TIMEOUT_MS) };
+      return { host, sessions: await conn.request('session.list', { all }, HOST_LIST_TIMEOUT_MS) };
     } catch (error) {
       const payload = error instanceof CcxError ? error.toPayload() : { code: 'E_INTERNAL' as const, message: String((error as Error)?.message ?? error) };
       return { host, error: payload };

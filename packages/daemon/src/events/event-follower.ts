@@ -1,4 +1,4 @@
-import { CcxError, EVENT_TYPES, LIVE_ONLY_EVENTS, type CcxEvent, type EventType } from '@ccx/shared';
+import { CcxError, EVENT_TYPES, LIVE_ONLY_EVENTS, type CcxEvent, type EventsStreamEnd, type EventType } from '@ccx/shared';
 import type { StreamSink } from '../router.js';
 import type { EventBus } from './event-bus.js';
 
@@ -15,12 +15,6 @@ export interface FollowOptions {
   follow: boolean;
   /** Live events that may wait for a slow reader before it is cut off. */
   queueMax: number;
-}
-
-/** End result of the `events.stream` method. */
-export interface EventsStreamEnd {
-  /** Resume point: every event up to this seq has been sent or did not match. */
-  lastSeq: number;
 }
 
 /** Bytes of events a follower may hold that are not in the log (live-only output, or an append that failed). */
