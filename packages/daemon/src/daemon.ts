@@ -22,6 +22,7 @@ import type { Logger } from './logger.js';
 import { cgroupModeFrom, SessionCgroups } from './process/session-cgroups.js';
 import { PresetCatalog } from './presets/preset-catalog.js';
 import type { HandlerTable } from './router.js';
+import { sessionTargets } from './handlers/targets.js';
 import { ScreenHost } from './session/screen-host.js';
 import { SessionManager } from './session/session-manager.js';
 import type { Session } from './session/session.js';
@@ -161,14 +162,14 @@ export class Daemon {
       ...eventsHandlers(bus, sessions, settings.eventsFollowerQueueMax),
       ...hooksHandlers(webhooks),
       ...sessionHandlers(sessions, this.opts.env, presets),
-      ...waitHandlers(sessions, bus, presets),
-      ...approvalHandlers(sessions, presets),
-      ...turnHandlers(sessions, bus, presets),
-      ...watchHandlers(sessions, bus),
-      ...attachHandlers(sessions, bus, logger, () => configuredAttachAllow(paths.configFile)),
-      ...windowHandlers(sessions),
+      ...waitHandlers(bus, presets),
+      ...approvalHandlers(presets),
+      ...turnHandlers(bus, presets),
+      ...watchHandlers(bus),
+      ...attachHandlers(bus, logger, () => configuredAttachAllow(paths.configFile)),
+      ...windowHandlers(),
     };
-    const dispatcher = (this.dispatcher = new Dispatcher(table, version, logger));
+    const dispatcher = (this.dispatcher = new Dispatcher(table, version, logger, sessionTargets(sessions)));
     const limits = connectionLimitsFrom(this.opts.env, (message) => logger.warn(message));
     this.server = new IpcServer(
       address,

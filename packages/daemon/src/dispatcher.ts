@@ -1,7 +1,7 @@
 import { PROTOCOL_VERSION, CcxError } from '@ccx/shared';
 import { ClientMessageSchema, type ClientMessage } from '@ccx/shared/schemas';
 import type { Logger } from './logger.js';
-import { resolveRequest, toErrorPayload, type HandlerTable, type StreamSink } from './router.js';
+import { contextFor, resolveRequest, toErrorPayload, type HandlerTable, type StreamSink, type TargetResolver } from './router.js';
 import type { Connection } from './transport/connection.js';
 
 interface OpenStream {
@@ -23,6 +23,8 @@ export class Dispatcher {
     private readonly table: HandlerTable,
     private readonly version: string,
     private readonly logger: Logger,
+    /** Resolves the targets the table declares (handlers/targets.ts). */
+    private readonly targets: TargetResolver,
   ) {}
 
   /** Streams open on every connection, for leak checks. */
@@ -131,11 +133,12 @@ export class Dispatcher {
       conn.send({ t: 'res', id, ok: false, error: resolved.error });
       return;
     }
-    const ctx = { conn, requestId: id };
+    const base = { conn, requestId: id };
     if (resolved.spec.kind === 'unary') {
       conn.requestStarted();
       try {
-        const result = await resolved.spec.handle(resolved.params as never, ctx);
+        const ctx = contextFor(resolved.spec, resolved.params, base, this.targets);
+        const result = await resolved.spec.handle(resolved.params as never, ctx as never);
         conn.send({ t: 'res', id, ok: true, result: result ?? null });
       } catch (error) {
         if (!(error instanceof CcxError)) this.logger.error('handler failed', { method, error: String((error as Error)?.stack ?? error) });
@@ -147,7 +150,9 @@ export class Dispatcher {
     }
     const sink = this.openStream(conn, id);
     try {
-      await resolved.spec.handle(resolved.params as never, ctx, sink);
+      // Resolved once the stream is open: a bad target ends the stream with the error, as a handler's own throw would.
+      const ctx = contextFor(resolved.spec, resolved.params, base, this.targets);
+      await resolved.spec.handle(resolved.params as never, ctx as never, sink);
     } catch (error) {
       if (!(error instanceof CcxError)) this.logger.error('stream handler failed', { method, error: String((error as Error)?.stack ?? error) });
       sink.fail(error instanceof CcxError ? error : new CcxError('E_INTERNAL', String((error as Error)?.message ?? error)));

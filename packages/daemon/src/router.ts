@@ -2,6 +2,7 @@ import { describeParamIssues, helpHintFor, type ParamIssue } from './param-error
 import { CcxError, type ErrorPayload } from '@ccx/shared';
 import type { FrameOf, ResultOf, StreamMethod, UnaryMethod } from '@ccx/shared';
 import { MethodParams, type MethodName, type ParamsOf } from '@ccx/shared/schemas';
+import type { Session } from './session/session.js';
 import type { Connection } from './transport/connection.js';
 
 export interface RequestContext {
@@ -28,18 +29,43 @@ export interface StreamSink<F = unknown, E = unknown> {
   readonly closed: boolean;
 }
 
-/** A unary handler's return is checked against the method's declared result (packages/shared/src/contract.ts). */
-export type UnaryHandler<M extends UnaryMethod> = (params: ParamsOf<M>, ctx: RequestContext) => ResultOf<M> | Promise<ResultOf<M>>;
-export type StreamHandler<M extends StreamMethod> = (params: ParamsOf<M>, ctx: RequestContext, sink: StreamSink<FrameOf<M>, ResultOf<M>>) => void | Promise<void>;
+/**
+ * What the router resolves a method's `params.target` to before its handler
+ * runs, as tmux's command table declares `cmd_entry.target`: any session
+ * (by id, id prefix or name), or one that is running. Resolution errors
+ * (unknown, ambiguous, not running) are the same for every method.
+ */
+export type TargetKind = 'session' | 'running';
+export interface TargetDecl {
+  kind: TargetKind;
+  /** Hint of the E_NOT_RUNNING error; default: where the output is kept. */
+  notRunningHint?: string;
+}
+/** Resolves a declared target, or throws the CcxError the client gets (handlers/targets.ts). */
+export type TargetResolver = (target: string, decl: TargetDecl) => Session;
 
-export interface UnarySpec<M extends UnaryMethod> {
-  kind: 'unary';
-  handle: UnaryHandler<M>;
+/** Methods whose params name one session: only they can declare a target. */
+export type TargetedMethod = { [M in MethodName]: ParamsOf<M> extends { target: string } ? M : never }[MethodName];
+
+/** A targeted handler's context: the session its `params.target` named. */
+export interface SessionContext extends RequestContext {
+  session: Session;
 }
-export interface StreamSpec<M extends StreamMethod> {
-  kind: 'stream';
-  handle: StreamHandler<M>;
-}
+
+/** A unary handler's return is checked against the method's declared result (packages/shared/src/contract.ts). */
+export type UnaryHandler<M extends UnaryMethod, C extends RequestContext = RequestContext> = (params: ParamsOf<M>, ctx: C) => ResultOf<M> | Promise<ResultOf<M>>;
+export type StreamHandler<M extends StreamMethod, C extends RequestContext = RequestContext> = (
+  params: ParamsOf<M>,
+  ctx: C,
+  sink: StreamSink<FrameOf<M>, ResultOf<M>>,
+) => void | Promise<void>;
+
+export type UnarySpec<M extends UnaryMethod> =
+  | { kind: 'unary'; target?: undefined; handle: UnaryHandler<M> }
+  | { kind: 'unary'; target: TargetDecl; handle: UnaryHandler<M, SessionContext> };
+export type StreamSpec<M extends StreamMethod> =
+  | { kind: 'stream'; target?: undefined; handle: StreamHandler<M> }
+  | { kind: 'stream'; target: TargetDecl; handle: StreamHandler<M, SessionContext> };
 export type HandlerSpec<M extends MethodName> = M extends UnaryMethod ? UnarySpec<M> : M extends StreamMethod ? StreamSpec<M> : never;
 
 /**
@@ -56,10 +82,30 @@ export function stream<M extends StreamMethod>(handle: StreamHandler<M>): Stream
   return { kind: 'stream', handle };
 }
 
+function declared(target: TargetKind | TargetDecl): TargetDecl {
+  return typeof target === 'string' ? { kind: target } : target;
+}
+
+/** A unary method on the session `params.target` names; the handler gets it as `ctx.session`. */
+export function unaryOn<M extends UnaryMethod & TargetedMethod>(target: TargetKind | TargetDecl, handle: UnaryHandler<M, SessionContext>): UnarySpec<M> {
+  return { kind: 'unary', target: declared(target), handle };
+}
+
+/** A stream on the session `params.target` names; the handler gets it as `ctx.session`. */
+export function streamOn<M extends StreamMethod & TargetedMethod>(target: TargetKind | TargetDecl, handle: StreamHandler<M, SessionContext>): StreamSpec<M> {
+  return { kind: 'stream', target: declared(target), handle };
+}
+
 /** What the dispatcher calls: a spec with its method's types erased (params were validated against the method's schema). */
 export type AnySpec =
-  | { kind: 'unary'; handle: (params: never, ctx: RequestContext) => unknown }
-  | { kind: 'stream'; handle: (params: never, ctx: RequestContext, sink: StreamSink) => void | Promise<void> };
+  | { kind: 'unary'; target?: TargetDecl; handle: (params: never, ctx: never) => unknown }
+  | { kind: 'stream'; target?: TargetDecl; handle: (params: never, ctx: never, sink: StreamSink) => void | Promise<void> };
+
+/** The context a handler runs with: its declared target resolved (throws the resolution's error). */
+export function contextFor(spec: AnySpec, params: unknown, base: RequestContext, targets: TargetResolver): RequestContext | SessionContext {
+  if (!spec.target) return base;
+  return { ...base, session: targets((params as { target: string }).target, spec.target) };
+}
 
 export type Resolved =
   | { ok: true; method: MethodName; spec: AnySpec; params: unknown }

@@ -1,8 +1,7 @@
 import { CcxError, type ApproveResult } from '@ccx/shared';
 import type { PresetCatalog } from '../presets/preset-catalog.js';
-import { unary, type HandlerTable } from '../router.js';
+import { unaryOn, type HandlerTable } from '../router.js';
 import type { Session } from '../session/session.js';
-import type { SessionManager } from '../session/session-manager.js';
 import { MAX_PRESSES, pollUntil, pressUntilTaken } from '../session/submit-check.js';
 
 /** How long a denied turn may take to wind down before its message is typed anyway. */
@@ -14,11 +13,9 @@ const IDLE_AFTER_DENY_MS = 10_000;
  * closed, pressing again while it stays open (submit-check.ts). These never wait behind a
  * `send --wait` turn: that turn is waiting for exactly this answer.
  */
-export function approvalHandlers(sessions: SessionManager, presets: PresetCatalog): HandlerTable {
+export function approvalHandlers(presets: PresetCatalog): HandlerTable {
   return {
-    'session.approve': unary(async (params): Promise<ApproveResult> => {
-      const session = sessions.resolve(params.target);
-      if (!session.isRunning) throw new CcxError('E_NOT_RUNNING', `session ${session.label} is ${session.record.status}`, `its output is kept: ccx logs ${session.id}`);
+    'session.approve': unaryOn('running', async (params, { session }): Promise<ApproveResult> => {
       const preset = presets.forSession(session.record.preset, params.preset);
       const key = params.approved ? preset.approveKey : preset.denyKey;
       if (!key) {

@@ -3,9 +3,8 @@ import { OutputFilter } from '../attach/output-filter.js';
 import { REPLY_HOLD_MS, ReplyFilter } from '../attach/reply-filter.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Logger } from '../logger.js';
-import { stream, type HandlerTable, type StreamSink } from '../router.js';
+import { streamOn, type HandlerTable, type StreamSink } from '../router.js';
 import { followOutput } from '../session/log-follower.js';
-import type { SessionManager } from '../session/session-manager.js';
 import { finishStream, streamEnd } from './watch-handlers.js';
 
 /** Sends the replay of the screen, through the client's output filter, in frames of at most MAX_OUTPUT_CHUNK_BYTES. */
@@ -18,12 +17,13 @@ async function sendReplay(sink: StreamSink, replay: string, filter: OutputFilter
 }
 
 /** attach: replay the screen, stream live output, take keystrokes and window sizes. */
-export function attachHandlers(sessions: SessionManager, bus: EventBus, logger: Logger, configuredAllow: () => AttachAllowKind[]): HandlerTable {
+export function attachHandlers(bus: EventBus, logger: Logger, configuredAllow: () => AttachAllowKind[]): HandlerTable {
   return {
-    'session.attach': stream(async (params, ctx, sink) => {
-      const session = sessions.resolve(params.target);
+    'session.attach': streamOn('running', async (params, ctx, sink) => {
+      const { session } = ctx;
       const screen = session.screen;
-      if (!session.isRunning || !screen) {
+      // A running session always has one; a session restored from disk has none, and is not running.
+      if (!screen) {
         throw new CcxError('E_NOT_RUNNING', `session ${session.label} is ${session.record.status}`, `its output is kept: ccx logs ${session.id}`);
       }
       // `attach -d`: the others go first, so their sizes no longer count for this one's window.

@@ -1,7 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import type { CancelResult, RemoveResult, SendResult, SessionInfo, StartResult } from '@ccx/shared';
 import type { PresetCatalog } from '../presets/preset-catalog.js';
-import { unary, type HandlerTable } from '../router.js';
+import { unary, unaryOn, type HandlerTable } from '../router.js';
 import type { SessionManager } from '../session/session-manager.js';
 
 /** start, list, send, cancel, kill, rm, prune. */
@@ -21,9 +21,9 @@ export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.Proc
       return { ...session.info(), ...(reused ? { reused } : {}), ...(nameTakenFrom ? { nameTakenFrom } : {}) };
     }),
     'session.list': unary((params): SessionInfo[] => sessions.list(params.all ?? false)),
-    'session.get': unary((params): SessionInfo => sessions.resolve(params.target).info()),
-    'session.send': unary(async (params, ctx): Promise<SendResult> => {
-      const session = sessions.resolve(params.target);
+    'session.get': unaryOn('session', (_params, { session }): SessionInfo => session.info()),
+    'session.send': unaryOn('session', async (params, ctx): Promise<SendResult> => {
+      const { session } = ctx;
       // The text is held here while it waits: bounded per session.
       const held = session.holdText(Buffer.byteLength(params.text ?? ''));
       // Behind any caller's turn (a send --wait holds it until its answer is in); a client that goes away leaves the line.
@@ -47,9 +47,7 @@ export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.Proc
         held.dispose();
       }
     }),
-    'session.cancel': unary(
-      (params): Promise<CancelResult> => sessions.escalator.cancel(sessions.resolve(params.target), { graceMs: params.graceMs, force: params.force }),
-    ),
+    'session.cancel': unaryOn('session', (params, { session }): Promise<CancelResult> => sessions.escalator.cancel(session, { graceMs: params.graceMs, force: params.force })),
     'session.rm': unary(async (params): Promise<RemoveResult> => ({ removed: await sessions.remove(params.targets, params.force ?? false) })),
     'session.prune': unary((params): RemoveResult => ({ removed: sessions.prune(params.olderThanMs ?? 0) })),
   };

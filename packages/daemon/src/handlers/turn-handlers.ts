@@ -1,8 +1,7 @@
 import { CcxError, type TurnFrame, type TurnResult, type WaitResult } from '@ccx/shared';
 import type { EventBus } from '../events/event-bus.js';
 import type { PresetCatalog } from '../presets/preset-catalog.js';
-import { stream, type HandlerTable, type StreamSink } from '../router.js';
-import type { SessionManager } from '../session/session-manager.js';
+import { streamOn, type HandlerTable, type StreamSink } from '../router.js';
 import type { StreamedText } from '../session/session.js';
 import { MAX_PRESSES, pressUntilTaken, tookPrompt, untilReady } from '../session/submit-check.js';
 import { Waiter } from '../wait/waiter.js';
@@ -14,10 +13,9 @@ import { waitSpec } from '../wait/wait-spec.js';
  * answer is in, so the next caller's text is written only after it. The
  * turn is given back when the stream ends, and when its client goes away.
  */
-export function turnHandlers(sessions: SessionManager, bus: EventBus, presets: PresetCatalog): HandlerTable {
+export function turnHandlers(bus: EventBus, presets: PresetCatalog): HandlerTable {
   return {
-    'session.turn': stream(async (params, _ctx, sink) => {
-      const session = sessions.resolve(params.target);
+    'session.turn': streamOn('session', async (params, { session }, sink) => {
       const preset = presets.forSession(session.record.preset, params.preset);
       // Compiled before queueing: a bad pattern fails at once, not after someone else's turn.
       const spec = params.wait ? waitSpec({ ...params.wait, echo: params.text ?? '', capture: params.wait.capture ?? 'auto' }, preset) : undefined;

@@ -1,16 +1,14 @@
 import type { SendResult, WaitResult } from '@ccx/shared';
 import type { EventBus } from '../events/event-bus.js';
 import type { PresetCatalog } from '../presets/preset-catalog.js';
-import { stream, unary, type HandlerTable } from '../router.js';
-import type { SessionManager } from '../session/session-manager.js';
+import { streamOn, unary, unaryOn, type HandlerTable } from '../router.js';
 import { Waiter } from '../wait/waiter.js';
 import { waitSpec } from '../wait/wait-spec.js';
 
 /** wait (send --wait, start --wait-ready, run), interrupt, and the preset list. */
-export function waitHandlers(sessions: SessionManager, bus: EventBus, presets: PresetCatalog): HandlerTable {
+export function waitHandlers(bus: EventBus, presets: PresetCatalog): HandlerTable {
   return {
-    'session.wait': stream(async (params, _ctx, sink) => {
-      const session = sessions.resolve(params.target);
+    'session.wait': streamOn('session', async (params, { session }, sink) => {
       const spec = waitSpec(params, presets.forSession(session.record.preset, params.preset));
       // Without `from`, where the last send wrote (pexpect reads what is not yet consumed); 'now' or no send yet: the end of the output.
       spec.from = params.from === 'now' ? undefined : (params.from ?? session.inputMark);
@@ -20,8 +18,7 @@ export function waitHandlers(sessions: SessionManager, bus: EventBus, presets: P
       const result: WaitResult | undefined = await waiter.run();
       if (result && !sink.closed) sink.end(result);
     }),
-    'session.interrupt': unary(async (params): Promise<SendResult> => {
-      const session = sessions.resolve(params.target);
+    'session.interrupt': unaryOn('session', async (params, { session }): Promise<SendResult> => {
       // An agent that says it is idle has no turn to abort; Claude Code takes
       // Escape twice at its prompt as "open the Rewind picker", which then
       // swallowed the next prompt. An explicit --key is always sent.

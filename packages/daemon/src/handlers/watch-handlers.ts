@@ -1,9 +1,8 @@
 import { CcxError, type OutputFrame, type OutputStreamEnd, type ScreenResult } from '@ccx/shared';
 import type { EventBus } from '../events/event-bus.js';
-import { stream, unary, type HandlerTable, type StreamSink } from '../router.js';
+import { streamOn, unaryOn, type HandlerTable, type StreamSink } from '../router.js';
 import { followOutput } from '../session/log-follower.js';
 import { tailOffset } from '../session/log-tail.js';
-import type { SessionManager } from '../session/session-manager.js';
 import type { Session } from '../session/session.js';
 
 /** How a session stands when an output stream ends. */
@@ -23,10 +22,9 @@ export function finishStream(session: Session, sink: StreamSink, result: { offse
 }
 
 /** screen, logs (and logs -f). */
-export function watchHandlers(sessions: SessionManager, bus: EventBus): HandlerTable {
+export function watchHandlers(bus: EventBus): HandlerTable {
   return {
-    'session.screen': unary(async (params): Promise<ScreenResult> => {
-      const session = sessions.resolve(params.target);
+    'session.screen': unaryOn('session', async (params, { session }): Promise<ScreenResult> => {
       const screen = session.screen;
       if (!screen) {
         throw new CcxError(
@@ -40,8 +38,7 @@ export function watchHandlers(sessions: SessionManager, bus: EventBus): HandlerT
       const snapshot = await screen.snapshot(scrollback, params.ansi ?? false);
       return { session: session.id, ...snapshot, offset };
     }),
-    'session.logs': stream(async (params, _ctx, sink) => {
-      const session = sessions.resolve(params.target);
+    'session.logs': streamOn('session', async (params, { session }, sink) => {
       // Before any await: input sent right after the request is handled after this turn.
       // A write to a session that has ended has nowhere to go, and is dropped.
       if (params.input) {

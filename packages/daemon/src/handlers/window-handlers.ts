@@ -1,21 +1,12 @@
 import { CcxError, type ClientsResult, type DetachResult, type SessionInfo } from '@ccx/shared';
-import { unary, type HandlerTable } from '../router.js';
-import type { SessionManager } from '../session/session-manager.js';
-import type { Session } from '../session/session.js';
+import { unaryOn, type HandlerTable, type TargetDecl } from '../router.js';
 
-function running(sessions: SessionManager, target: string): Session {
-  const session = sessions.resolve(target);
-  if (!session.isRunning) {
-    throw new CcxError('E_NOT_RUNNING', `session ${session.label} is ${session.record.status}`, 'only a running session has a window and clients: see ccx list');
-  }
-  return session;
-}
+const RUNNING: TargetDecl = { kind: 'running', notRunningHint: 'only a running session has a window and clients: see ccx list' };
 
 /** resize (size and window-size policy), clients (who is attached), detach (end attach clients). */
-export function windowHandlers(sessions: SessionManager): HandlerTable {
+export function windowHandlers(): HandlerTable {
   return {
-    'session.resize': unary((params): SessionInfo => {
-      const session = running(sessions, params.target);
+    'session.resize': unaryOn(RUNNING, (params, { session }): SessionInfo => {
       if ((params.cols === undefined) !== (params.rows === undefined)) {
         throw new CcxError('E_USAGE', 'give both the width and the height', 'example: ccx resize ID 100x30');
       }
@@ -27,13 +18,11 @@ export function windowHandlers(sessions: SessionManager): HandlerTable {
       if (params.cols !== undefined && params.rows !== undefined) session.resize(params.cols, params.rows);
       return session.info();
     }),
-    'session.clients': unary((params): ClientsResult => {
-      const session = running(sessions, params.target);
+    'session.clients': unaryOn(RUNNING, (_params, { session }): ClientsResult => {
       const { cols, rows } = session.record;
       return { session: session.id, windowSize: session.windowSize, cols, rows, clients: session.clients.list() };
     }),
-    'session.detach': unary((params): DetachResult => {
-      const session = running(sessions, params.target);
+    'session.detach': unaryOn(RUNNING, (params, { session }): DetachResult => {
       const clients = session.clients;
       if (params.all && params.client !== undefined) throw new CcxError('E_USAGE', 'give either --all or --client N, not both');
       if (params.client !== undefined) {
