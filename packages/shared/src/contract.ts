@@ -8,10 +8,10 @@
  * returns the wrong result, or a caller that expects one, is a tsc error.
  * Model: VS Code's `IPtyService`; ccx's own `session/screen-protocol.ts`.
  */
-import type { CcxEvent } from './events.js';
 import type { Preset } from './presets.js';
 import type {
   ApproveResult,
+  CcxEvent,
   CancelResult,
   ClientsResult,
   DaemonStatus,

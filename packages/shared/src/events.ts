@@ -25,15 +25,9 @@ export type EventType = (typeof EVENT_TYPES)[number];
 /** Events that are only delivered live: their payload lives elsewhere (the output log). */
 export const LIVE_ONLY_EVENTS: ReadonlySet<EventType> = new Set(['session-output']);
 
-export interface CcxEvent {
-  /**
-   * Global, unique and strictly increasing across daemon restarts. Live-only
-   * events take one too, so the persisted log has gaps where they were.
-   */
-  seq: number;
-  type: EventType;
-  /** ISO-8601. */
-  time: string;
-  sessionId?: string;
-  [key: string]: unknown;
-}
+/**
+ * `CcxEvent` (a union discriminated by `type`), `EventData<T>` and their
+ * runtime schema `CcxEventSchema` live in schemas.ts: only the daemon loads
+ * zod; the CLI imports the types.
+ */
+export type { CcxEvent, EventData, EventOf } from './schemas.js';

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ATTACH_ALLOW_KINDS } from './attach-allow.js';
 import { ERROR_CODES } from './errors.js';
 import { MAX_NAME_LENGTH, MAX_STREAMED_TEXT_BYTES } from './limits.js';
-import { EVENT_TYPES } from './events.js';
+import { EVENT_TYPES, type EventType } from './events.js';
 import { HOOK_LEVELS, type HookStatus } from './webhooks.js';
 import { WINDOW_SIZE_POLICIES, type WindowSizePolicy } from './window-size.js';
 
@@ -505,4 +505,145 @@ export interface WaitResult {
   truncated?: boolean;
   /** The rendered screen as text, when captured. */
   screen?: string;
+}
+
+// ---- events ----------------------------------------------------------------------
+
+/**
+ * What each event type carries besides `seq`, `type` and `time`: the public
+ * contract of `ccx events --json` and of webhook bodies. Fields may be added,
+ * never renamed or removed. docs/events.md is generated from these
+ * descriptions (`node scripts/gen-events-doc.mjs`); a test fails when it
+ * differs. Objects are not strict: a reader must ignore fields it does not know.
+ */
+const sessionId = z.string().describe('the session it concerns');
+const signalName = z.string().describe('a signal name: SIGINT, SIGTERM, SIGKILL, …');
+
+export const EventDataSchemas = {
+  'daemon-started': z
+    .object({ pid: z.number().int().describe("the daemon's pid"), version: z.string().describe("the daemon's ccx version") })
+    .describe('The daemon started serving.'),
+  'daemon-stopping': z
+    .object({ reason: z.string().describe('why: `request` (ccx daemon stop), `SIGTERM`, `SIGINT`, `home-removed`') })
+    .describe('The daemon is stopping; its sessions end with it.'),
+  'session-created': z
+    .object({
+      sessionId,
+      name: z.string().nullable().describe('its name, or null'),
+      command: z.array(z.string()).describe('the program and its arguments'),
+      cwd: z.string().describe('its working directory'),
+    })
+    .describe('A session was created (its program is started next).'),
+  'session-started': z
+    .object({ sessionId, pid: z.number().int().describe("the program's pid"), command: z.array(z.string()).describe('the program and its arguments') })
+    .describe('The program of a session is running.'),
+  'session-status': z
+    .object({
+      sessionId,
+      status: SessionStatusSchema.describe('the session status'),
+      activity: z.enum(['busy', 'idle', 'waiting']).optional().describe('while running: busy (output flows), idle (a quiet spell), waiting (the program says it waits for the user)'),
+      waitingFor: z.enum(['permission', 'input']).optional().describe('with activity waiting: what the program waits for'),
+      error: z.string().nullable().optional().describe('with status lost: why'),
+    })
+    .describe('A session changed status, or (with `activity`) a running one became busy, idle or waiting.'),
+  'input-sent': z
+    .object({
+      sessionId,
+      bytes: z.number().int().describe('bytes written: text, paste markers and keys'),
+      text: z.string().optional().describe('the text, only with config events.inputText "preview" (first 200 characters) or "full"'),
+      keys: z.array(z.string()).optional().describe('the --key names, only with config events.inputText "preview" or "full"'),
+      enter: z.boolean().optional().describe('Enter followed the text'),
+      bracketedPaste: z.boolean().optional().describe('the text was sent inside bracketed-paste markers'),
+      source: z.string().describe('what sent it: send, attach, interrupt, approve, deny, resubmit'),
+    })
+    .describe('Input was written to a session (published just before its first byte; `send --no-record` publishes none).'),
+  'cancel-initiated': z
+    .object({
+      sessionId,
+      signal: signalName.describe('the first signal: SIGINT, or SIGKILL with force'),
+      graceMs: z.number().int().describe('ms before escalating to the next signal'),
+      force: z.boolean().describe('ccx kill or cancel --force'),
+    })
+    .describe('A cancel began.'),
+  'cancel-escalated': z.object({ sessionId, signal: signalName.describe('the signal sent now: SIGTERM or SIGKILL') }).describe('A cancel escalated: the program outlived the grace period.'),
+  'process-exit': z
+    .object({
+      sessionId,
+      code: z.number().int().nullable().describe('the exit code, or null when a signal ended it'),
+      signal: z.string().nullable().describe('the signal that ended it, or null'),
+    })
+    .describe("A session's program exited."),
+  'session-error': z
+    .object({
+      sessionId,
+      code: z.enum(ERROR_CODES).describe('the error code'),
+      message: z.string().describe('what went wrong'),
+      droppedBytes: z.number().int().optional().describe('when the output log is writable again: bytes of output dropped while it was not'),
+    })
+    .describe('Something went wrong with a session: its program could not start, or its output log or record could not be written.'),
+  'session-removed': z.object({ sessionId }).describe('A session was removed (ccx rm, prune).'),
+  'client-attached': z
+    .object({
+      sessionId,
+      client: z.string().describe('the attach stream'),
+      readOnly: z.boolean().describe('attach --read-only'),
+      cols: z.number().int().optional().describe("the client's terminal width"),
+      rows: z.number().int().optional().describe("the client's terminal height"),
+    })
+    .describe('A terminal attached.'),
+  'client-detached': z.object({ sessionId, client: z.string().describe('the attach stream') }).describe('A terminal detached.'),
+  'session-resized': z
+    .object({ sessionId, cols: z.number().int().describe('columns'), rows: z.number().int().describe('rows') })
+    .describe("The program's terminal size changed (an attached client's size became the active one, or ccx resize)."),
+  'session-output': z
+    .object({
+      sessionId,
+      offset: z.number().int().describe('output-log offset of the first byte'),
+      bytes: z.number().int().describe('how many bytes'),
+      text: z.string().optional().describe('webhooks at level stream only: the output as text'),
+      skipped: z.number().int().optional().describe('webhooks at level stream only: bytes left out before this batch'),
+    })
+    .describe('Output was written to the log (live only: never in the events log; the bytes are in ccx logs).'),
+  'webhook-dropped': z
+    .object({
+      hookId: z.string().describe('the hook whose outbox overflowed'),
+      label: z.string().nullable().describe('its label, or null'),
+      count: z.number().int().describe('deliveries dropped'),
+      firstSeq: z.number().int().describe('seq of the first dropped event'),
+      lastSeq: z.number().int().describe('seq of the last dropped event'),
+      reason: z.string().describe('why: outbox full'),
+    })
+    .describe("A webhook subscriber's outbox overflowed and its oldest deliveries were dropped."),
+} as const satisfies Record<EventType, z.ZodObject>;
+
+/** What every event carries. */
+export const EventEnvelopeSchema = z.object({
+  seq: z.number().int().nonnegative().describe('global, unique and increasing across daemon restarts'),
+  type: z.enum(EVENT_TYPES).describe('the event type: one of the headings below'),
+  time: z.string().describe('ISO-8601'),
+});
+
+/** One event of any type, as `ccx events --json` prints it (discriminated by `type`). */
+export const CcxEventSchema = z.discriminatedUnion(
+  'type',
+  // Strict: the daemon's own check (tests) catches a field published but not declared.
+  EVENT_TYPES.map((type) => EventEnvelopeSchema.extend({ type: z.literal(type), ...EventDataSchemas[type].shape }).strict()) as unknown as [z.ZodObject<{ type: z.ZodLiteral<EventType> }>],
+);
+
+export type EventData<T extends EventType> = z.infer<(typeof EventDataSchemas)[T]>;
+
+/** An event of one type. `sessionId` is on the envelope so that any event can be asked for it. */
+export type EventOf<T extends EventType> = { seq: number; type: T; time: string; sessionId?: string } & EventData<T>;
+
+/** Any event: a union discriminated by `type`, so `event.type === 'process-exit'` narrows to its fields. */
+export type CcxEvent = { [T in EventType]: EventOf<T> }[EventType];
+
+/** The JSON Schema of each event type's data, for docs/events.md (scripts/gen-events-doc.mjs). */
+export function eventJsonSchemas(): Record<EventType, { description?: string; properties?: Record<string, unknown>; required?: string[] }> {
+  return Object.fromEntries(EVENT_TYPES.map((type) => [type, z.toJSONSchema(EventDataSchemas[type])])) as never;
+}
+
+/** The JSON Schema of the envelope every event has. */
+export function eventEnvelopeJsonSchema(): { properties?: Record<string, unknown>; required?: string[] } {
+  return z.toJSONSchema(EventEnvelopeSchema) as never;
 }

@@ -1,4 +1,4 @@
-import { LIVE_ONLY_EVENTS, type CcxEvent, type EventType } from '@ccx/shared';
+import { LIVE_ONLY_EVENTS, type CcxEvent, type EventData, type EventOf, type EventType } from '@ccx/shared';
 import type { Disposable } from '../disposable.js';
 import type { Logger } from '../logger.js';
 import type { EventsLog } from './events-log.js';
@@ -39,16 +39,18 @@ export class EventBus {
     this.seq = Math.max(log?.lastSeq() ?? 0, lease?.floor ?? 0);
   }
 
-  publish(type: EventType, data: Record<string, unknown> = {}): CcxEvent {
+  /** Typed by the event's schema (EventDataSchemas in shared/schemas.ts): a wrong payload is a tsc error. */
+  publish<T extends EventType>(type: T, data: EventData<T>): EventOf<T> {
     const live = LIVE_ONLY_EVENTS.has(type);
-    if (live && !this.hasListenersFor(type)) return { seq: this.seq, type, time: '' };
+    if (live && !this.hasListenersFor(type)) return { seq: this.seq, type, time: '', ...data } as EventOf<T>;
     try {
       this.lease?.cover(this.seq + 1);
     } catch (error) {
       // The disk is full or gone: numbering goes on (events must not stop), a restart may reuse these live seqs.
       this.logger.warn('events seq lease could not be written', { error: String(error) });
     }
-    const event: CcxEvent = { seq: ++this.seq, type, time: this.now().toISOString(), ...data };
+    // The envelope and the data are checked apart: TypeScript cannot spread into a generic union member.
+    const event = { seq: ++this.seq, type, time: this.now().toISOString(), ...data } as EventOf<T> & CcxEvent;
     this.counts[type] = (this.counts[type] ?? 0) + 1;
     let persisted = false;
     if (!live && this.log) {
@@ -70,8 +72,9 @@ export class EventBus {
     return event;
   }
 
-  subscribe(listener: EventListener, types?: Iterable<EventType>): Disposable {
-    const sub: Subscription = { listener, types: types ? new Set(types) : undefined };
+  /** With `types`, the listener sees those types only, and is typed so. */
+  subscribe<T extends EventType = EventType>(listener: (event: Extract<CcxEvent, { type: T }>, persisted: boolean) => void, types?: Iterable<T>): Disposable {
+    const sub: Subscription = { listener: listener as EventListener, types: types ? new Set(types) : undefined };
     this.subscriptions.add(sub);
     return { dispose: () => this.subscriptions.delete(sub) };
   }

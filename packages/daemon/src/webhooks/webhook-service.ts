@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, unwatchFile, watchFile } from 'node:fs';
 import { join } from 'node:path';
-import { CcxError, shellQuote, type CcxEvent, type HookInfo, type HookStatus, type HookTestResult, type WebhookPayload } from '@ccx/shared';
+import { CcxError, shellQuote, type CcxEvent, type EventOf, type HookInfo, type HookStatus, type HookTestResult, type WebhookPayload } from '@ccx/shared';
 import type { HookSpec } from '@ccx/shared/schemas';
 import type { WebhookDeliverySettings } from '../config/settings.js';
 import type { Disposable } from '../disposable.js';
@@ -249,11 +249,11 @@ export class WebhookService {
     }
   }
 
-  private routeOutput(event: CcxEvent): void {
+  private routeOutput(event: EventOf<'session-output'>): void {
     const name = this.nameOf(event.sessionId);
     for (const s of this.subscribers.values()) {
       if (!s.batcher || !hookWants(s.worker.config, event, name)) continue;
-      s.batcher.add(event.sessionId!, event.offset as number, event.bytes as number);
+      s.batcher.add(event.sessionId, event.offset, event.bytes);
     }
   }
 
