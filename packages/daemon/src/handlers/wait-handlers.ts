@@ -2,6 +2,7 @@ import type { SendResult, WaitResult } from '@ccx/shared';
 import type { EventBus } from '../events/event-bus.js';
 import type { PresetCatalog } from '../presets/preset-catalog.js';
 import { stream, unary, type HandlerTable } from '../router.js';
+import { planKeys } from '../session/input-plan.js';
 import type { SessionManager } from '../session/session-manager.js';
 import { Waiter } from '../wait/waiter.js';
 import { waitSpec } from '../wait/wait-spec.js';
@@ -29,7 +30,7 @@ export function waitHandlers(sessions: SessionManager, bus: EventBus, presets: P
         return { session: session.id, bytes: 0, written: 0, queued: 0, bracketedPaste: false, writtenAt: new Date().toISOString(), offset: session.output.end, skipped: 'idle' };
       }
       const key = params.key ?? presets.forSession(session.record.preset, params.preset).interruptKey;
-      return session.send({ keys: [key], enter: false, source: 'interrupt' });
+      return session.send(planKeys([key], 'interrupt'));
     }),
     'presets.list': unary(() => presets.all()),
   };
