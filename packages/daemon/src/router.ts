@@ -1,6 +1,7 @@
 import { describeParamIssues, helpHintFor, type ParamIssue } from './param-errors.js';
 import { CcxError, type ErrorPayload } from '@ccx/shared';
 import { MethodParams, type MethodName, type ParamsOf } from '@ccx/shared/schemas';
+import type { Disposable } from './disposable.js';
 import type { Connection } from './transport/connection.js';
 
 export interface RequestContext {
@@ -17,9 +18,9 @@ export interface StreamSink {
   end(result?: unknown): void;
   fail(error: CcxError): void;
   /** Runs when the client closes the stream or disconnects. */
-  onClose(handler: () => void): void;
-  onInput(handler: (data: Buffer) => void): void;
-  onResize(handler: (cols: number, rows: number) => void): void;
+  onClose(handler: () => void): Disposable;
+  onInput(handler: (data: Buffer) => void): Disposable;
+  onResize(handler: (cols: number, rows: number) => void): Disposable;
   readonly closed: boolean;
 }
 

@@ -29,9 +29,9 @@ export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.Proc
       const held = session.holdText(Buffer.byteLength(params.text ?? ''));
       // Behind any caller's turn (a send --wait holds it until its answer is in); a client that goes away leaves the line.
       const gone = new AbortController();
-      const stopWatching = ctx.conn.onClose(() => gone.abort());
+      const watching = ctx.conn.onClose(() => gone.abort());
       try {
-        const turn = await session.turns.acquire({ noQueue: params.noQueue, signal: gone.signal, label: session.label }).finally(stopWatching);
+        const turn = await session.turns.acquire({ noQueue: params.noQueue, signal: gone.signal, label: session.label }).finally(() => watching.dispose());
         try {
           return await session.send(planSend(params, params.preset !== undefined ? presets?.get(params.preset) : undefined));
         } finally {

@@ -54,7 +54,7 @@ export function turnHandlers(sessions: SessionManager, bus: EventBus, presets: P
         spec.echo = params.text;
         spec.echoEnter = enter;
         const waiter = new Waiter(session, bus, spec);
-        sink.onClose(() => waiter.abandon());
+        sink.onClose(() => waiter.dispose());
         const result: WaitResult | undefined = await waiter.run();
         if (!result) return;
         // The answer was read: a later `wait` without --from starts after it, as pexpect's next expect does.

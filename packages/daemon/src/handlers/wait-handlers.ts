@@ -17,7 +17,7 @@ export function waitHandlers(sessions: SessionManager, bus: EventBus, presets: P
       spec.from = params.from === 'now' ? undefined : (params.from ?? session.inputMark);
       const waiter = new Waiter(session, bus, spec);
       // A client that goes away must not leave listeners behind on the session.
-      sink.onClose(() => waiter.abandon());
+      sink.onClose(() => waiter.dispose());
       const result: WaitResult | undefined = await waiter.run();
       if (result && !sink.closed) sink.end(result);
     }),

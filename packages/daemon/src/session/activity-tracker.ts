@@ -73,7 +73,7 @@ export class ActivityTracker implements Disposable {
    * Polls what the program says it is doing (`read`: undefined when it
    * cannot be read); each change becomes the activity.
    */
-  watchAgentState(read: () => AgentActivity | undefined): void {
+  watchAgentState(read: () => AgentActivity | undefined): Disposable {
     let misses = 0;
     this.agentPoll = this.opts.clock.setInterval(() => {
       const state = read();
@@ -92,6 +92,14 @@ export class ActivityTracker implements Disposable {
       if (!was || was.activity !== state.activity || was.waitingFor !== state.waitingFor || this.current !== state.activity) this.set(state.activity, state.waitingFor);
     }, AGENT_STATE_POLL_MS);
     this.agentPoll.unref();
+    const poll = this.agentPoll;
+    return {
+      dispose: () => {
+        if (this.agentPoll !== poll) return;
+        this.opts.clock.clearInterval(poll);
+        this.agentPoll = undefined;
+      },
+    };
   }
 
   /** Each change of what the program says it is doing. */

@@ -238,7 +238,7 @@ export class Session implements Disposable {
     if (env.HOME && isClaudeSession(this.record.command, this.record.preset)) {
       const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
       const home = env.HOME;
-      this.activityTracker.watchAgentState(() => readClaudeState(home, backend.pid, uid));
+      this.parts.add(this.activityTracker.watchAgentState(() => readClaudeState(home, backend.pid, uid)));
     }
   }
 
