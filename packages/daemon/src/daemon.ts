@@ -33,6 +33,7 @@ import { SessionStore } from './store/session-store.js';
 import { connectionLimitsFrom } from './transport/connection-limits.js';
 import { IpcServer } from './transport/ipc-server.js';
 import { WebhookService } from './webhooks/webhook-service.js';
+import { AsyncDisposableStore } from './disposable.js';
 
 export interface DaemonOptions {
   paths: CcxPaths;
@@ -63,21 +64,32 @@ function openFdCount(): number | null {
   }
 }
 
+/** What serve() built, once it listens: read by `daemon status`, SIGUSR1 and the home watch. */
+interface Serving {
+  bus: EventBus;
+  sessions: SessionManager;
+  webhooks: WebhookService;
+  screens: ScreenHost;
+  cgroups: SessionCgroups | undefined;
+  dispatcher: Dispatcher;
+  server: IpcServer;
+  homeWatch: HomeWatch | undefined;
+}
+
 /**
  * The composition root: restores sessions (reaping what a dead daemon left),
- * serves the socket, and on stop ends every session.
+ * serves the socket, and on stop ends every session. Each part is
+ * registered in `parts` as it is built and ends, in reverse, at stop: the
+ * home watch, then every session's processes, webhooks, sessions, screens,
+ * cgroups, the server, and last the socket file and daemon.json.
  */
 export class Daemon {
-  private server: IpcServer | undefined;
-  private sessions: SessionManager | undefined;
-  private bus: EventBus | undefined;
-  private dispatcher: Dispatcher | undefined;
-  private webhooks: WebhookService | undefined;
-  private screens: ScreenHost | undefined;
-  private cgroups: SessionCgroups | undefined;
+  private readonly parts: AsyncDisposableStore;
+  private serving: Serving | undefined;
   private startedAt = new Date();
   private stopping: Promise<void> | undefined;
-  private homeWatch: HomeWatch | undefined;
+  /** Why stop was called: the `daemon-stopping` event says it. */
+  private stopReason = '';
   /** The socket file this daemon made; only that one is removed at stop, never one another daemon put at the path. */
   private socketIdentity: FileIdentity | undefined;
   private relistening: Promise<void> | undefined;
@@ -90,6 +102,7 @@ export class Daemon {
 
   constructor(private readonly opts: DaemonOptions) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+    this.parts = new AsyncDisposableStore((error) => opts.logger.error('error while stopping', { error: String(error) }));
   }
 
   /**
@@ -98,6 +111,7 @@ export class Daemon {
    */
   async serve(): Promise<number> {
     const { paths, logger, version } = this.opts;
+    const parts = this.parts;
     const address = ipcAddress(paths);
     if (process.platform !== 'win32') {
       const probe = await probeSocket(address);
@@ -111,28 +125,46 @@ export class Daemon {
       }
     }
     const settings = loadSettings(paths.configFile, this.opts.env, logger);
-    const bus = (this.bus = new EventBus(new EventsLog(paths.eventsLog, EVENTS_LOG_MAX_BYTES), logger, undefined, new SeqLease(join(paths.stateDir, 'events.seq'))));
+    // Ends last: the socket file and daemon.json, only if they are this daemon's.
+    parts.add({ dispose: () => this.unadvertise() });
+    // Made first and closed after every session ended, so attached clients and followers see the ends.
+    const limits = connectionLimitsFrom(this.opts.env, (message) => logger.warn(message));
+    const server = parts.add(
+      new IpcServer(
+        address,
+        logger,
+        (conn) => dispatcher.attach(conn),
+        (conn, chunk) => dispatcher.receive(conn, chunk),
+        { openStreams: (conn) => dispatcher.openStreamsOf(conn) },
+        limits,
+      ),
+      (s) => s.close(),
+    );
+    const bus = new EventBus(new EventsLog(paths.eventsLog, EVENTS_LOG_MAX_BYTES), logger, undefined, new SeqLease(join(paths.stateDir, 'events.seq')));
     const store = new SessionStore(paths.sessionsDir);
     // Before restore: the reaper finds a dead daemon's sessions in their cgroups.
-    const cgroups = (this.cgroups = SessionCgroups.open({ stateDir: paths.stateDir, uid: this.opts.uid ?? -1, mode: cgroupModeFrom(this.opts.env.CCX_CGROUP) }));
+    const cgroups = SessionCgroups.open({ stateDir: paths.stateDir, uid: this.opts.uid ?? -1, mode: cgroupModeFrom(this.opts.env.CCX_CGROUP) });
+    if (cgroups) parts.add(cgroups);
     logger.info('session processes', { tracking: cgroups?.kind ?? 'proc', cgroups: cgroups?.base });
-    const screens = (this.screens = new ScreenHost({ logger }));
-    const sessions = (this.sessions = new SessionManager(
-      {
-        bus,
-        logger,
+    const screens = parts.add(new ScreenHost({ logger }));
+    const sessions = parts.add(
+      new SessionManager(
+        {
+          bus,
+          logger,
+          store,
+          screens,
+          outputLogBytes: this.opts.outputLogBytes ?? DEFAULT_OUTPUT_LOG_BYTES,
+          idleAfterMs: this.opts.idleAfterMs ?? settings.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS,
+          defaultWindowSize: settings.windowSize,
+          inputText: settings.inputText,
+          now: () => new Date(),
+          processes: { cgroups },
+        },
         store,
-        screens,
-        outputLogBytes: this.opts.outputLogBytes ?? DEFAULT_OUTPUT_LOG_BYTES,
-        idleAfterMs: this.opts.idleAfterMs ?? settings.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS,
-        defaultWindowSize: settings.windowSize,
-        inputText: settings.inputText,
-        now: () => new Date(),
-        processes: { cgroups },
-      },
-      store,
-      logger,
-    ));
+        logger,
+      ),
+    );
     const sessionById = (id: string): Session | undefined => {
       try {
         return sessions.resolve(id);
@@ -141,24 +173,39 @@ export class Daemon {
       }
     };
     // Before restore, so subscribers hear about sessions a dead daemon lost.
-    const webhooks = (this.webhooks = new WebhookService({
-      bus,
-      logger,
-      configFile: paths.configFile,
-      outboxDir: join(paths.stateDir, 'webhooks'),
-      settings: settings.webhookDelivery,
-      sessionName: (id) => sessionById(id)?.record.name ?? null,
-      readOutput: (id, offset, maxBytes) => sessionById(id)?.output.read(offset, maxBytes),
-      userAgent: `ccx/${version}`,
-    }));
+    const webhooks = parts.add(
+      new WebhookService({
+        bus,
+        logger,
+        configFile: paths.configFile,
+        outboxDir: join(paths.stateDir, 'webhooks'),
+        settings: settings.webhookDelivery,
+        sessionName: (id) => sessionById(id)?.record.name ?? null,
+        readOutput: (id, offset, maxBytes) => sessionById(id)?.output.read(offset, maxBytes),
+        userAgent: `ccx/${version}`,
+      }),
+      // Output still batching goes to the outboxes; pending deliveries wait there for the next start.
+      (w) => (w.flush(), w.dispose()),
+    );
     webhooks.start();
     const restoreStarted = Date.now();
     const reaped = sessions.restore();
     if (reaped.lost.length) logger.warn('sessions lost by a previous daemon', { ...reaped, ms: Date.now() - restoreStarted });
+    // The first thing stop does once the home watch is gone: every session's processes end while everything else still works.
+    parts.add({
+      dispose: async () => {
+        bus.publish('daemon-stopping', { reason: this.stopReason });
+        try {
+          await sessions.stopAll();
+        } catch (error) {
+          logger.error('error while ending sessions', { error: String(error) });
+        }
+      },
+    });
 
     const presets = new PresetCatalog(paths.configFile);
     const table: HandlerTable = {
-      ...daemonHandlers({ status: () => this.status(), requestStop: () => void this.stop('request') }),
+      ...daemonHandlers({ status: () => this.status(serving), requestStop: () => void this.stop('request') }),
       ...eventsHandlers(bus, sessions, settings.eventsFollowerQueueMax),
       ...hooksHandlers(webhooks),
       ...sessionHandlers(sessions, this.opts.env, presets),
@@ -169,39 +216,34 @@ export class Daemon {
       ...attachHandlers(bus, logger, () => configuredAttachAllow(paths.configFile)),
       ...windowHandlers(),
     };
-    const dispatcher = (this.dispatcher = new Dispatcher(table, version, logger, sessionTargets(sessions)));
-    const limits = connectionLimitsFrom(this.opts.env, (message) => logger.warn(message));
-    this.server = new IpcServer(
-      address,
-      logger,
-      (conn) => dispatcher.attach(conn),
-      (conn, chunk) => dispatcher.receive(conn, chunk),
-      { openStreams: (conn) => dispatcher.openStreamsOf(conn) },
-      limits,
-    );
+    const dispatcher = new Dispatcher(table, version, logger, sessionTargets(sessions));
+    const serving: Serving = { bus, sessions, webhooks, screens, cgroups, dispatcher, server, homeWatch: undefined };
     try {
-      await this.server.listen();
+      await server.listen();
     } catch (error) {
       logger.error('cannot listen', { socket: address, error: String(error) });
       process.stderr.write(`ccx daemon: cannot listen on ${address}: ${String(error)}\n`);
       return DAEMON_EXIT.FATAL;
     }
+    this.serving = serving;
     this.startedAt = new Date();
     this.advertise({ pid: process.pid, version, protocol: PROTOCOL_VERSION, socket: paths.socketPath, startedAt: this.startedAt.toISOString() });
     this.socketIdentity = identityOf(address);
     bus.publish('daemon-started', { pid: process.pid, version });
     logger.info('daemon started', { pid: process.pid, version, socket: address });
     if (process.platform !== 'win32') {
-      this.homeWatch = new HomeWatch({
-        stateDir: paths.stateDir,
-        socketPath: address,
-        socketIdentity: () => this.socketIdentity,
-        onHomeGone: (reason) => this.homeGone(reason),
-        onSocketMissing: () => void this.recreateSocket('the socket file was removed'),
-        intervalMs: this.opts.homeCheckMs,
-        timers: this.opts.timers,
-      });
-      this.homeWatch.start();
+      serving.homeWatch = parts.add(
+        new HomeWatch({
+          stateDir: paths.stateDir,
+          socketPath: address,
+          socketIdentity: () => this.socketIdentity,
+          onHomeGone: (reason) => this.homeGone(reason, sessions),
+          onSocketMissing: () => void this.recreateSocket('the socket file was removed'),
+          intervalMs: this.opts.homeCheckMs,
+          timers: this.opts.timers,
+        }),
+      );
+      serving.homeWatch.start();
     }
     await this.stopped;
     return this.exitCode;
@@ -213,14 +255,15 @@ export class Daemon {
    * socket is replaced only if nobody listens on it.
    */
   recreateSocket(reason: string): Promise<void> {
-    if (this.stopping || !this.server || process.platform === 'win32') return Promise.resolve();
+    const serving = this.serving;
+    if (this.stopping || !serving || process.platform === 'win32') return Promise.resolve();
     this.relistening ??= (async () => {
       const { paths, logger } = this.opts;
       const address = ipcAddress(paths);
       try {
         // Re-creating the runtime directory of a removed home would bring part of it back.
-        if (this.homeWatch && !this.homeWatch.stateDirIntact()) {
-          this.homeWatch.check();
+        if (serving.homeWatch && !serving.homeWatch.stateDirIntact()) {
+          serving.homeWatch.check();
           return;
         }
         const found = identityOf(address);
@@ -234,7 +277,7 @@ export class Daemon {
         // Only the runtime dir: a removed state dir ends the daemon (home-watch), it is never re-created here.
         mkdirSync(paths.runtimeDir, { recursive: true, mode: 0o700 });
         assertPrivateRuntimeDir(paths.runtimeDir, typeof process.getuid === 'function' ? process.getuid() : -1);
-        await this.server!.relisten();
+        await serving.server.relisten();
         this.socketIdentity = identityOf(address);
         this.relistenFailing = false;
         logger.info('socket re-created', { socket: address, reason });
@@ -253,8 +296,8 @@ export class Daemon {
    * went too, so the reason also goes to stderr (the terminal or journal of
    * `ccx daemon run`; for a daemon the CLI started, the unlinked log file).
    */
-  private homeGone(reason: string): void {
-    const running = this.sessions?.counts().running ?? 0;
+  private homeGone(reason: string, sessions: SessionManager): void {
+    const running = sessions.counts().running;
     const message = `${reason}: ending ${running} running session(s) and exiting`;
     this.opts.logger.error(message);
     process.stderr.write(`ccx daemon: ${message}\n`);
@@ -283,36 +326,28 @@ export class Daemon {
     }
   }
 
-  /** Graceful shutdown: every session's processes end, state is flushed, socket and registry go. */
+  /** Graceful shutdown: every session's processes end, state is flushed, socket and registry go (the parts, in reverse). */
   stop(reason: string): Promise<void> {
     this.stopping ??= (async () => {
-      const { paths, logger } = this.opts;
-      logger.info('daemon stopping', { reason });
-      this.homeWatch?.dispose();
-      this.bus?.publish('daemon-stopping', { reason });
-      try {
-        await this.sessions?.stopAll();
-      } catch (error) {
-        logger.error('error while ending sessions', { error: String(error) });
-      }
-      // Output still batching goes to the outboxes; pending deliveries wait there for the next start.
-      this.webhooks?.flush();
-      this.webhooks?.dispose();
-      this.sessions?.dispose();
-      await this.screens?.dispose();
-      this.cgroups?.dispose();
-      await this.server?.close();
-      clearTimeout(this.registryRetry);
-      if (process.platform !== 'win32' && sameFile(identityOf(ipcAddress(paths)), this.socketIdentity)) rmSync(ipcAddress(paths), { force: true });
-      removeRegistry(paths.registryFile, process.pid);
-      logger.info('daemon stopped');
+      this.stopReason = reason;
+      this.opts.logger.info('daemon stopping', { reason });
+      await this.parts.dispose();
+      this.opts.logger.info('daemon stopped');
       this.resolveStopped();
     })();
     return this.stopping;
   }
 
-  status(): DaemonStatus {
-    const bus = this.bus!;
+  /** Removes the socket file and daemon.json, each only if it is still this daemon's. */
+  private unadvertise(): void {
+    const { paths } = this.opts;
+    clearTimeout(this.registryRetry);
+    if (process.platform !== 'win32' && sameFile(identityOf(ipcAddress(paths)), this.socketIdentity)) rmSync(ipcAddress(paths), { force: true });
+    removeRegistry(paths.registryFile, process.pid);
+  }
+
+  status(serving: Serving): DaemonStatus {
+    const { bus, sessions, server, dispatcher, screens, webhooks, cgroups } = serving;
     return {
       pid: process.pid,
       version: this.opts.version,
@@ -321,21 +356,21 @@ export class Daemon {
       uptimeMs: Date.now() - this.startedAt.getTime(),
       socket: this.opts.paths.socketPath,
       stateDir: this.opts.paths.stateDir,
-      sessions: this.sessions!.counts(),
-      clients: this.server?.connectionCount ?? 0,
+      sessions: sessions.counts(),
+      clients: server.connectionCount,
       events: { lastSeq: bus.lastSeq, counts: bus.countsByType(), subscribers: bus.subscriberCount },
       rssBytes: process.memoryUsage().rss,
       resources: {
         fds: openFdCount(),
-        connections: this.server?.connectionCount ?? 0,
-        streams: this.dispatcher?.openStreams ?? 0,
-        ...this.sessions!.resourceCounts(),
-        queuedWriteBytes: this.server?.queuedWriteBytes ?? 0,
-        screenWorkerRestarts: this.screens?.restarts ?? 0,
+        connections: server.connectionCount,
+        streams: dispatcher.openStreams,
+        ...sessions.resourceCounts(),
+        queuedWriteBytes: server.queuedWriteBytes,
+        screenWorkerRestarts: screens.restarts,
         heapUsedBytes: process.memoryUsage().heapUsed,
       },
-      webhooks: this.webhooks?.status() ?? [],
-      sessionProcesses: this.cgroups?.kind ?? 'proc',
+      webhooks: webhooks.status(),
+      sessionProcesses: cgroups?.kind ?? 'proc',
     };
   }
 }

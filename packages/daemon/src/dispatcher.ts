@@ -1,5 +1,6 @@
 import { PROTOCOL_VERSION, CcxError } from '@ccx/shared';
 import { ClientMessageSchema, type ClientMessage } from '@ccx/shared/schemas';
+import type { Disposable } from './disposable.js';
 import type { Logger } from './logger.js';
 import { contextFor, resolveRequest, toErrorPayload, type HandlerTable, type StreamSink, type TargetResolver } from './router.js';
 import type { Connection } from './transport/connection.js';
@@ -175,9 +176,9 @@ export class Dispatcher {
       drained: () => (state.ended ? Promise.resolve() : streamDrained(conn, state)),
       end: (result) => finish({ result: result ?? null }),
       fail: (error) => finish({ error: toErrorPayload(error) }),
-      onClose: (h) => (state.ended ? h() : state.closeHandlers.push(h)),
-      onInput: (h) => state.inputHandlers.push(h),
-      onResize: (h) => state.resizeHandlers.push(h),
+      onClose: (h) => (state.ended ? (h(), { dispose: () => {} }) : subscribe(state.closeHandlers, h)),
+      onInput: (h) => subscribe(state.inputHandlers, h),
+      onResize: (h) => subscribe(state.resizeHandlers, h),
       get closed() {
         return state.ended || conn.isClosed;
       },
@@ -210,4 +211,15 @@ function streamDrained(conn: Connection, state: OpenStream): Promise<void> {
     state.closeHandlers.push(done);
     void conn.drained().then(done);
   });
+}
+
+/** Adds a handler to a list; the Disposable takes it out again. */
+function subscribe<H>(handlers: H[], handler: H): Disposable {
+  handlers.push(handler);
+  return {
+    dispose: () => {
+      const at = handlers.indexOf(handler);
+      if (at >= 0) handlers.splice(at, 1);
+    },
+  };
 }

@@ -2,6 +2,7 @@ import { describeParamIssues, helpHintFor, type ParamIssue } from './param-error
 import { CcxError, type ErrorPayload } from '@ccx/shared';
 import type { FrameOf, ResultOf, StreamMethod, UnaryMethod } from '@ccx/shared';
 import { MethodParams, type MethodName, type ParamsOf } from '@ccx/shared/schemas';
+import type { Disposable } from './disposable.js';
 import type { Session } from './session/session.js';
 import type { Connection } from './transport/connection.js';
 
@@ -23,9 +24,9 @@ export interface StreamSink<F = unknown, E = unknown> {
   end(result: E): void;
   fail(error: CcxError): void;
   /** Runs when the client closes the stream or disconnects. */
-  onClose(handler: () => void): void;
-  onInput(handler: (data: Buffer) => void): void;
-  onResize(handler: (cols: number, rows: number) => void): void;
+  onClose(handler: () => void): Disposable;
+  onInput(handler: (data: Buffer) => void): Disposable;
+  onResize(handler: (cols: number, rows: number) => void): Disposable;
   readonly closed: boolean;
 }
 

@@ -96,9 +96,9 @@ export const sendCommand: CommandModule<object, SendArgs> = {
       const params: Omit<ParamsOf<'session.turn'>, 'text' | 'textBytes'> = {
         target: argv.id,
         paste: argv.paste === false ? false : undefined,
-        // Enter follows text unless --no-enter; explicit keys replace it.
-        enter: text === undefined ? keys.length === 0 : argv.enter !== false && keys.length === 0,
-        keys,
+        // Flags only: the daemon decides whether Enter follows (input-plan.ts: unless --no-enter or --key).
+        enter: argv.enter === false ? false : undefined,
+        keys: keys.length ? keys : undefined,
         enterDelayMs: argv['enter-delay'],
         preset: argv.preset ?? preset,
         noQueue: argv.queue === false ? true : undefined,

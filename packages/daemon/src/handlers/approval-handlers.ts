@@ -1,6 +1,7 @@
 import { CcxError, type ApproveResult } from '@ccx/shared';
 import type { PresetCatalog } from '../presets/preset-catalog.js';
 import { unaryOn, type HandlerTable } from '../router.js';
+import { planKeys, planSend } from '../session/input-plan.js';
 import type { Session } from '../session/session.js';
 import { MAX_PRESSES, pollUntil, pressUntilTaken } from '../session/submit-check.js';
 
@@ -24,7 +25,7 @@ export function approvalHandlers(presets: PresetCatalog): HandlerTable {
       if (!isAskingPermission(session)) {
         throw new CcxError('E_NOT_FOUND', `session ${session.label} is not asking for a permission`, `ccx list shows STATE waiting:permission while it asks; look at it: ccx screen ${session.id}`);
       }
-      await session.send({ keys: [key], enter: false, source: params.approved ? 'approve' : 'deny' });
+      await session.send(planKeys([key], params.approved ? 'approve' : 'deny'));
       const presses = await pressUntilTaken(session, key, () => !isAskingPermission(session), params.approved ? 'approve' : 'deny');
       if (presses === undefined) {
         throw new CcxError('E_TIMEOUT', `the permission dialog of ${session.label} stayed open after ${MAX_PRESSES} presses of ${key}`, `look at it: ccx screen ${session.id}`);
@@ -33,7 +34,7 @@ export function approvalHandlers(presets: PresetCatalog): HandlerTable {
       if (params.message !== undefined && !params.approved) {
         // Typed once the refused turn has ended and the prompt is back; sooner, the TUI dropped it.
         await pollUntil(() => !session.isRunning || session.agentActivity?.activity === 'idle', IDLE_AFTER_DENY_MS);
-        await session.send({ text: params.message, enter: true, keys: [], source: 'deny' });
+        await session.send(planSend({ text: params.message, enter: true }, undefined, 'deny'));
         messageSent = true;
       }
       return { session: session.id, approved: params.approved, presses, messageSent };

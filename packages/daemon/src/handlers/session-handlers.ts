@@ -2,6 +2,7 @@ import { isAbsolute, join } from 'node:path';
 import type { CancelResult, RemoveResult, SendResult, SessionInfo, StartResult } from '@ccx/shared';
 import type { PresetCatalog } from '../presets/preset-catalog.js';
 import { unary, unaryOn, type HandlerTable } from '../router.js';
+import { planSend } from '../session/input-plan.js';
 import type { SessionManager } from '../session/session-manager.js';
 
 /** start, list, send, cancel, kill, rm, prune. */
@@ -28,18 +29,11 @@ export function sessionHandlers(sessions: SessionManager, daemonEnv: NodeJS.Proc
       const held = session.holdText(Buffer.byteLength(params.text ?? ''));
       // Behind any caller's turn (a send --wait holds it until its answer is in); a client that goes away leaves the line.
       const gone = new AbortController();
-      const stopWatching = ctx.conn.onClose(() => gone.abort());
+      const watching = ctx.conn.onClose(() => gone.abort());
       try {
-        const turn = await session.turns.acquire({ noQueue: params.noQueue, signal: gone.signal, label: session.label }).finally(stopWatching);
+        const turn = await session.turns.acquire({ noQueue: params.noQueue, signal: gone.signal, label: session.label }).finally(() => watching.dispose());
         try {
-          return await session.send({
-            text: params.text,
-            paste: params.paste,
-            enter: params.enter ?? (params.text !== undefined && !(params.keys?.length ?? 0)),
-            keys: params.keys ?? [],
-            enterDelayMs: params.enterDelayMs ?? (params.preset !== undefined ? presets?.get(params.preset).enterDelayMs : undefined),
-            record: params.record,
-          });
+          return await session.send(planSend(params, params.preset !== undefined ? presets?.get(params.preset) : undefined));
         } finally {
           turn.dispose();
         }

@@ -2,7 +2,7 @@ import { CcxError, type TurnFrame, type TurnResult, type WaitResult } from '@ccx
 import type { EventBus } from '../events/event-bus.js';
 import type { PresetCatalog } from '../presets/preset-catalog.js';
 import { streamOn, type HandlerTable, type StreamSink } from '../router.js';
-import type { StreamedText } from '../session/session.js';
+import { planSend, type StreamedText } from '../session/input-plan.js';
 import { MAX_PRESSES, pressUntilTaken, tookPrompt, untilReady } from '../session/submit-check.js';
 import { Waiter } from '../wait/waiter.js';
 import { waitSpec } from '../wait/wait-spec.js';
@@ -34,19 +34,13 @@ export function turnHandlers(bus: EventBus, presets: PresetCatalog): HandlerTabl
       });
       try {
         const text = params.textBytes !== undefined ? pulledText(sink, params.textBytes, gone.signal) : params.text;
-        const enter = params.enter ?? (text !== undefined && !(params.keys?.length ?? 0));
+        const plan = planSend({ ...params, text }, params.preset !== undefined ? preset : undefined);
+        const { enter } = plan;
         // An agent TUI gets its prompt only once it can take it, and must be seen to take it (submit-check.ts).
         const agent = session.watchesAgentState && text !== undefined && enter;
         if (agent) await untilReady(session, preset);
         const sentAtMs = Date.now();
-        const sent = await session.send({
-          text,
-          paste: params.paste,
-          record: params.record,
-          enter,
-          keys: params.keys ?? [],
-          enterDelayMs: params.enterDelayMs ?? (params.preset !== undefined ? preset.enterDelayMs : undefined),
-        }).finally(() => held.dispose());
+        const sent = await session.send(plan).finally(() => held.dispose());
         if (agent) sent.resubmitted = ((await pressUntilTaken(session, 'Enter', () => tookPrompt(session, sentAtMs), 'resubmit')) ?? MAX_PRESSES) - 1;
         if (!spec) return sink.end({ send: sent } satisfies TurnResult);
         spec.agentSince = sentAtMs;
@@ -58,7 +52,7 @@ export function turnHandlers(bus: EventBus, presets: PresetCatalog): HandlerTabl
         spec.echo = params.text;
         spec.echoEnter = enter;
         const waiter = new Waiter(session, bus, spec);
-        sink.onClose(() => waiter.abandon());
+        sink.onClose(() => waiter.dispose());
         const result: WaitResult | undefined = await waiter.run();
         if (!result) return;
         // The answer was read: a later `wait` without --from starts after it, as pexpect's next expect does.

@@ -2,6 +2,7 @@ import type { SendResult, WaitResult } from '@ccx/shared';
 import type { EventBus } from '../events/event-bus.js';
 import type { PresetCatalog } from '../presets/preset-catalog.js';
 import { streamOn, unary, unaryOn, type HandlerTable } from '../router.js';
+import { planKeys } from '../session/input-plan.js';
 import { Waiter } from '../wait/waiter.js';
 import { waitSpec } from '../wait/wait-spec.js';
 
@@ -14,7 +15,7 @@ export function waitHandlers(bus: EventBus, presets: PresetCatalog): HandlerTabl
       spec.from = params.from === 'now' ? undefined : (params.from ?? session.inputMark);
       const waiter = new Waiter(session, bus, spec);
       // A client that goes away must not leave listeners behind on the session.
-      sink.onClose(() => waiter.abandon());
+      sink.onClose(() => waiter.dispose());
       const result: WaitResult | undefined = await waiter.run();
       if (result && !sink.closed) sink.end(result);
     }),
@@ -26,7 +27,7 @@ export function waitHandlers(bus: EventBus, presets: PresetCatalog): HandlerTabl
         return { session: session.id, bytes: 0, written: 0, queued: 0, bracketedPaste: false, writtenAt: new Date().toISOString(), offset: session.output.end, skipped: 'idle' };
       }
       const key = params.key ?? presets.forSession(session.record.preset, params.preset).interruptKey;
-      return session.send({ keys: [key], enter: false, source: 'interrupt' });
+      return session.send(planKeys([key], 'interrupt'));
     }),
     'presets.list': unary(() => presets.all()),
   };

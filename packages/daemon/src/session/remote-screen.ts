@@ -1,3 +1,4 @@
+import type { Disposable } from '../disposable.js';
 import type { ScreenHost } from './screen-host.js';
 import type { ScreenSnapshot } from './screen-protocol.js';
 
@@ -56,8 +57,9 @@ export class RemoteScreen {
   }
 
   /** Where the screen's answers to the program's terminal queries go (the session's PTY input). */
-  onReply(listener: (data: string) => void): void {
+  onReply(listener: (data: string) => void): Disposable {
     this.replyListener = listener;
+    return { dispose: () => (this.replyListener === listener ? (this.replyListener = undefined) : undefined) };
   }
 
   /** Called by the host with an answer from the worker. */

@@ -80,12 +80,8 @@ export class SessionManager {
       const session = new Session(record, this.deps);
       this.sessions.set(record.id, session);
       if (record.status !== 'running') continue;
-      record.status = 'lost';
-      record.endedAt = this.deps.now().toISOString();
-      record.error = 'the daemon stopped while this session ran';
-      session.persist();
+      session.markLost('the daemon stopped while this session ran');
       lost.push(record.id);
-      this.deps.bus.publish('session-status', { sessionId: record.id, status: 'lost' });
     }
     // Cgroups of sessions that ended or were removed while no daemon ran, now empty.
     this.deps.processes.cgroups?.sweep();
@@ -96,9 +92,8 @@ export class SessionManager {
   private addLost(record: SessionRecord, lost: string[]): void {
     const session = new Session(record, this.deps);
     this.sessions.set(record.id, session);
-    session.persist();
+    session.announceSalvaged();
     lost.push(record.id);
-    this.deps.bus.publish('session-status', { sessionId: record.id, status: 'lost', error: record.error });
   }
 
   /** A record for a session whose metadata is missing or unreadable: only its id and output are known. */

@@ -1,4 +1,5 @@
 import type { Preset } from '@ccx/shared';
+import { planKeys } from './input-plan.js';
 import type { Session } from './session.js';
 
 /** How long a send to an agent TUI waits for it to be ready before it types anyway. */
@@ -32,7 +33,7 @@ export async function pressUntilTaken(session: Session, key: string, took: () =>
   for (let presses = 1; ; presses++) {
     if (await pollUntil(() => !session.isRunning || took(), KEY_SETTLE_MS)) return presses;
     if (presses >= MAX_PRESSES) return undefined;
-    await session.send({ keys: [key], enter: false, source });
+    await session.send(planKeys([key], source));
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { encodeFrame, FrameDecoder, FrameError } from '@ccx/shared';
 import type { ErrorCode, ServerMessage } from '@ccx/shared';
+import type { Disposable } from '../disposable.js';
 import type { Logger } from '../logger.js';
 
 /** Bytes queued in a socket beyond which a writer should wait for `drain`. */
@@ -145,13 +146,13 @@ export class Connection {
     this.closed = true;
   }
 
-  onClose(handler: () => void): () => void {
+  onClose(handler: () => void): Disposable {
     if (this.closed) {
       handler();
-      return () => {};
+      return { dispose: () => {} };
     }
     this.closeHandlers.add(handler);
-    return () => this.closeHandlers.delete(handler);
+    return { dispose: () => this.closeHandlers.delete(handler) };
   }
 
   get isClosed(): boolean {

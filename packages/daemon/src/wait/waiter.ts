@@ -1,5 +1,5 @@
 import { MAX_OUTPUT_CHUNK_BYTES, PlainText, setLongTimeout, type WaitReason, type WaitResult } from '@ccx/shared';
-import { DisposableStore } from '../disposable.js';
+import { DisposableStore, type Disposable } from '../disposable.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RemoteScreen } from '../session/remote-screen.js';
 import type { Session } from '../session/session.js';
@@ -29,7 +29,7 @@ type Match = NonNullable<WaitResult['match']>;
  * mark and the moment the wait began is read back from the log, so nothing
  * is missed however late the request arrives.
  */
-export class Waiter {
+export class Waiter implements Disposable {
   private readonly plain = new PlainText();
   /** Completed lines of plain text since the mark (the last MAX_WAIT_TEXT_CHARS). */
   private text = '';
@@ -147,7 +147,7 @@ export class Waiter {
   }
 
   /** The client went away: stop listening, report nothing. */
-  abandon(): void {
+  dispose(): void {
     if (this.finished) return;
     this.finished = true;
     this.subscriptions.dispose();

@@ -1,0 +1,178 @@
+/**
+ * The modules every session kind shares (issue 13 point 3): one input plan,
+ * one status machine, one activity tracker on the injected clock. Unit
+ * tests on the built modules, with a real event bus, store and logger in a
+ * temp directory; and the end-to-end rule that the daemon alone decides
+ * whether Enter follows a send.
+ */
+import test from 'ava';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CcxError, effectiveVersion, encodeFrame, FrameDecoder, PROTOCOL_VERSION } from '@ccx/shared';
+import { EventBus } from '../packages/daemon/dist/events/event-bus.js';
+import { FileLogger } from '../packages/daemon/dist/logger.js';
+import { SessionStore } from '../packages/daemon/dist/store/session-store.js';
+import { planKeys, planSend } from '../packages/daemon/dist/session/input-plan.js';
+import { SessionStatusMachine } from '../packages/daemon/dist/session/status-machine.js';
+import { ActivityTracker, type ActivityClock } from '../packages/daemon/dist/session/activity-tracker.js';
+import type { SessionRecord } from '../packages/daemon/dist/session/session-record.js';
+import { homesFor, parseJson, waitFor } from './helpers/ccx.js';
+
+const home = homesFor(test);
+
+function tempDir(t: { teardown(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ccx-kinds-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function runningRecord(id: string): SessionRecord {
+  return {
+    id, name: null, status: 'running', command: ['sh'], cwd: '/', cols: 80, rows: 24, createdAt: new Date(0).toISOString(), startedAt: null, endedAt: null,
+    lastActivityAt: null, exitCode: null, signal: null, error: null, pid: null, processStartTime: null, preset: null, enterDelayMs: 150,
+  };
+}
+
+test('a send presses Enter after its text unless it says enter: false', (t) => {
+  t.true(planSend({ text: 'ls' }, undefined).enter);
+  t.false(planSend({ text: 'ls', enter: false }, undefined).enter);
+});
+
+test('keys given replace the Enter default; an explicit enter: true keeps it before them', (t) => {
+  t.false(planSend({ text: 'x', keys: ['Escape'] }, undefined).enter);
+  t.false(planSend({ keys: ['C-c'] }, undefined).enter);
+  t.true(planSend({ text: 'x', enter: true, keys: ['Tab'] }, undefined).enter);
+});
+
+test('a send of nothing at all presses Enter (ccx send ID)', (t) => {
+  t.deepEqual(planSend({}, undefined), { text: undefined, paste: undefined, enter: true, keys: [], enterDelayMs: undefined, record: undefined });
+});
+
+test("the Enter delay is the request's, else the named preset's, else left to the session", (t) => {
+  t.is(planSend({ text: 'x', enterDelayMs: 5 }, { enterDelayMs: 300 }).enterDelayMs, 5);
+  t.is(planSend({ text: 'x' }, { enterDelayMs: 300 }).enterDelayMs, 300);
+  t.is(planSend({ text: 'x' }, undefined).enterDelayMs, undefined);
+});
+
+test('interrupt, approve and deny keys are pressed without text or Enter', (t) => {
+  t.deepEqual(planKeys(['Escape'], 'interrupt'), { keys: ['Escape'], enter: false, source: 'interrupt' });
+});
+
+function machineFor(t: { teardown(fn: () => void): void }, record: SessionRecord) {
+  const dir = tempDir(t);
+  const logFile = join(dir, 'daemon.log');
+  const logger = new FileLogger(logFile, 1 << 20);
+  const bus = new EventBus(undefined, logger);
+  const events: Array<{ type: string; status?: unknown; activity?: unknown }> = [];
+  const subscription = bus.subscribe((e: any) => events.push(e));
+  t.teardown(() => subscription.dispose());
+  const store = new SessionStore(join(dir, 'sessions'));
+  store.create(record.id);
+  const machine = new SessionStatusMachine(record, { bus, logger, store, now: () => new Date(Date.UTC(2026, 0, 2)) });
+  t.teardown(() => machine.dispose());
+  const saved = (): SessionRecord => JSON.parse(readFileSync(join(dir, 'sessions', record.id, 'meta.json'), 'utf8'));
+  return { machine, events, saved, log: () => readFileSync(logFile, 'utf8') };
+}
+
+test('an exit is saved with its end time and announced as process-exit then session-status', (t) => {
+  const record = runningRecord('aaaaaaaa');
+  const { machine, events, saved } = machineFor(t, record);
+  machine.ended({ exitCode: 3, signalName: null, cancelled: false });
+  t.is(saved().status, 'exited');
+  t.is(saved().exitCode, 3);
+  t.is(saved().endedAt, '2026-01-02T00:00:00.000Z');
+  t.deepEqual(events.map((e) => [e.type, e.status]), [['process-exit', undefined], ['session-status', 'exited']]);
+});
+
+test('an ended session stays ended: a later exit or loss is refused and logged, nothing saved or announced', (t) => {
+  const record = runningRecord('bbbbbbbb');
+  const { machine, events, saved, log } = machineFor(t, record);
+  machine.failed(new CcxError('E_SPAWN', 'could not start sh', 'check it'));
+  const before = events.length;
+  machine.ended({ exitCode: 0, signalName: null, cancelled: true });
+  machine.lost('the daemon stopped');
+  t.is(saved().status, 'failed');
+  t.is(record.error, 'could not start sh');
+  t.is(events.length, before);
+  t.regex(log(), /session status change refused.*"from":"failed","to":"cancelled"/);
+});
+
+/** A clock the test moves by hand: timers fire when `advance` passes their time. */
+function manualClock(): ActivityClock & { advance(ms: number): void } {
+  let nowMs = 1_000_000;
+  let nextId = 0;
+  const timers = new Map<number, { at: number; fn: () => void; every?: number }>();
+  const handle = (id: number) => ({ id, unref() {} }) as unknown as NodeJS.Timeout;
+  return {
+    now: () => new Date(nowMs),
+    setTimeout: (fn, ms) => (timers.set(++nextId, { at: nowMs + ms, fn }), handle(nextId)),
+    setInterval: (fn, ms) => (timers.set(++nextId, { at: nowMs + ms, fn, every: ms }), handle(nextId)),
+    clearTimeout: (h) => void (h && timers.delete((h as unknown as { id: number }).id)),
+    clearInterval: (h) => void (h && timers.delete((h as unknown as { id: number }).id)),
+    advance(ms) {
+      const until = nowMs + ms;
+      for (;;) {
+        const due = [...timers.entries()].filter(([, x]) => x.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+        if (!due) break;
+        const [id, timer] = due;
+        nowMs = timer.at;
+        if (timer.every) timer.at += timer.every;
+        else timers.delete(id);
+        timer.fn();
+      }
+      nowMs = until;
+    },
+  };
+}
+
+test('output makes a session busy; it is idle once the injected clock has passed the quiet period', (t) => {
+  const clock = manualClock();
+  const changes: string[] = [];
+  const tracker = new ActivityTracker({ clock, idleAfterMs: 1_500, onChange: (a) => changes.push(a) });
+  tracker.output();
+  t.is(tracker.activity, 'busy');
+  clock.advance(1_000);
+  tracker.output();
+  clock.advance(1_000);
+  t.is(tracker.activity, 'busy', 'quiet for 1 s only');
+  clock.advance(600);
+  t.is(tracker.activity, 'idle');
+  t.deepEqual(changes, ['busy', 'idle']);
+  tracker.dispose();
+});
+
+test('once the program says what it does, output no longer decides busy or idle', (t) => {
+  const clock = manualClock();
+  const tracker = new ActivityTracker({ clock, idleAfterMs: 1_500, onChange: () => {} });
+  tracker.watchAgentState(() => ({ activity: 'waiting', waitingFor: 'permission', since: 1 }) as any);
+  clock.advance(1_000);
+  t.is(tracker.activity, 'waiting');
+  t.is(tracker.waitingFor, 'permission');
+  tracker.output();
+  clock.advance(5_000);
+  t.is(tracker.activity, 'waiting');
+  tracker.dispose();
+});
+
+test('session.send over the protocol with neither text, keys nor enter presses Enter, as ccx send ID does', async (t) => {
+  const h = home();
+  const r = await h.ccx(['start', '--json', '--name', 'rd', '--', 'sh', '-c', 'echo ready; read line; echo "got:[$line]"; exec sleep 600']);
+  t.is(r.code, 0, r.stderr);
+  const id = parseJson(r).id;
+  await waitFor(async () => (await h.ccx(['logs', id])).stdout.includes('ready'), 30_000, 'ready');
+  const socket = connect(join(h.dir, 'run', 'ccxd.sock'));
+  t.teardown(() => socket.destroy());
+  socket.on('error', () => {});
+  const decoder = new FrameDecoder();
+  const replies: any[] = [];
+  socket.on('data', (chunk) => replies.push(...decoder.push(chunk)));
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(encodeFrame({ t: 'hello', protocol: PROTOCOL_VERSION, version: effectiveVersion(h.env) }));
+  socket.write(encodeFrame({ t: 'req', id: 1, method: 'session.send', params: { target: 'rd' } }));
+  const reply = await waitFor(() => replies.find((f) => f.t === 'res' && f.id === 1), 30_000, 'the reply');
+  t.true(reply.ok, JSON.stringify(reply));
+  t.is(reply.result.bytes, 1);
+  await waitFor(async () => (await h.ccx(['logs', id])).stdout.includes('got:[]'), 30_000, 'the empty line read');
+});
