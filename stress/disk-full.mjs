@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from './lib/client.mjs';
+import { Client } from '../packages/testkit/dist/index.js';
 import { crashLines, makeHome, metaOnDisk, outputOnDisk } from './lib/home.mjs';
 import { isAlive, sleep, waitFor } from './lib/procs.mjs';
 import { Report } from './lib/report.mjs';

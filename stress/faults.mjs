@@ -7,7 +7,7 @@
 // process of any session may survive, and every follower must end by itself.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from './lib/client.mjs';
+import { Client } from '../packages/testkit/dist/index.js';
 import { startFollower } from './lib/followers.mjs';
 import { crashLines, FIXTURES, makeHome, metaOnDisk, outputOnDisk } from './lib/home.mjs';
 import { isAlive, processesOfHome, sleep, waitFor } from './lib/procs.mjs';

@@ -6,7 +6,7 @@
 // sentinel intact (same pid, metadata, output), be back to its baseline of
 // connections, streams and subscribers, and have RSS near where it started.
 import { MethodParams } from '../packages/shared/dist/schemas.js';
-import { Client, encodeFrame, FrameDecoder, helloFrame, openSocket, PROTOCOL_VERSION } from './lib/client.mjs';
+import { Client, encodeFrame, FrameDecoder, helloFrame, openSocket, PROTOCOL_VERSION } from '../packages/testkit/dist/index.js';
 import { forceGc, gcEnv } from './lib/gc.mjs';
 import { crashLines, makeHome, metaOnDisk, outputOnDisk } from './lib/home.mjs';
 import { isAlive, rssBytes, sleep, waitFor } from './lib/procs.mjs';

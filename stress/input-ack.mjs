@@ -10,7 +10,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { crashLines, makeHome } from './lib/home.mjs';
-import { Client } from './lib/client.mjs';
+import { Client } from '../packages/testkit/dist/index.js';
 import { forceGc, gcEnv } from './lib/gc.mjs';
 import { isAlive, rssBytes, sleep, waitFor } from './lib/procs.mjs';
 import { mib, Report } from './lib/report.mjs';

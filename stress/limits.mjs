@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeFrame, FrameDecoder, helloFrame, openSocket } from './lib/client.mjs';
+import { encodeFrame, FrameDecoder, helloFrame, openSocket } from '../packages/testkit/dist/index.js';
 import { forceGc, gcEnv } from './lib/gc.mjs';
 import { makeHome } from './lib/home.mjs';
 import { isAlive, sleep, waitFor } from './lib/procs.mjs';

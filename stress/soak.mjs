@@ -5,7 +5,7 @@
 // attached clients, open fds — is back at its post-warm-up baseline, RSS
 // after full GCs is within `rssTolerancePct` of it, and no process of any
 // session is left.
-import { Client } from './lib/client.mjs';
+import { Client } from '../packages/testkit/dist/index.js';
 import { FOLLOWER_KINDS, followerStats, startFollower } from './lib/followers.mjs';
 import { forceGc, gcEnv } from './lib/gc.mjs';
 import { crashLines, makeHome, outputOnDisk } from './lib/home.mjs';

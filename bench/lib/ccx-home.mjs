@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { CCX_BIN, importDist } from './paths.mjs';
 import { isAlive, sleep, timeOk, timeRun, waitFor } from './proc.mjs';
 
-const { DaemonConnection } = await importDist('cli', 'client/ipc-client.js');
-const { effectiveVersion, ipcAddress, resolvePaths, currentPathEnv } = await importDist('shared', 'index.js');
+const { Client } = await importDist('testkit', 'index.js');
+const { resolvePaths, currentPathEnv } = await importDist('shared', 'index.js');
 
 export class CcxHome {
   /** @param {import('./proc.mjs').PidRegistry} pids */
@@ -57,9 +57,9 @@ export class CcxHome {
     return this.daemonPid();
   }
 
-  /** A protocol connection, as the CLI opens one, for the bench's own requests. */
+  /** A protocol connection (the testkit's client) for the bench's own requests. */
   async connect() {
-    const conn = await DaemonConnection.open(ipcAddress(this.paths), effectiveVersion(this.env));
+    const conn = await Client.connect(this.paths.socketPath);
     this.pids.track(conn.daemonPid);
     this.connections.push(conn);
     return conn;

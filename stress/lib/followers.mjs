@@ -4,7 +4,7 @@
 // destroyed or the process SIGKILLed, never a `close` frame or a detach key.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Client } from './client.mjs';
+import { Client } from '../../packages/testkit/dist/index.js';
 import { CCX_BIN, ROOT } from './home.mjs';
 
 let ptyModule;
