@@ -1,6 +1,6 @@
 /**
  * `--host ssh://…` against a real OpenSSH server on 127.0.0.1 (a random
- * port, a generated host key and client key; bench/lib/sshd.mjs). The "far
+ * port, a generated host key and client key; packages/testkit/src/sshd.ts). The "far
  * machine" is this one with another CCX_HOME, set for ssh logins by the
  * server's SetEnv, so its daemon is a different daemon reached only through
  * ssh and `ccx daemon dial-stdio`. Needs root (sshd's privilege separation)
@@ -12,8 +12,7 @@ import pty from 'node-pty';
 import { join } from 'node:path';
 import { CCX_BIN, homesFor, isAlive, parseJson, waitFor, startSession, type Home } from './helpers/ccx.js';
 import { ptysFor } from './helpers/terminals.js';
-// @ts-expect-error: a plain ES module shared with the bench, no type declarations
-import { LocalSshd, freePort, sshdAvailable } from '../bench/lib/sshd.mjs';
+import { LocalSshd, freePort, sshdAvailable } from '@ccx/testkit';
 
 // CI (root, openssh-server installed by .ci/run) always runs these; a
 // developer's machine without sshd or root skips them, saying why.
