@@ -6,6 +6,7 @@
  * node-pty directly.
  */
 import test from 'ava';
+import type { SessionInfo } from '@ccx/shared';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,8 +37,8 @@ function viewer(h: Home, target: string, opts: { cols?: number; rows?: number; a
   return start(h, ['--cols', String(opts.cols ?? 80), '--rows', String(opts.rows ?? 24), '--', process.execPath, CCX_BIN, 'attach', target, ...(opts.args ?? [])]);
 }
 
-async function session(h: Home, id: string): Promise<any> {
-  return parseJson(await h.ccx(['list', '--all', '--json'])).find((s: any) => s.id === id);
+async function session(h: Home, id: string): Promise<SessionInfo> {
+  return parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.id === id)!;
 }
 
 async function screen(h: Home, id: string): Promise<any> {

@@ -4,6 +4,7 @@
  * drives a real vim in a session's PTY and checks the file it wrote.
  */
 import test from 'ava';
+import type { SessionInfo } from '@ccx/shared';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, homesFor, parseJson, startSession, tempDirsFor, waitFor, waitForOutput } from './helpers/ccx.js';
@@ -74,7 +75,7 @@ test('vim can be driven: send --no-paste ggOgamma --key Escape, then :wq, writes
   }, 30_000, 'vim to show the new line and leave insert mode');
   t.is((await h.ccx(['send', vim.id, '--no-paste', ':wq'])).code, 0);
   await waitFor(async () => {
-    const s = parseJson(await h.ccx(['list', '--all', '--json'])).find((x: any) => x.id === vim.id);
+    const s = parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((x) => x.id === vim.id)!;
     return s.status === 'exited';
   }, 30_000, 'vim to write the file and quit');
   t.is(readFileSync(file, 'utf8'), 'gamma\nalpha\nbeta\n');

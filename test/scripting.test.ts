@@ -1,4 +1,5 @@
 import test from 'ava';
+import type { SessionInfo } from '@ccx/shared';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,8 +15,8 @@ async function start(h: Home, args: string[]): Promise<string> {
   return parseJson(r).id;
 }
 
-async function info(h: Home, id: string): Promise<any> {
-  return parseJson((await h.ccx(['list', '--all', '--json']))).find((s: any) => s.id === id);
+async function info(h: Home, id: string): Promise<SessionInfo> {
+  return parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.id === id)!;
 }
 
 test('a python REPL answers a sequence of send --wait calls: one answer per call, no echo, no prompt', async (t) => {
@@ -156,7 +157,7 @@ test('run -- sh -c "echo hi; exit 7" prints hi and exits 7; the session stays li
   const r = await h.ccx(['run', '--name', 'one-shot', '--', 'sh', '-c', 'echo hi; exit 7']);
   t.is(r.code, 7, r.stderr);
   t.is(r.stdout, 'hi\n');
-  const listed = parseJson(await h.ccx(['list', '--all', '--json'])).find((s: any) => s.name === 'one-shot');
+  const listed = parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.name === 'one-shot')!;
   t.like(listed, { status: 'exited', exitCode: 7 });
 
   const j = await h.ccx(['run', '--json', '--', 'sh', '-c', 'printf "\\033[1mbold\\033[0m\\n"; kill -TERM $$']);
@@ -180,7 +181,7 @@ test('Ctrl-C on run cancels the session', async (t) => {
   await waitFor(() => stdout.includes('started'), 30_000, 'the program to start');
   child.kill('SIGINT');
   t.is(await exited, 130);
-  const listed = parseJson(await h.ccx(['list', '--all', '--json'])).find((s: any) => s.name === 'interrupted');
+  const listed = parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.name === 'interrupted')!;
   t.is(listed.status, 'cancelled');
 });
 
@@ -197,7 +198,7 @@ test('--reuse twice returns the same id; two concurrent start --reuse create one
   const both = await Promise.all([0, 1].map(() => fresh.ccx(['start', '--name', 'cron', '--reuse', '--json', '--', 'sleep', '120'])));
   for (const r of both) t.is(r.code, 0, r.stderr);
   t.is(parseJson(both[0]!).id, parseJson(both[1]!).id);
-  const sessions = parseJson(await fresh.ccx(['list', '--all', '--json']));
+  const sessions = parseJson<SessionInfo[]>(await fresh.ccx(['list', '--all', '--json']));
   t.is(sessions.length, 1);
 });
 

@@ -6,6 +6,7 @@
  * shows what the program was given.
  */
 import test from 'ava';
+import type { SessionInfo } from '@ccx/shared';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pty from 'node-pty';
@@ -37,8 +38,8 @@ function attach(h: Home, target: string, cols: number, rows: number, args: strin
   return { p, output: () => out, exit };
 }
 
-async function session(h: Home, id: string): Promise<any> {
-  return parseJson(await h.ccx(['list', '--all', '--json'])).find((s: any) => s.id === id);
+async function session(h: Home, id: string): Promise<SessionInfo> {
+  return parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.id === id)!;
 }
 
 async function size(h: Home, id: string): Promise<string> {

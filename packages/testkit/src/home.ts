@@ -45,7 +45,7 @@ export interface Home {
   /** Pid of the daemon that currently owns this home, from its registry file (daemon.json). */
   daemonPid(): number | undefined;
   /** Remembers a pid to kill in teardown. */
-  track(pid: number | undefined): void;
+  track(pid: number | null | undefined): void;
   /** `ccx daemon start --json`; resolves with the daemon's pid. */
   startDaemon(): Promise<number | undefined>;
   /** `daemon.status` over the protocol. */
@@ -158,7 +158,7 @@ export function makeHome(prefix = 'ccxt-', parentDir = tmpdir()): Home {
     daemonPid,
 
     track(pid) {
-      pids.track(pid);
+      pids.track(pid ?? undefined);
     },
 
     async startDaemon() {
