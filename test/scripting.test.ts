@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { homesFor, CCX_BIN, FIXTURES, ROOT, isAlive, parseJson, waitFor, type Home, type RunResult } from './helpers/ccx.js';
-import { BUILTIN_PRESETS } from '@ccx/shared';
+import { BUILTIN_PRESETS } from '../packages/daemon/src/presets/presets.js';
 
 const home = homesFor(test);
 

@@ -1,6 +1,6 @@
 /** Unit tests of packages/daemon/src/wait/answer.ts: cutting the answer out of the plain text of new output. */
 import test from 'ava';
-import { BUILTIN_PRESETS } from '@ccx/shared';
+import { BUILTIN_PRESETS } from '../../packages/daemon/src/presets/presets.js';
 import { extractAnswer, matchEcho } from '../../packages/daemon/src/wait/answer.js';
 
 const py = { prompt: new RegExp(BUILTIN_PRESETS.python!.prompt!, 'm'), echo: new RegExp(BUILTIN_PRESETS.python!.echoPrompt!, 'm') };

@@ -1,6 +1,7 @@
 /** Unit tests of packages/daemon/src/wait/wait-spec.ts: what a wait waits for. */
 import test from 'ava';
-import { BUILTIN_PRESETS, DEFAULT_PRESET_FIELDS, type Preset } from '@ccx/shared';
+import type { Preset } from '@ccx/shared';
+import { BUILTIN_PRESETS, DEFAULT_PRESET_FIELDS } from '../../packages/daemon/src/presets/presets.js';
 import { untilPatterns, waitSpec } from '../../packages/daemon/src/wait/wait-spec.js';
 
 const none: Preset = { name: 'none', description: '', ...DEFAULT_PRESET_FIELDS };

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVENTS_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, PROTOCOL_VERSION, assertPrivateRuntimeDir, ipcAddress, type CcxPaths, type DaemonStatus } from '@ccx/shared';
 import { configuredAttachAllow } from './config/attach-config.js';
+import { ConfigStore } from './config/config-store.js';
 import { loadSettings } from './config/settings.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus } from './events/event-bus.js';
@@ -109,7 +110,8 @@ export class Daemon {
         rmSync(address, { force: true });
       }
     }
-    const settings = loadSettings(paths.configFile, this.opts.env, logger);
+    const config = new ConfigStore(paths.configFile);
+    const settings = loadSettings(config, this.opts.env, logger);
     const bus = (this.bus = new EventBus(new EventsLog(paths.eventsLog, EVENTS_LOG_MAX_BYTES), logger, undefined, new SeqLease(join(paths.stateDir, 'events.seq'))));
     const store = new SessionStore(paths.sessionsDir);
     // Before restore: the reaper finds a dead daemon's sessions in their cgroups.
@@ -143,7 +145,7 @@ export class Daemon {
     const webhooks = (this.webhooks = new WebhookService({
       bus,
       logger,
-      configFile: paths.configFile,
+      config,
       outboxDir: join(paths.stateDir, 'webhooks'),
       settings: settings.webhookDelivery,
       sessionName: (id) => sessionById(id)?.record.name ?? null,
@@ -155,7 +157,7 @@ export class Daemon {
     const reaped = sessions.restore();
     if (reaped.lost.length) logger.warn('sessions lost by a previous daemon', { ...reaped, ms: Date.now() - restoreStarted });
 
-    const presets = new PresetCatalog(paths.configFile);
+    const presets = new PresetCatalog(config);
     const table: HandlerTable = {
       ...daemonHandlers({ status: () => this.status(), requestStop: () => void this.stop('request') }),
       ...eventsHandlers(bus, sessions, settings.eventsFollowerQueueMax),
@@ -165,7 +167,7 @@ export class Daemon {
       ...approvalHandlers(sessions, presets),
       ...turnHandlers(sessions, bus, presets),
       ...watchHandlers(sessions, bus),
-      ...attachHandlers(sessions, bus, logger, () => configuredAttachAllow(paths.configFile)),
+      ...attachHandlers(sessions, bus, logger, () => configuredAttachAllow(config)),
       ...windowHandlers(sessions),
     };
     const dispatcher = (this.dispatcher = new Dispatcher(table, version, logger));
