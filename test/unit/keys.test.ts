@@ -2,23 +2,37 @@
 import test from 'ava';
 import { decodeEscapes, keyBytes } from '../../packages/shared/src/keys.js';
 
-test('keyBytes: any single character is itself; F1–F12, S-Tab, C-Space and M-KEY are xterm bytes', (t) => {
+test('keyBytes: any single character is itself', (t) => {
   for (const ch of ['q', '3', ':', 'G', '/', 'é', '\\']) t.is(keyBytes(ch), ch);
+});
+
+test('keyBytes: F1–F12 are xterm bytes', (t) => {
   t.is(keyBytes('F1'), '\x1bOP');
   t.is(keyBytes('f4'), '\x1bOS');
   t.is(keyBytes('F5'), '\x1b[15~');
   t.is(keyBytes('F10'), '\x1b[21~');
   t.is(keyBytes('F12'), '\x1b[24~');
+});
+
+test('keyBytes: S-Tab is back tab and C-Space is NUL', (t) => {
   t.is(keyBytes('S-Tab'), '\x1b[Z');
   t.is(keyBytes('C-Space'), '\0');
+});
+
+test('keyBytes: M-KEY is Escape, then KEY', (t) => {
   t.is(keyBytes('M-x'), '\x1bx');
   t.is(keyBytes('M-Enter'), '\x1b\r');
   t.is(keyBytes('M-C-a'), '\x1b\x01');
   t.is(keyBytes('M-:'), '\x1b:');
-  // What worked before still does.
+});
+
+test('keyBytes: names, control chords and escaped literals', (t) => {
   t.is(keyBytes('Enter'), '\r');
   t.is(keyBytes('C-c'), '\x03');
   t.is(keyBytes('\\x1b[A'), '\x1b[A');
+});
+
+test('keyBytes: F13, a bare M-, an unknown modifier and the empty string are unknown keys', (t) => {
   for (const bad of ['F13', 'M-', 'Hyper-x', '']) t.throws(() => keyBytes(bad), { message: /unknown key/ });
 });
 

@@ -2,8 +2,12 @@
 import test from 'ava';
 import { PlainText, toPlainText } from '../../packages/shared/src/plain-text.js';
 
-test('escape sequences go; CR LF becomes LF', (t) => {
+test('escape sequences go', (t) => {
   t.is(toPlainText('\x1b[1;31mred\x1b[0m\r\n\x1b]0;title\x07next\x1b(B line\r\n'), 'red\nnext line\n');
+});
+
+test('CR LF becomes LF', (t) => {
+  t.is(toPlainText('progress\r\ndone\r\n'), 'progress\ndone\n');
 });
 
 test('line editing is applied: backspace, CR, erase-in-line, cursor left/right (readline redraws)', (t) => {
@@ -20,6 +24,11 @@ test('chunks may split escape sequences and UTF-8 characters', (t) => {
   let out = '';
   for (const byte of bytes) out += plain.push(Buffer.from([byte]));
   t.is(out, 'grün ✓\n');
+});
+
+test('an unterminated last line is the partial one, and end() returns it', (t) => {
+  const plain = new PlainText();
+  plain.push('done\n');
   plain.push('tail');
   t.is(plain.partial, 'tail');
   t.is(plain.end(), 'tail');

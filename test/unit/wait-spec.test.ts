@@ -6,12 +6,16 @@ import { untilPatterns, waitSpec } from '../../packages/daemon/src/wait/wait-spe
 
 const none: Preset = { name: 'none', description: '', ...DEFAULT_PRESET_FIELDS };
 
-test('several until patterns keep their order; until-text strings come after them, matched literally', (t) => {
+test('several until patterns keep their order, until-text strings after them', (t) => {
   const list = untilPatterns(['Build OK', 'error: (.*)'], ['a.b+ (USD)']);
   t.deepEqual(list.map((p) => [p.index, p.source]), [[0, 'Build OK'], [1, 'error: (.*)'], [2, 'a.b+ (USD)']]);
+  t.is(untilPatterns('one', undefined).length, 1);
+});
+
+test('until-text strings are matched literally, not as regexes', (t) => {
+  const list = untilPatterns(['Build OK', 'error: (.*)'], ['a.b+ (USD)']);
   t.true(list[2]!.re.test('cost: a.b+ (USD)'));
   t.false(list[2]!.re.test('axb+ (USD)'));
-  t.is(untilPatterns('one', undefined).length, 1);
 });
 
 test('a bad --until is a usage error that points at --until-text', (t) => {
@@ -20,17 +24,24 @@ test('a bad --until is a usage error that points at --until-text', (t) => {
   t.regex(error.hint, /--until-text/);
 });
 
-test('a plain wait checks the screen at once; the wait of a send does not', (t) => {
+test('a plain wait checks the screen at once', (t) => {
   t.true(waitSpec({ until: 'x', screen: true }, none).screenFirst);
+});
+
+test('the wait of a send does not check the screen at once', (t) => {
   t.false(waitSpec({ until: 'x', screen: true, echo: 'sent' }, none).screenFirst);
 });
 
-test('with no condition the preset decides; explicit conditions replace it', (t) => {
+test('with no condition the preset decides', (t) => {
   const python = BUILTIN_PRESETS.python!;
   t.truthy(waitSpec({}, python).prompt);
-  t.is(waitSpec({ untilText: ['done'] }, python).prompt, undefined);
   t.is(waitSpec({}, none).idleMs, 1_000);
   t.truthy(waitSpec({}, python).echoPrompt);
+});
+
+test("explicit conditions replace the preset's", (t) => {
+  const python = BUILTIN_PRESETS.python!;
+  t.is(waitSpec({ untilText: ['done'] }, python).prompt, undefined);
 });
 
 test('from, exit and timeoutMs are passed through as given', (t) => {
