@@ -80,11 +80,11 @@ serial('start, send --wait, wait, screen, logs, list and cancel all work through
   t.regex((await ccx(['screen', 'py'])).stdout, /far-away/);
   t.regex((await ccx(['logs', 'py'])).stdout, /^42$/m);
 
-  const remote = parseJson(await ccx(['list', '--json'])).find((s: any) => s.name === 'py');
+  const remote = parseJson<SessionInfo[]>(await ccx(['list', '--json'])).find((s) => s.name === 'py')!;
   // The session lives in the far daemon, in the far user's home, not in this machine's daemon.
   t.truthy(parseJson<SessionInfo[]>(await far.ccx(['list', '--json'])).find((s) => s.id === remote.id));
   t.deepEqual(parseJson<SessionInfo[]>(await h.ccx(['list', '--json'])), []);
-  t.is(remote.cwd, process.env.HOME);
+  t.is(remote.cwd, process.env.HOME!);
 
   const hooks = await ccx(['hooks', 'list', '--json']);
   t.is(hooks.code, 0, hooks.stderr);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { SessionInfo } from '@ccx/shared';
+import type { ScreenResult, SessionInfo } from '@ccx/shared';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,12 +20,12 @@ async function start(h: Home, args: string[]): Promise<string> {
 }
 
 /** Polls `ccx screen --json` until `ready` accepts it. */
-async function screenWhen(h: Home, id: string, ready: (s: any) => boolean, what: string): Promise<any> {
+async function screenWhen(h: Home, id: string, ready: (s: ScreenResult) => boolean, what: string): Promise<ScreenResult> {
   return waitFor(
     async () => {
       const r = await h.ccx(['screen', id, '--json']);
       if (r.code !== 0) return undefined;
-      const screen = parseJson(r);
+      const screen = parseJson<ScreenResult>(r);
       return ready(screen) ? screen : undefined;
     },
     20_000,

@@ -1,5 +1,5 @@
 import test from 'ava';
-import type { SessionInfo } from '@ccx/shared';
+import type { Preset, SessionInfo } from '@ccx/shared';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -206,10 +206,10 @@ test('user presets from the config file; unknown presets are usage errors', asyn
   const h = home();
   mkdirSync(join(h.dir, 'config'), { recursive: true });
   writeFileSync(join(h.dir, 'config', 'config.json'), JSON.stringify({ presets: { quick: { extends: 'shell', idleMs: 200, interruptKey: 'C-d' } } }));
-  const presets = parseJson(await h.ccx(['presets', '--json']));
-  t.deepEqual(presets.map((p: any) => p.name).sort(), ['claude', 'codex', 'python', 'quick', 'shell']);
-  t.like(presets.find((p: any) => p.name === 'quick'), { prompt: BUILTIN_PRESETS.shell!.prompt, idleMs: 200, interruptKey: 'C-d' });
-  t.like(presets.find((p: any) => p.name === 'claude'), { interruptKey: 'Escape' });
+  const presets = parseJson<Preset[]>(await h.ccx(['presets', '--json']));
+  t.deepEqual(presets.map((p) => p.name).sort(), ['claude', 'codex', 'python', 'quick', 'shell']);
+  t.like(presets.find((p) => p.name === 'quick'), { prompt: BUILTIN_PRESETS.shell!.prompt, idleMs: 200, interruptKey: 'C-d' });
+  t.like(presets.find((p) => p.name === 'claude'), { interruptKey: 'Escape' });
 
   const id = await start(h, ['--preset', 'quick', '--', 'cat']);
   t.is((await info(h, id)).preset, 'quick');
@@ -228,7 +228,7 @@ test('an empty config file is no config: presets and hooks both read it that way
   writeFileSync(join(h.dir, 'config', 'config.json'), '\n');
   const presets = await h.ccx(['presets', '--json']);
   t.is(presets.code, 0, presets.stderr);
-  t.deepEqual(parseJson(presets).map((p: any) => p.name).sort(), ['claude', 'codex', 'python', 'shell']);
+  t.deepEqual(parseJson<Preset[]>(presets).map((p) => p.name).sort(), ['claude', 'codex', 'python', 'shell']);
   const hooks = await h.ccx(['hooks', 'list', '--json']);
   t.is(hooks.code, 0, hooks.stderr);
 });

@@ -36,7 +36,7 @@ test('start bash and python3 -q; send to both; the answers appear in their outpu
   await waitForOutput(h, sh.id, 'sum=42');
   await waitForOutput(h, py.id, '42 py');
   const list = parseJson<SessionInfo[]>(await h.ccx(['list', '--json']));
-  t.deepEqual(list.map((s: any) => s.name).sort(), ['py', 'sh']);
+  t.deepEqual(list.map((s) => s.name).sort(), ['py', 'sh']);
 });
 
 test('a command that cannot start fails start with E_SPAWN and is recorded as failed', async (t) => {
@@ -53,7 +53,7 @@ test('a command that cannot start fails start with E_SPAWN and is recorded as fa
   t.regex(badCwd.stderr, /working directory does not exist/);
   const all = parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json']));
   t.is(all.length, 3);
-  t.true(all.every((s: any) => s.status === 'failed' && s.error));
+  t.true(all.every((s) => s.status === 'failed' && s.error));
   t.deepEqual(parseJson<SessionInfo[]>(await h.ccx(['list', '--json'])), [], 'failed sessions are not listed as running');
 });
 
@@ -179,9 +179,9 @@ test('kill -9 of the daemon: next command starts a new one, sessions are lost, t
   const r = await h.ccx(['list', '--all', '--json']);
   t.is(r.code, 0, r.stderr);
   t.not(h.daemonPid(), oldDaemon);
-  const listed = parseJson(r);
+  const listed = parseJson<SessionInfo[]>(r);
   t.is(listed.length, 5);
-  t.true(listed.every((s: any) => s.status === 'lost'), JSON.stringify(listed.map((s: any) => s.status)));
+  t.true(listed.every((s) => s.status === 'lost'), JSON.stringify(listed.map((s) => s.status)));
   for (const [id, pids] of before) {
     for (const pid of pids) t.false(isAlive(pid), `pid ${pid} of ${id} survived the reaper`);
     t.deepEqual(pidsWithMarker(id), []);
@@ -225,7 +225,7 @@ test('list --json has the documented, stable schema; rm and prune forget ended s
   const s = await start(h, ['--name', 'short', '--', 'sh', '-c', 'echo done; exit 3']);
   const ended = await waitFor(async () => {
     const all = parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json']));
-    return all.find((x: any) => x.id === s.id && x.status === 'exited');
+    return all.find((x) => x.id === s.id && x.status === 'exited');
   });
   t.deepEqual(Object.keys(ended).sort(), [
     'activity', 'attachedClients', 'cols', 'command', 'createdAt', 'cwd', 'endedAt', 'error', 'exitCode', 'id',

@@ -85,7 +85,7 @@ test('malformed, oversized and unknown messages get errors or a closed connectio
   t.true(isAlive(pid), 'daemon still running');
   t.is(h.daemonPid(), pid);
   const list = parseJson<SessionInfo[]>(await h.ccx(['list', '--json']));
-  t.deepEqual(list.map((s: any) => s.name), ['keep']);
+  t.deepEqual(list.map((s) => s.name), ['keep']);
 });
 
 test('another OS user cannot connect to the socket or use the daemon', async (t) => {
