@@ -7,9 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from './lib/client.mjs';
-import { crashLines, makeHome, metaOnDisk, outputOnDisk } from './lib/home.mjs';
-import { isAlive, sleep, waitFor } from './lib/procs.mjs';
+import { Client, crashLines, isAlive, makeHome, metaOnDisk, outputLogBytes, sleep, waitFor } from '../packages/testkit/dist/index.js';
 import { Report } from './lib/report.mjs';
 
 export const DISK_DEFAULTS = { sizeKiB: 2_048, fullSeconds: 4, mode: 'auto' };
@@ -71,7 +69,7 @@ export async function diskFullDrill(options = {}) {
 
     const keep = JSON.parse((await home.ccx(['start', '--json', '--name', 'dk-keep', '--', 'cat'])).stdout);
     await home.ccx(['send', 'dk-keep', 'before-full']);
-    await waitFor(() => outputOnDisk(home, keep.id).includes('before-full'), 10_000, 'first line');
+    await waitFor(() => outputLogBytes(home, keep.id).includes('before-full'), 10_000, 'first line');
 
     const t0 = Date.now();
     const flood = JSON.parse((await home.ccx(['start', '--json', '--name', 'dk-flood', '--', ...FLOOD])).stdout);
@@ -99,13 +97,13 @@ export async function diskFullDrill(options = {}) {
     if (mode === 'tmpfs') spawnSync('mount', ['-o', `remount,size=${opts.sizeKiB * 8}k`, home.stateDir]);
     else spawnSync('prlimit', ['--pid', String(daemonPid), '--fsize=unlimited:unlimited']);
     await home.ccx(['send', 'dk-keep', 'after-space']);
-    const back = await waitFor(() => outputOnDisk(home, keep.id).includes('after-space'), 10_000, 'output after space returned').catch(() => false);
+    const back = await waitFor(() => outputLogBytes(home, keep.id).includes('after-space'), 10_000, 'output after space returned').catch(() => false);
     report.figure('msUntilOutputLoggedAgain', Math.round(Date.now() - returned));
     report.check('output reaches the log again once space returns', back);
 
     // Whole files: offsets match the bytes on disk, nothing torn, no temp files.
     const keepInfo = JSON.parse((await home.ccx(['list', '--json'])).stdout).find((s) => s.id === keep.id);
-    const disk = outputOnDisk(home, keep.id);
+    const disk = outputLogBytes(home, keep.id);
     const viaLogs = await home.ccx(['logs', keep.id, '--raw']);
     report.check("a session's output size matches its log on disk", keepInfo?.outputBytes === disk.length, { reported: keepInfo?.outputBytes, disk: disk.length });
     report.check('`ccx logs` returns exactly the bytes on disk', Buffer.from(viaLogs.stdout, 'utf8').equals(disk), { logs: viaLogs.stdout.length, disk: disk.length });

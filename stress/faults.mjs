@@ -7,10 +7,7 @@
 // process of any session may survive, and every follower must end by itself.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from './lib/client.mjs';
-import { startFollower } from './lib/followers.mjs';
-import { crashLines, FIXTURES, makeHome, metaOnDisk, outputOnDisk } from './lib/home.mjs';
-import { isAlive, processesOfHome, sleep, waitFor } from './lib/procs.mjs';
+import { Client, crashLines, FIXTURES, isAlive, makeHome, metaOnDisk, outputLogBytes, processesOfHome, sleep, startFollower, waitFor } from '../packages/testkit/dist/index.js';
 import { pool, Report, rng } from './lib/report.mjs';
 
 export const FAULTS_DEFAULTS = { kills: 5, wave: 40, followers: 8, recoverMs: 2_000, seed: 21 };
@@ -57,7 +54,7 @@ export async function faultsDrill(options = {}) {
       const followerProcs = [];
       for (let i = 0; i < opts.followers; i++) {
         const kind = r.pick(['cli-logs', 'cli-attach', 'raw-logs', 'raw-attach', 'raw-events']);
-        const f = await startFollower(home, kind, r.pick(sessions).id, r);
+        const f = await startFollower(home, kind, r.pick(sessions).id, r, { handshakeRetries: 0 });
         followerProcs.push(f.ended);
         followersStarted++;
       }
@@ -65,7 +62,7 @@ export async function faultsDrill(options = {}) {
       await pool(sessions, 8, async (s) => {
         await client.request('session.send', { target: s.id, text: `confirmed-${s.id}`, enter: true, enterDelayMs: 10 }).catch(() => {});
       });
-      await pool(sessions, 8, (s) => waitFor(() => outputOnDisk(home, s.id).includes(`confirmed-${s.id}`), 10_000, 'confirmed line').catch(() => {}));
+      await pool(sessions, 8, (s) => waitFor(() => outputLogBytes(home, s.id).includes(`confirmed-${s.id}`), 10_000, 'confirmed line').catch(() => {}));
 
       // Operations in flight when the kill comes: more lines, cancels, removals, new sessions.
       const inflight = [];
@@ -95,7 +92,7 @@ export async function faultsDrill(options = {}) {
       // What is known on disk right before the kill: output prefixes of every session still there.
       for (const [id, k] of known) {
         if (removedConfirmed.has(id)) k.removed = true;
-        if (!k.removed) k.prefix = outputOnDisk(home, id);
+        if (!k.removed) k.prefix = outputLogBytes(home, id);
       }
       process.kill(pid, 'SIGKILL');
       await waitFor(() => !isAlive(pid), 5_000, 'daemon to die');
@@ -130,7 +127,7 @@ export async function faultsDrill(options = {}) {
         if (s.status === 'running') problems.notLost.push(id);
         const meta = metaOnDisk(home, id);
         if (!meta || meta.id !== id) problems.corruptMeta.push(id);
-        const now = outputOnDisk(home, id);
+        const now = outputLogBytes(home, id);
         if (!now.subarray(0, k.prefix.length).equals(k.prefix)) problems.lostOutput.push(id);
       }
       const dirs = home.sessionDirs();

@@ -6,10 +6,8 @@
 // sentinel intact (same pid, metadata, output), be back to its baseline of
 // connections, streams and subscribers, and have RSS near where it started.
 import { MethodParams } from '../packages/shared/dist/schemas.js';
-import { Client, encodeFrame, FrameDecoder, helloFrame, openSocket, PROTOCOL_VERSION } from './lib/client.mjs';
+import { Client, crashLines, encodeFrame, FrameDecoder, helloFrame, isAlive, makeHome, metaOnDisk, openSocket, outputLogBytes, PROTOCOL_VERSION, rssBytes, sleep, waitFor } from '../packages/testkit/dist/index.js';
 import { forceGc, gcEnv } from './lib/gc.mjs';
-import { crashLines, makeHome, metaOnDisk, outputOnDisk } from './lib/home.mjs';
-import { isAlive, rssBytes, sleep, waitFor } from './lib/procs.mjs';
 import { mib, MiB, pool, Report, rng } from './lib/report.mjs';
 
 export const FUZZ_DEFAULTS = { inputs: 10_000, floodConnections: 800, overLimitFlood: true, drips: 24, unreadConnections: 4, unreadRequests: 50_000, rssTolerancePct: 20, primeEach: 8, warmupInputs: 5_000, seed: 8, concurrency: 24 };
@@ -423,7 +421,7 @@ async function dripCase(socketPath, stats, r) {
 function sentinelSnapshot(home, s) {
   const meta = metaOnDisk(home, s.id);
   const { lastActivityAt, ...stable } = meta ?? {};
-  return { id: s.id, pid: s.pid, name: s.name, stableMeta: JSON.stringify(stable), output: outputOnDisk(home, s.id) };
+  return { id: s.id, pid: s.pid, name: s.name, stableMeta: JSON.stringify(stable), output: outputLogBytes(home, s.id) };
 }
 
 export async function fuzzDrill(options = {}) {
@@ -590,7 +588,7 @@ export async function fuzzDrill(options = {}) {
     const victimEnd = JSON.parse((await home.ccx(['list', '--all', '--json'])).stdout).find((s) => s.id === victim.id);
     report.figure('victim', `${victimEnd?.status} exit=${victimEnd?.exitCode} signal=${victimEnd?.signal}`);
     const echo = await home.ccx(['send', 'fz-sh', 'echo ALIVE-$((6*7))']);
-    const alive = await waitFor(() => outputOnDisk(home, sentinels[1].id).includes('ALIVE-42'), 10_000, 'sentinel shell answer').catch(() => false);
+    const alive = await waitFor(() => outputLogBytes(home, sentinels[1].id).includes('ALIVE-42'), 10_000, 'sentinel shell answer').catch(() => false);
     report.check('a sentinel shell still runs commands', echo.code === 0 && alive);
     const dirs = home.sessionDirs();
     report.check('no session directory with a hostile name was made', dirs.every((d) => /^[a-z2-7]{8}$/.test(d)), dirs.filter((d) => !/^[a-z2-7]{8}$/.test(d)));

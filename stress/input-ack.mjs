@@ -9,10 +9,8 @@
 // kernel's hands, and a hangup drops what its buffer holds unread.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { crashLines, makeHome } from './lib/home.mjs';
-import { Client } from './lib/client.mjs';
+import { Client, crashLines, isAlive, makeHome, rssBytes, sleep, waitFor } from '../packages/testkit/dist/index.js';
 import { forceGc, gcEnv } from './lib/gc.mjs';
-import { isAlive, rssBytes, sleep, waitFor } from './lib/procs.mjs';
 import { mib, Report } from './lib/report.mjs';
 
 /** Generous bound on what a Linux PTY holds between the master and a reading program (4 KiB line buffer plus flip buffers). */

@@ -7,8 +7,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CCX_BIN, crashLines, makeHome, ROOT } from './lib/home.mjs';
-import { isAlive, sleep, waitFor } from './lib/procs.mjs';
+import { CCX_BIN, crashLines, isAlive, makeHome, ROOT, sleep, waitFor } from '../packages/testkit/dist/index.js';
 import { pool, Report, rng } from './lib/report.mjs';
 
 export const INPUT_DEFAULTS = { attached: 8, sends: 20, bursts: 60, maxSendBytes: 32 * 1024, seed: 31 };

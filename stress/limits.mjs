@@ -13,10 +13,8 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeFrame, FrameDecoder, helloFrame, openSocket } from './lib/client.mjs';
+import { encodeFrame, FrameDecoder, helloFrame, isAlive, makeHome, openSocket, sleep, waitFor } from '../packages/testkit/dist/index.js';
 import { forceGc, gcEnv } from './lib/gc.mjs';
-import { makeHome } from './lib/home.mjs';
-import { isAlive, sleep, waitFor } from './lib/procs.mjs';
 import { mib, Report } from './lib/report.mjs';
 
 /** RSS the daemon may grow by for reasons of its own (heap, allocator) while the partial frames are held. */

@@ -16,8 +16,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 import { DRILLS } from './drills.mjs';
+import { cleanupAllHomes } from '../packages/testkit/dist/index.js';
 import { writeFigures } from './lib/doc.mjs';
-import { cleanupAllHomes } from './lib/home.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const env = process.env;

@@ -5,11 +5,8 @@
 // attached clients, open fds — is back at its post-warm-up baseline, RSS
 // after full GCs is within `rssTolerancePct` of it, and no process of any
 // session is left.
-import { Client } from './lib/client.mjs';
-import { FOLLOWER_KINDS, followerStats, startFollower } from './lib/followers.mjs';
+import { Client, crashLines, fdCount, fdKinds, FOLLOWER_KINDS, isAlive, makeHome, outputLogBytes, processesOfHome, rssBytes, sleep, startFollower, waitFor } from '../packages/testkit/dist/index.js';
 import { forceGc, gcEnv } from './lib/gc.mjs';
-import { crashLines, makeHome, outputOnDisk } from './lib/home.mjs';
-import { fdCount, fdKinds, isAlive, processesOfHome, rssBytes, sleep, waitFor } from './lib/procs.mjs';
 import { mib, pool, Report, rng } from './lib/report.mjs';
 
 export const SOAK_DEFAULTS = { sessions: 1_000, wave: 50, followers: 1_000, cliFollowerShare: 0.1, cliOpsPerWave: 2, warmupWaves: 8, rssTolerancePct: 20, seed: 11 };
@@ -53,6 +50,7 @@ export async function soakDrill(options = {}) {
   const opts = { ...SOAK_DEFAULTS, ...options };
   const report = new Report('soak');
   const home = makeHome('ccxk-');
+  const followerStats = { handshakeRetries: 0 };
   const r = rng(opts.seed);
   const latency = { start: [], send: [], cancel: [], rm: [] };
   const tallies = { sessions: 0, markersSent: 0, markersSeen: 0, followers: {}, followerErrors: 0, followerErrorMessages: [], cancelStatus: {}, strayAfterWave: 0, opErrors: [] };
@@ -106,7 +104,7 @@ export async function soakDrill(options = {}) {
         const target = r.pick(sessions);
         await sleep(r.int(0, 800));
         try {
-          const f = await startFollower(home, kind, target.id, r);
+          const f = await startFollower(home, kind, target.id, r, followerStats);
           followers.push(f);
           tallies.followers[kind] = (tallies.followers[kind] ?? 0) + 1;
           await sleep(r.int(20, 2_500));
@@ -133,7 +131,7 @@ export async function soakDrill(options = {}) {
       });
       // Nothing lost: every marker reaches its session's output log on disk.
       await pool(sessions, 16, async (s) => {
-        const seen = await waitFor(() => outputOnDisk(home, s.id).includes(s.marker), 20_000, `marker in ${s.id}`).catch(() => false);
+        const seen = await waitFor(() => outputLogBytes(home, s.id).includes(s.marker), 20_000, `marker in ${s.id}`).catch(() => false);
         if (seen) tallies.markersSeen++;
       });
 

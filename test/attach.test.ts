@@ -6,6 +6,7 @@
  * node-pty directly.
  */
 import test from 'ava';
+import type { ScreenResult, SessionInfo } from '@ccx/shared';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,24 +37,24 @@ function viewer(h: Home, target: string, opts: { cols?: number; rows?: number; a
   return start(h, ['--cols', String(opts.cols ?? 80), '--rows', String(opts.rows ?? 24), '--', process.execPath, CCX_BIN, 'attach', target, ...(opts.args ?? [])]);
 }
 
-async function session(h: Home, id: string): Promise<any> {
-  return parseJson(await h.ccx(['list', '--all', '--json'])).find((s: any) => s.id === id);
+async function session(h: Home, id: string): Promise<SessionInfo> {
+  return parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.id === id)!;
 }
 
-async function screen(h: Home, id: string): Promise<any> {
+async function screen(h: Home, id: string): Promise<ScreenResult> {
   const r = await h.ccx(['screen', id, '--json']);
   if (r.code !== 0) throw new Error(`screen failed: ${r.stderr}`);
-  return parseJson(r);
+  return parseJson<ScreenResult>(r);
 }
 
-function screenWhen(h: Home, id: string, ready: (s: any) => boolean, what: string): Promise<any> {
+function screenWhen(h: Home, id: string, ready: (s: ScreenResult) => boolean, what: string): Promise<ScreenResult> {
   return waitFor(async () => {
     const s = await screen(h, id);
     return ready(s) ? s : undefined;
   }, 20_000, what);
 }
 
-const linesOf = (s: any): string[] => s.text.split('\n');
+const linesOf = (s: ScreenResult): string[] => s.text.split('\n');
 const BASH = ['--cols', '80', '--rows', '24', '--env', 'PS1=$ ', '--', 'bash', '--norc', '--noprofile'];
 const DETACH = 'C-\\';
 

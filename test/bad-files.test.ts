@@ -66,7 +66,7 @@ test('a meta.json holding null, {}, [], wrong types or no JSON is set aside and 
     t.regex(byId.get(id)?.error ?? '', /^unreadable record: .*set aside as meta\.json\.unreadable-\d+$/, id);
     const files = readdirSync(join(sessionsDir(h), id));
     t.true(files.some((f) => f.startsWith('meta.json.unreadable-')), `${id}: the bad file is kept under a quarantine name`);
-    t.is(readFileSync(join(sessionsDir(h), id, files.find((f) => f.startsWith('meta.json.unreadable-'))!), 'utf8'), bad[id], `${id}: set aside unchanged`);
+    t.is(readFileSync(join(sessionsDir(h), id, files.find((f) => f.startsWith('meta.json.unreadable-'))!), 'utf8'), bad[id]!, `${id}: set aside unchanged`);
   }
   t.like(byId.get('bbbbbbb2'), { status: 'exited', name: 'good', command: ['true'] });
   const human = await h.ccx(['list', '--all']);

@@ -5,6 +5,7 @@
  * tell from "done". The real Claude Code, offline against the fake API.
  */
 import test from 'ava';
+import type { SessionInfo } from '@ccx/shared';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventsFromLog, homesFor, parseJson, sleep, tempDirsFor, waitFor } from './helpers/ccx.js';
@@ -19,7 +20,7 @@ test('a permission dialog makes the session waiting (waitingFor permission) in l
   const work = mkdtempSync(join(newDir(), 'w-'));
   const started = await h.ccx(claudeStartArgs(fakeApi(), work, claudeHome(newDir()), { args: ['--permission-mode', 'default'] }));
   t.is(started.code, 0, started.stderr);
-  const info = async () => parseJson(await h.ccx(['list', '--json'])).find((s: any) => s.name === 'cc');
+  const info = async () => parseJson<SessionInfo[]>(await h.ccx(['list', '--json'])).find((s) => s.name === 'cc')!;
   await waitFor(async () => (await info()).activity === 'idle', 30_000, 'the idle state from Claude Code');
 
   await h.ccx(['send', 'cc', 'run echo hi-perm > out.txt']);
@@ -54,15 +55,15 @@ test('a permission dialog makes the session waiting (waitingFor permission) in l
 });
 
 /** A Claude Code TUI session at its prompt, asking before it runs tools. */
-async function claudeSession(h: ReturnType<typeof newHome>, work: string): Promise<() => Promise<any>> {
+async function claudeSession(h: ReturnType<typeof newHome>, work: string): Promise<() => Promise<SessionInfo>> {
   const started = await h.ccx(claudeStartArgs(fakeApi(), work, claudeHome(newDir()), { args: ['--permission-mode', 'default'] }));
   if (started.code !== 0) throw new Error(`start failed: ${started.stderr}`);
-  const info = async () => parseJson(await h.ccx(['list', '--json'])).find((s: any) => s.name === 'cc');
+  const info = async () => parseJson<SessionInfo[]>(await h.ccx(['list', '--json'])).find((s) => s.name === 'cc')!;
   await waitFor(async () => (await info()).activity === 'idle', 30_000, 'the idle state from Claude Code');
   return info;
 }
 
-async function untilAsking(info: () => Promise<any>): Promise<void> {
+async function untilAsking(info: () => Promise<SessionInfo>): Promise<void> {
   await waitFor(async () => (await info()).waitingFor === 'permission', 60_000, 'the permission dialog');
 }
 

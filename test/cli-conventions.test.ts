@@ -5,6 +5,7 @@
  * completion. Terminal behaviour runs the real CLI in a node-pty terminal.
  */
 import test from 'ava';
+import type { SessionInfo } from '@ccx/shared';
 import { spawn } from 'node:child_process';
 import pty from 'node-pty';
 import { CCX_BIN, ccxOnPath, homesFor, isAlive, parseJson, waitFor, type Home } from './helpers/ccx.js';
@@ -146,7 +147,7 @@ test('the hint after a session ended is a shell-quoted ccx start that keeps --na
     sh.on('close', resolve);
   });
   t.is(pasted, 0);
-  const again = parseJson(await h.ccx(['list', '--json'])).find((s: any) => s.name === 'fiver');
+  const again = parseJson<SessionInfo[]>(await h.ccx(['list', '--json'])).find((s) => s.name === 'fiver');
   t.deepEqual(again?.command, ['bash', '-c', "read x; echo \"it's $x\"; exit 5"]);
   t.is(again?.preset, 'shell');
 });
@@ -243,7 +244,7 @@ test('daemon restart on a terminal asks before ending sessions (n keeps them, y 
   t.is(no.code, 1, no.output);
   t.regex(no.output, /kept/);
   t.is(h.daemonPid(), before);
-  t.is(parseJson(await h.ccx(['list', '--json'])).length, 1);
+  t.is(parseJson<SessionInfo[]>(await h.ccx(['list', '--json'])).length, 1);
   const yes = await inTerminal(h, ['daemon', 'restart'], { prompt: /\[y\/N\] /, answer: 'y\r' });
   t.is(yes.code, 0, yes.output);
   t.not(h.daemonPid(), before);

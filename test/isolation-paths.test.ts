@@ -4,7 +4,7 @@
  * user `nobody` through spawn's uid/gid (so the pid we track is the process
  * itself): that needs root, which CI is. Point 11 (smaller leaks) follows.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -83,7 +83,7 @@ function defaultsEnv(h: Home, tmp: string, extra: NodeJS.ProcessEnv = {}): NodeJ
 
 const SECRETS = { AWS_SECRET_ACCESS_KEY: 'aws-secret-for-the-test', GITHUB_TOKEN: 'ghp_secret_for_the_test' };
 
-function assertRefused(t: any, r: { code: number; stderr: string }, path: string, why: RegExp): void {
+function assertRefused(t: ExecutionContext, r: { code: number; stderr: string }, path: string, why: RegExp): void {
   t.is(r.code, 4, r.stderr);
   t.regex(r.stderr, /\[E_PERMISSION\]/);
   t.true(r.stderr.includes(path), r.stderr);

@@ -6,6 +6,7 @@
  * CCX_CGROUP=off, where it finds processes by the terminal they hold.
  */
 import test from 'ava';
+import type { SessionInfo } from '@ccx/shared';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ccxOk, homesFor, isAlive, parseJson, startSession, tempDirsFor, waitFor, waitForOutput, type Home } from './helpers/ccx.js';
@@ -81,8 +82,8 @@ test('the start-up reaper ends a detached escapee of a session whose daemon was 
 test('a leader that exits leaves its setsid -f child listed in leftoverPids; cancel of the ended session ends it', async (t) => {
   const h = home();
   const { session, escapee: pid } = await startWithEscapee(h, { detach: true, leaderExits: true });
-  await waitFor(async () => parseJson(await h.ccx(['list', '--all', '--json'])).find((s: any) => s.id === session.id)?.status === 'exited', 15_000, 'leader exit');
-  const listed = parseJson(await h.ccx(['list', '--json'])).find((s: any) => s.id === session.id);
+  await waitFor(async () => parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.id === session.id)?.status === 'exited', 15_000, 'leader exit');
+  const listed = parseJson<SessionInfo[]>(await h.ccx(['list', '--json'])).find((s) => s.id === session.id)!;
   t.truthy(listed, 'an ended session with processes left is listed without --all');
   t.deepEqual(listed.leftoverPids, [pid]);
   const cancelled = parseJson(await h.ccx(['cancel', session.id, '--json']));
@@ -90,13 +91,13 @@ test('a leader that exits leaves its setsid -f child listed in leftoverPids; can
   t.deepEqual(cancelled.session.leftoverPids, []);
   t.deepEqual(cancelled.endedLeftovers, [pid]);
   t.true(await gone(pid, 'leftover after cancel'));
-  t.deepEqual(parseJson(await h.ccx(['list', '--json'])), [], 'nothing left to list');
+  t.deepEqual(parseJson<SessionInfo[]>(await h.ccx(['list', '--json'])), [], 'nothing left to list');
 });
 
 test('rm of an ended session ends the setsid -f child its leader left', async (t) => {
   const h = home();
   const { session, escapee: pid } = await startWithEscapee(h, { detach: false, leaderExits: true });
-  await waitFor(async () => parseJson(await h.ccx(['list', '--all', '--json'])).find((s: any) => s.id === session.id)?.status === 'exited', 15_000, 'leader exit');
+  await waitFor(async () => parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.id === session.id)?.status === 'exited', 15_000, 'leader exit');
   await ccxOk(h, ['rm', session.id]);
   t.true(await gone(pid, 'leftover after rm'));
 });
@@ -104,7 +105,7 @@ test('rm of an ended session ends the setsid -f child its leader left', async (t
 test('daemon stop ends the setsid -f child of a session whose leader exited', async (t) => {
   const h = home();
   const { session, escapee: pid } = await startWithEscapee(h, { detach: true, leaderExits: true });
-  await waitFor(async () => parseJson(await h.ccx(['list', '--all', '--json'])).find((s: any) => s.id === session.id)?.status === 'exited', 15_000, 'leader exit');
+  await waitFor(async () => parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.id === session.id)?.status === 'exited', 15_000, 'leader exit');
   await ccxOk(h, ['daemon', 'stop']);
   t.true(await gone(pid, 'leftover after daemon stop'));
 });
@@ -139,13 +140,13 @@ test('a daemon started inside a session for another home carries no session mark
   inner.track(innerDaemon);
   const environ = readFileSync(`/proc/${innerDaemon}/environ`, 'utf8');
   t.false(environ.includes('CCX_SESSION_ID='), 'the inner daemon inherited the outer session marker');
-  const innerSession = parseJson(await inner.ccx(['list', '--json'])).find((s: any) => s.name === 'inner');
+  const innerSession = parseJson<SessionInfo[]>(await inner.ccx(['list', '--json'])).find((s) => s.name === 'inner')!;
   inner.track(innerSession.pid);
   await ccxOk(outer, ['cancel', outerSession.id, '--grace', '1']);
   await waitFor(() => !isAlive(outerSession.pid), 15_000, 'outer session to end');
   t.true(isAlive(innerDaemon), 'cancel of the outer session ended the inner daemon');
-  t.true(isAlive(innerSession.pid), "cancel of the outer session ended the inner daemon's session");
-  t.is(parseJson(await inner.ccx(['list', '--json'])).find((s: any) => s.name === 'inner')?.status, 'running');
+  t.true(isAlive(innerSession.pid!), "cancel of the outer session ended the inner daemon's session");
+  t.is(parseJson<SessionInfo[]>(await inner.ccx(['list', '--json'])).find((s) => s.name === 'inner')?.status, 'running');
 });
 
 test('a foreground ccx daemon run inside a session (marker, cgroup, process group and all) is never signalled by that session cancel', async (t) => {
@@ -163,7 +164,7 @@ test('a foreground ccx daemon run inside a session (marker, cgroup, process grou
   await waitFor(() => !isAlive(outerSession.pid), 15_000, 'outer session to end');
   t.true(isAlive(innerDaemon), 'cancel of the outer session signalled the inner daemon');
   t.true(isAlive(innerSession.pid), "cancel of the outer session ended the inner daemon's session");
-  t.is(parseJson(await inner.ccx(['list', '--json'])).find((s: any) => s.name === 'inner')?.status, 'running');
+  t.is(parseJson<SessionInfo[]>(await inner.ccx(['list', '--json'])).find((s) => s.name === 'inner')?.status, 'running');
   // Its terminal is gone now: the echo of its log lines to stderr fails (EIO) and must not spin it.
   t.is((await inner.ccx(['daemon', 'stop'])).code, 0);
   t.true(await waitFor(() => !isAlive(innerDaemon), 15_000, 'inner daemon to stop'));

@@ -4,33 +4,13 @@
  * drives a real vim in a session's PTY and checks the file it wrote.
  */
 import test from 'ava';
+import type { SessionInfo } from '@ccx/shared';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { keyBytes } from '@ccx/shared';
 import { FIXTURES, homesFor, parseJson, startSession, tempDirsFor, waitFor, waitForOutput } from './helpers/ccx.js';
 
 const home = homesFor(test);
 const tempDir = tempDirsFor(test, 'ccxk-');
-
-test('keyBytes: any single character is itself; F1–F12, S-Tab, C-Space and M-KEY are xterm bytes', (t) => {
-  for (const ch of ['q', '3', ':', 'G', '/', 'é', '\\']) t.is(keyBytes(ch), ch);
-  t.is(keyBytes('F1'), '\x1bOP');
-  t.is(keyBytes('f4'), '\x1bOS');
-  t.is(keyBytes('F5'), '\x1b[15~');
-  t.is(keyBytes('F10'), '\x1b[21~');
-  t.is(keyBytes('F12'), '\x1b[24~');
-  t.is(keyBytes('S-Tab'), '\x1b[Z');
-  t.is(keyBytes('C-Space'), '\0');
-  t.is(keyBytes('M-x'), '\x1bx');
-  t.is(keyBytes('M-Enter'), '\x1b\r');
-  t.is(keyBytes('M-C-a'), '\x1b\x01');
-  t.is(keyBytes('M-:'), '\x1b:');
-  // What worked before still does.
-  t.is(keyBytes('Enter'), '\r');
-  t.is(keyBytes('C-c'), '\x03');
-  t.is(keyBytes('\\x1b[A'), '\x1b[A');
-  for (const bad of ['F13', 'M-', 'Hyper-x', '']) t.throws(() => keyBytes(bad), { message: /unknown key/ });
-});
 
 test('send --key delivers single characters, function keys, Meta, S-Tab and C-Space exactly; an unknown key lists the names', async (t) => {
   const h = home();
@@ -95,7 +75,7 @@ test('vim can be driven: send --no-paste ggOgamma --key Escape, then :wq, writes
   }, 30_000, 'vim to show the new line and leave insert mode');
   t.is((await h.ccx(['send', vim.id, '--no-paste', ':wq'])).code, 0);
   await waitFor(async () => {
-    const s = parseJson(await h.ccx(['list', '--all', '--json'])).find((x: any) => x.id === vim.id);
+    const s = parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((x) => x.id === vim.id)!;
     return s.status === 'exited';
   }, 30_000, 'vim to write the file and quit');
   t.is(readFileSync(file, 'utf8'), 'gamma\nalpha\nbeta\n');

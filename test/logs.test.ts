@@ -1,4 +1,5 @@
 import test from 'ava';
+import type { SessionInfo } from '@ccx/shared';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, parseJson, waitFor, type Home, homesFor, tempDirsFor, startSession } from './helpers/ccx.js';
@@ -10,10 +11,10 @@ async function start(h: Home, args: string[], env?: NodeJS.ProcessEnv): Promise<
   return (await startSession(h, args, env)).id;
 }
 
-async function waitEnded(h: Home, id: string, timeoutMs = 60_000): Promise<any> {
+async function waitEnded(h: Home, id: string, timeoutMs = 60_000): Promise<SessionInfo> {
   return waitFor(
     async () => {
-      const s = parseJson(await h.ccx(['list', '--all', '--json'])).find((x: any) => x.id === id);
+      const s = parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((x) => x.id === id);
       return s && s.status !== 'running' ? s : undefined;
     },
     timeoutMs,

@@ -1,4 +1,5 @@
 import test from 'ava';
+import type { SessionInfo } from '@ccx/shared';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ test('a program that prints 2 MB and exits at once loses no output', async (t) =
     const info = parseJson(r);
     h.track(info.pid);
     const ended = await waitFor(async () => {
-      const list = parseJson(await h.ccx(['list', '--all', '--json'])) as Array<{ id: string; status: string; outputBytes: number }>;
+      const list = parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])) as Array<{ id: string; status: string; outputBytes: number }>;
       const s = list.find((x) => x.id === info.id);
       return s && s.status !== 'running' ? s : undefined;
     }, 30_000, 'cat to exit');

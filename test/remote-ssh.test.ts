@@ -1,19 +1,19 @@
 /**
  * `--host ssh://…` against a real OpenSSH server on 127.0.0.1 (a random
- * port, a generated host key and client key; bench/lib/sshd.mjs). The "far
+ * port, a generated host key and client key; packages/testkit/src/sshd.ts). The "far
  * machine" is this one with another CCX_HOME, set for ssh logins by the
  * server's SetEnv, so its daemon is a different daemon reached only through
  * ssh and `ccx daemon dial-stdio`. Needs root (sshd's privilege separation)
  * and openssh-server, which .ci/run installs.
  */
 import test from 'ava';
+import type { SessionInfo } from '@ccx/shared';
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import pty from 'node-pty';
 import { join } from 'node:path';
 import { CCX_BIN, homesFor, isAlive, parseJson, waitFor, startSession, type Home } from './helpers/ccx.js';
 import { ptysFor } from './helpers/terminals.js';
-// @ts-expect-error: a plain ES module shared with the bench, no type declarations
-import { LocalSshd, freePort, sshdAvailable } from '../bench/lib/sshd.mjs';
+import { LocalSshd, freePort, sshdAvailable } from '@ccx/testkit';
 
 // CI (root, openssh-server installed by .ci/run) always runs these; a
 // developer's machine without sshd or root skips them, saying why.
@@ -21,7 +21,7 @@ const serial = sshdAvailable() || process.env.CI ? test.serial : test.serial.ski
 if (!sshdAvailable() && !process.env.CI) console.error('# remote-ssh: skipped: needs root and /usr/sbin/sshd (apt-get install openssh-server, as .ci/run does)');
 
 const newHome = homesFor(test);
-let sshd: any;
+let sshd: LocalSshd;
 let far: Home;
 
 test.before(async () => {
@@ -80,11 +80,11 @@ serial('start, send --wait, wait, screen, logs, list and cancel all work through
   t.regex((await ccx(['screen', 'py'])).stdout, /far-away/);
   t.regex((await ccx(['logs', 'py'])).stdout, /^42$/m);
 
-  const remote = parseJson(await ccx(['list', '--json'])).find((s: any) => s.name === 'py');
+  const remote = parseJson<SessionInfo[]>(await ccx(['list', '--json'])).find((s) => s.name === 'py')!;
   // The session lives in the far daemon, in the far user's home, not in this machine's daemon.
-  t.truthy(parseJson(await far.ccx(['list', '--json'])).find((s: any) => s.id === remote.id));
-  t.deepEqual(parseJson(await h.ccx(['list', '--json'])), []);
-  t.is(remote.cwd, process.env.HOME);
+  t.truthy(parseJson<SessionInfo[]>(await far.ccx(['list', '--json'])).find((s) => s.id === remote.id));
+  t.deepEqual(parseJson<SessionInfo[]>(await h.ccx(['list', '--json'])), []);
+  t.is(remote.cwd, process.env.HOME!);
 
   const hooks = await ccx(['hooks', 'list', '--json']);
   t.is(hooks.code, 0, hooks.stderr);
@@ -92,7 +92,7 @@ serial('start, send --wait, wait, screen, logs, list and cancel all work through
 
   const cancelled = await ccx(['cancel', 'py', '--grace', '1']);
   t.is(cancelled.code, 0, cancelled.stderr);
-  const after = parseJson(await far.ccx(['list', '--all', '--json'])).find((s: any) => s.name === 'py');
+  const after = parseJson<SessionInfo[]>(await far.ccx(['list', '--all', '--json'])).find((s) => s.name === 'py')!;
   t.is(after.status, 'cancelled');
 });
 
@@ -117,26 +117,26 @@ serial('attach through ssh types into the far session; a killed ssh ends attach 
   const target = (await startSession(far, ['--name', 'sh', '--cols', '80', '--rows', '24', '--env', 'PS1=$ ', '--', 'bash', '--norc', '--noprofile'])).id;
   const env = Object.entries(remoteEnv()).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
   const viewer = (await startSession(h, ['--name', 'viewer', '--cols', '80', '--rows', '24', ...env, '--', process.execPath, CCX_BIN, 'attach', target])).id;
-  await waitFor(async () => parseJson(await far.ccx(['list', '--json'])).find((s: any) => s.id === target)?.attachedClients === 1, 60_000, 'the attach client to reach the far daemon');
+  await waitFor(async () => parseJson<SessionInfo[]>(await far.ccx(['list', '--json'])).find((s) => s.id === target)?.attachedClients === 1, 60_000, 'the attach client to reach the far daemon');
 
   await h.ccx(['send', viewer, 'echo typed-from-$((40+2))']);
   await waitFor(async () => /typed-from-42/.test((await far.ccx(['screen', target])).stdout), 30_000, 'the keystrokes to reach the far program');
   await waitFor(async () => /typed-from-42/.test((await h.ccx(['screen', viewer])).stdout), 30_000, 'the far output to reach the attached terminal');
 
-  const viewerPid = parseJson(await h.ccx(['list', '--json'])).find((s: any) => s.id === viewer).pid as number;
+  const viewerPid = parseJson<SessionInfo[]>(await h.ccx(['list', '--json'])).find((s) => s.id === viewer)!.pid as number;
   const ssh = childrenOf(viewerPid).filter((pid) => commOf(pid) === 'ssh');
   t.is(ssh.length, 1, 'attach runs one ssh');
   process.kill(ssh[0]!, 'SIGKILL');
 
   const ended = await waitFor(async () => {
-    const s = parseJson(await h.ccx(['list', '--all', '--json'])).find((x: any) => x.id === viewer);
+    const s = parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((x) => x.id === viewer)!;
     return s.status === 'running' ? undefined : s;
   }, 30_000, 'attach to exit after its ssh was killed');
   t.is(ended.exitCode, 4);
-  const farSession = parseJson(await far.ccx(['list', '--json'])).find((s: any) => s.id === target);
+  const farSession = parseJson<SessionInfo[]>(await far.ccx(['list', '--json'])).find((s) => s.id === target)!;
   t.is(farSession.status, 'running');
-  t.true(isAlive(farSession.pid));
-  await waitFor(async () => parseJson(await far.ccx(['list', '--json'])).find((s: any) => s.id === target)?.attachedClients === 0, 30_000, 'the far daemon to drop the client');
+  t.true(isAlive(farSession.pid!));
+  await waitFor(async () => parseJson<SessionInfo[]>(await far.ccx(['list', '--json'])).find((s) => s.id === target)?.attachedClients === 0, 30_000, 'the far daemon to drop the client');
 });
 
 serial('attach through ssh resizes the far session with the terminal, and the detach key leaves it running', async (t) => {
@@ -146,7 +146,7 @@ serial('attach through ssh resizes the far session with the terminal, and the de
   ptys.push(client);
   const exit = new Promise<number>((resolve) => client.onExit(({ exitCode }) => resolve(exitCode)));
   const size = async () => {
-    const s = parseJson(await far.ccx(['list', '--json'])).find((x: any) => x.id === target);
+    const s = parseJson<SessionInfo[]>(await far.ccx(['list', '--json'])).find((x) => x.id === target)!;
     return `${s.cols}x${s.rows}:${s.attachedClients}`;
   };
   await waitFor(async () => (await size()) === '100x30:1', 60_000, 'the attached terminal\'s size to reach the far session');
@@ -155,7 +155,7 @@ serial('attach through ssh resizes the far session with the terminal, and the de
   client.write('\x1c');
   t.is(await exit, 0);
   await waitFor(async () => (await size()) === '90x20:0', 30_000, 'the far daemon to see the detach');
-  t.is(parseJson(await far.ccx(['list', '--json'])).find((x: any) => x.id === target).status, 'running');
+  t.is(parseJson<SessionInfo[]>(await far.ccx(['list', '--json'])).find((x) => x.id === target)!.status, 'running');
 });
 
 serial('an unreachable port is exit 4 with ssh\'s own message', async (t) => {

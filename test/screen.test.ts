@@ -1,4 +1,5 @@
 import test from 'ava';
+import type { ScreenResult, SessionInfo } from '@ccx/shared';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,12 +20,12 @@ async function start(h: Home, args: string[]): Promise<string> {
 }
 
 /** Polls `ccx screen --json` until `ready` accepts it. */
-async function screenWhen(h: Home, id: string, ready: (s: any) => boolean, what: string): Promise<any> {
+async function screenWhen(h: Home, id: string, ready: (s: ScreenResult) => boolean, what: string): Promise<ScreenResult> {
   return waitFor(
     async () => {
       const r = await h.ccx(['screen', id, '--json']);
       if (r.code !== 0) return undefined;
-      const screen = parseJson(r);
+      const screen = parseJson<ScreenResult>(r);
       return ready(screen) ? screen : undefined;
     },
     20_000,
@@ -102,7 +103,7 @@ test('screen of vim editing a file: buffer text and status line; alternate scree
   const edited = await screenWhen(h, id, (s) => s.text.startsWith('hello from ccx\n') && !s.text.includes('-- INSERT --'), 'the inserted line');
   t.deepEqual(edited.text.split('\n').slice(0, 2), ['hello from ccx', 'first line of notes']);
   await h.ccx(['send', id, '--key', ':q!\\r']);
-  await waitFor(async () => parseJson(await h.ccx(['list', '--all', '--json'])).find((s: any) => s.id === id)?.status === 'exited', 15_000, 'vim to quit');
+  await waitFor(async () => parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.id === id)?.status === 'exited', 15_000, 'vim to quit');
 });
 
 test('screen of a full-screen TUI (box-ui fixture): frame, input box and status line', async (t) => {
@@ -126,7 +127,7 @@ test('screen of an unknown session is E_NOT_FOUND; an ended session keeps its la
   const missing = await h.ccx(['screen', 'nosuchsession']);
   t.is(missing.code, 3);
   const id = await start(h, ['--', 'sh', '-c', 'echo last words']);
-  await waitFor(async () => parseJson(await h.ccx(['list', '--all', '--json'])).find((s: any) => s.id === id)?.status === 'exited', 15_000, 'exit');
+  await waitFor(async () => parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.id === id)?.status === 'exited', 15_000, 'exit');
   const r = await h.ccx(['screen', id]);
   t.is(r.code, 0, r.stderr);
   t.is(r.stdout, 'last words\n');

@@ -1,9 +1,10 @@
 import test from 'ava';
+import type { Preset, SessionInfo } from '@ccx/shared';
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { homesFor, CCX_BIN, FIXTURES, ROOT, isAlive, parseJson, waitFor, type Home, type RunResult } from './helpers/ccx.js';
-import { BUILTIN_PRESETS } from '@ccx/shared';
+import { BUILTIN_PRESETS } from '../packages/daemon/src/presets/presets.js';
 
 const home = homesFor(test);
 
@@ -14,8 +15,8 @@ async function start(h: Home, args: string[]): Promise<string> {
   return parseJson(r).id;
 }
 
-async function info(h: Home, id: string): Promise<any> {
-  return parseJson((await h.ccx(['list', '--all', '--json']))).find((s: any) => s.id === id);
+async function info(h: Home, id: string): Promise<SessionInfo> {
+  return parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.id === id)!;
 }
 
 test('a python REPL answers a sequence of send --wait calls: one answer per call, no echo, no prompt', async (t) => {
@@ -156,7 +157,7 @@ test('run -- sh -c "echo hi; exit 7" prints hi and exits 7; the session stays li
   const r = await h.ccx(['run', '--name', 'one-shot', '--', 'sh', '-c', 'echo hi; exit 7']);
   t.is(r.code, 7, r.stderr);
   t.is(r.stdout, 'hi\n');
-  const listed = parseJson(await h.ccx(['list', '--all', '--json'])).find((s: any) => s.name === 'one-shot');
+  const listed = parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.name === 'one-shot')!;
   t.like(listed, { status: 'exited', exitCode: 7 });
 
   const j = await h.ccx(['run', '--json', '--', 'sh', '-c', 'printf "\\033[1mbold\\033[0m\\n"; kill -TERM $$']);
@@ -180,7 +181,7 @@ test('Ctrl-C on run cancels the session', async (t) => {
   await waitFor(() => stdout.includes('started'), 30_000, 'the program to start');
   child.kill('SIGINT');
   t.is(await exited, 130);
-  const listed = parseJson(await h.ccx(['list', '--all', '--json'])).find((s: any) => s.name === 'interrupted');
+  const listed = parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.name === 'interrupted')!;
   t.is(listed.status, 'cancelled');
 });
 
@@ -197,7 +198,7 @@ test('--reuse twice returns the same id; two concurrent start --reuse create one
   const both = await Promise.all([0, 1].map(() => fresh.ccx(['start', '--name', 'cron', '--reuse', '--json', '--', 'sleep', '120'])));
   for (const r of both) t.is(r.code, 0, r.stderr);
   t.is(parseJson(both[0]!).id, parseJson(both[1]!).id);
-  const sessions = parseJson(await fresh.ccx(['list', '--all', '--json']));
+  const sessions = parseJson<SessionInfo[]>(await fresh.ccx(['list', '--all', '--json']));
   t.is(sessions.length, 1);
 });
 
@@ -205,10 +206,10 @@ test('user presets from the config file; unknown presets are usage errors', asyn
   const h = home();
   mkdirSync(join(h.dir, 'config'), { recursive: true });
   writeFileSync(join(h.dir, 'config', 'config.json'), JSON.stringify({ presets: { quick: { extends: 'shell', idleMs: 200, interruptKey: 'C-d' } } }));
-  const presets = parseJson(await h.ccx(['presets', '--json']));
-  t.deepEqual(presets.map((p: any) => p.name).sort(), ['claude', 'codex', 'python', 'quick', 'shell']);
-  t.like(presets.find((p: any) => p.name === 'quick'), { prompt: BUILTIN_PRESETS.shell!.prompt, idleMs: 200, interruptKey: 'C-d' });
-  t.like(presets.find((p: any) => p.name === 'claude'), { interruptKey: 'Escape' });
+  const presets = parseJson<Preset[]>(await h.ccx(['presets', '--json']));
+  t.deepEqual(presets.map((p) => p.name).sort(), ['claude', 'codex', 'python', 'quick', 'shell']);
+  t.like(presets.find((p) => p.name === 'quick'), { prompt: BUILTIN_PRESETS.shell!.prompt, idleMs: 200, interruptKey: 'C-d' });
+  t.like(presets.find((p) => p.name === 'claude'), { interruptKey: 'Escape' });
 
   const id = await start(h, ['--preset', 'quick', '--', 'cat']);
   t.is((await info(h, id)).preset, 'quick');
@@ -227,7 +228,7 @@ test('an empty config file is no config: presets and hooks both read it that way
   writeFileSync(join(h.dir, 'config', 'config.json'), '\n');
   const presets = await h.ccx(['presets', '--json']);
   t.is(presets.code, 0, presets.stderr);
-  t.deepEqual(parseJson(presets).map((p: any) => p.name).sort(), ['claude', 'codex', 'python', 'shell']);
+  t.deepEqual(parseJson<Preset[]>(presets).map((p) => p.name).sort(), ['claude', 'codex', 'python', 'shell']);
   const hooks = await h.ccx(['hooks', 'list', '--json']);
   t.is(hooks.code, 0, hooks.stderr);
 });

@@ -1,4 +1,5 @@
 import test from 'ava';
+import type { SessionInfo } from '@ccx/shared';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ test.after.always(async () => {
   for (const d of scratch) rmSync(d, { recursive: true, force: true });
 });
 
-const start = (h: Home, args: string[]): Promise<any> => startSession(h, args);
+const start = (h: Home, args: string[]) => startSession(h, args);
 
 test('start bash and python3 -q; send to both; the answers appear in their output', async (t) => {
   const h = home();
@@ -34,8 +35,8 @@ test('start bash and python3 -q; send to both; the answers appear in their outpu
   t.is((await h.ccx(['send', 'py', 'print(6*7, "py")'])).code, 0);
   await waitForOutput(h, sh.id, 'sum=42');
   await waitForOutput(h, py.id, '42 py');
-  const list = parseJson(await h.ccx(['list', '--json']));
-  t.deepEqual(list.map((s: any) => s.name).sort(), ['py', 'sh']);
+  const list = parseJson<SessionInfo[]>(await h.ccx(['list', '--json']));
+  t.deepEqual(list.map((s) => s.name).sort(), ['py', 'sh']);
 });
 
 test('a command that cannot start fails start with E_SPAWN and is recorded as failed', async (t) => {
@@ -50,10 +51,10 @@ test('a command that cannot start fails start with E_SPAWN and is recorded as fa
   const badCwd = await h.ccx(['start', '--cwd', '/no/such/dir', '--', 'bash']);
   t.is(badCwd.code, 1);
   t.regex(badCwd.stderr, /working directory does not exist/);
-  const all = parseJson(await h.ccx(['list', '--all', '--json']));
+  const all = parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json']));
   t.is(all.length, 3);
-  t.true(all.every((s: any) => s.status === 'failed' && s.error));
-  t.deepEqual(parseJson(await h.ccx(['list', '--json'])), [], 'failed sessions are not listed as running');
+  t.true(all.every((s) => s.status === 'failed' && s.error));
+  t.deepEqual(parseJson<SessionInfo[]>(await h.ccx(['list', '--json'])), [], 'failed sessions are not listed as running');
 });
 
 test('50 concurrent sends to one session arrive as 50 whole lines', async (t) => {
@@ -168,8 +169,8 @@ test('kill -9 of the daemon: next command starts a new one, sessions are lost, t
   const sessions = [];
   for (let i = 0; i < 4; i++) sessions.push(await start(h, ['--', join(FIXTURES, 'print-and-sleep.sh'), String(i)]));
   sessions.push(await start(h, ['--name', 'nohup', '--', join(FIXTURES, 'ignore-hup.sh')]));
-  for (let i = 0; i < 4; i++) await waitForOutput(h, sessions[i].id, `MARK-${i}`);
-  await waitForOutput(h, sessions[4].id, 'IGNORING-HUP');
+  for (let i = 0; i < 4; i++) await waitForOutput(h, sessions[i]!.id, `MARK-${i}`);
+  await waitForOutput(h, sessions[4]!.id, 'IGNORING-HUP');
   const before = new Map(sessions.map((s) => [s.id, pidsWithMarker(s.id)]));
   for (const pids of before.values()) t.true(pids.length >= 1);
   const oldDaemon = h.daemonPid()!;
@@ -178,15 +179,15 @@ test('kill -9 of the daemon: next command starts a new one, sessions are lost, t
   const r = await h.ccx(['list', '--all', '--json']);
   t.is(r.code, 0, r.stderr);
   t.not(h.daemonPid(), oldDaemon);
-  const listed = parseJson(r);
+  const listed = parseJson<SessionInfo[]>(r);
   t.is(listed.length, 5);
-  t.true(listed.every((s: any) => s.status === 'lost'), JSON.stringify(listed.map((s: any) => s.status)));
+  t.true(listed.every((s) => s.status === 'lost'), JSON.stringify(listed.map((s) => s.status)));
   for (const [id, pids] of before) {
     for (const pid of pids) t.false(isAlive(pid), `pid ${pid} of ${id} survived the reaper`);
     t.deepEqual(pidsWithMarker(id), []);
   }
-  for (let i = 0; i < 4; i++) t.regex(outputLogBytes(h, sessions[i].id).toString(), new RegExp(`MARK-${i}`));
-  t.regex(outputLogBytes(h, sessions[4].id).toString(), /IGNORING-HUP/);
+  for (let i = 0; i < 4; i++) t.regex(outputLogBytes(h, sessions[i]!.id).toString(), new RegExp(`MARK-${i}`));
+  t.regex(outputLogBytes(h, sessions[4]!.id).toString(), /IGNORING-HUP/);
 });
 
 test('ids, prefixes and names resolve; ambiguity and unknown ids are clear errors', async (t) => {
@@ -223,8 +224,8 @@ test('list --json has the documented, stable schema; rm and prune forget ended s
   const h = home();
   const s = await start(h, ['--name', 'short', '--', 'sh', '-c', 'echo done; exit 3']);
   const ended = await waitFor(async () => {
-    const all = parseJson(await h.ccx(['list', '--all', '--json']));
-    return all.find((x: any) => x.id === s.id && x.status === 'exited');
+    const all = parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json']));
+    return all.find((x) => x.id === s.id && x.status === 'exited');
   });
   t.deepEqual(Object.keys(ended).sort(), [
     'activity', 'attachedClients', 'cols', 'command', 'createdAt', 'cwd', 'endedAt', 'error', 'exitCode', 'id',
@@ -237,7 +238,7 @@ test('list --json has the documented, stable schema; rm and prune forget ended s
   t.is(refused.code, 2);
   t.regex(refused.stderr, /--force/);
   t.deepEqual(parseJson(await h.ccx(['rm', '--json', 'short'])).removed, [s.id]);
-  t.false(parseJson(await h.ccx(['list', '--all', '--json'])).some((x: any) => x.id === s.id));
+  t.false(parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).some((x) => x.id === s.id));
   await h.ccx(['kill', running.id]);
   t.deepEqual(parseJson(await h.ccx(['prune', '--older-than', '1h', '--json'])).removed, []);
   t.deepEqual(parseJson(await h.ccx(['prune', '--json'])).removed, [running.id]);

@@ -3,7 +3,7 @@
  * ccx": its own code (E_PERMISSION, E_SETUP), exit 4, the path and the fix in
  * the hint. Validation and parser errors speak the command line's language.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +19,7 @@ test.after.always(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function assertSetupError(t: any, r: { code: number; stderr: string }, code: 'E_PERMISSION' | 'E_SETUP', path: string): void {
+function assertSetupError(t: ExecutionContext, r: { code: number; stderr: string }, code: 'E_PERMISSION' | 'E_SETUP', path: string): void {
   t.is(r.code, 4, r.stderr);
   t.true(r.stderr.includes(`[${code}]`), r.stderr);
   t.true(r.stderr.includes(path), r.stderr);

@@ -9,8 +9,7 @@
 import test from 'ava';
 // @ts-expect-error plain ESM modules without type declarations
 import { DRILLS } from '../stress/drills.mjs';
-// @ts-expect-error plain ESM modules without type declarations
-import { cleanupAllHomes } from '../stress/lib/home.mjs';
+import { cleanupAllHomes } from '@ccx/testkit';
 
 // A drill cut off by its timeout has not cleaned up: its daemon and sessions end here, by pid.
 test.after.always(() => cleanupAllHomes());

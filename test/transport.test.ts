@@ -1,4 +1,5 @@
 import test from 'ava';
+import type { SessionInfo } from '@ccx/shared';
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
@@ -83,8 +84,8 @@ test('malformed, oversized and unknown messages get errors or a closed connectio
 
   t.true(isAlive(pid), 'daemon still running');
   t.is(h.daemonPid(), pid);
-  const list = parseJson(await h.ccx(['list', '--json']));
-  t.deepEqual(list.map((s: any) => s.name), ['keep']);
+  const list = parseJson<SessionInfo[]>(await h.ccx(['list', '--json']));
+  t.deepEqual(list.map((s) => s.name), ['keep']);
 });
 
 test('another OS user cannot connect to the socket or use the daemon', async (t) => {
@@ -132,8 +133,8 @@ test('SIGTERM stops the daemon gracefully: sessions ended and recorded, socket a
   const { existsSync } = await import('node:fs');
   t.false(existsSync(join(h.dir, 'run', 'ccxd.sock')));
   t.false(existsSync(join(h.dir, 'state', 'daemon.json')));
-  const all = parseJson(await h.ccx(['list', '--all', '--json']));
-  t.is(all[0].status, 'cancelled');
+  const all = parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json']));
+  t.is(all[0]!.status, 'cancelled');
 });
 
 test('usage errors exit 2 with a hint; help and version work', async (t) => {

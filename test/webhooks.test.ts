@@ -1,4 +1,5 @@
 import test from 'ava';
+import type { HookInfo } from '@ccx/shared';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { catLifecycle as lifecycle, ccxOk as ok, isAlive, makeHome, parseJson, waitFor, type Home } from './helpers/ccx.js';
@@ -73,8 +74,8 @@ test('lifecycle at status level arrives exactly, in order, signed; secrets stay 
   const list = await ok(h, ['hooks', 'list']);
   t.regex(list, /Authorization: \*\*\*\*/);
   t.notRegex(list, /tok-123|s3cret/);
-  const listed = parseJson(await h.ccx(['hooks', 'list', '--json']));
-  t.deepEqual(listed.map((x: any) => [x.id, x.label, x.level, x.secret, x.headers]), [[hookId, 'ci', 'status', true, ['Authorization: ****']]]);
+  const listed = parseJson<HookInfo[]>(await h.ccx(['hooks', 'list', '--json']));
+  t.deepEqual(listed.map((x) => [x.id, x.label, x.level, x.secret, x.headers]), [[hookId, 'ci', 'status', true, ['Authorization: ****']]]);
   const status = parseJson(await h.ccx(['daemon', 'status', '--json']));
   t.like(status.webhooks[0], { id: hookId, delivered: 5, failed: 0, pending: 0, dropped: 0, lastError: null });
   t.regex(await ok(h, ['daemon', 'status']), /webhook\s+ci idle: 5 delivered, 0 failed, 0 pending/);

@@ -6,6 +6,7 @@
  * shows what the program was given.
  */
 import test from 'ava';
+import type { ClientsResult, SessionInfo } from '@ccx/shared';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pty from 'node-pty';
@@ -37,8 +38,8 @@ function attach(h: Home, target: string, cols: number, rows: number, args: strin
   return { p, output: () => out, exit };
 }
 
-async function session(h: Home, id: string): Promise<any> {
-  return parseJson(await h.ccx(['list', '--all', '--json'])).find((s: any) => s.id === id);
+async function session(h: Home, id: string): Promise<SessionInfo> {
+  return parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.id === id)!;
 }
 
 async function size(h: Home, id: string): Promise<string> {
@@ -46,7 +47,7 @@ async function size(h: Home, id: string): Promise<string> {
   return `${s.cols}x${s.rows}`;
 }
 
-async function clients(h: Home, id: string): Promise<any> {
+async function clients(h: Home, id: string): Promise<ClientsResult> {
   const r = await h.ccx(['clients', id, '--json']);
   if (r.code !== 0) throw new Error(`clients failed (${r.code}): ${r.stderr}`);
   return parseJson(r);
@@ -213,9 +214,9 @@ test('ccx clients lists each attached client: number, size, read-only, idle time
   const [one, two] = result.clients;
   t.like(one, { client: 1, cols: 100, rows: 30, readOnly: false });
   t.like(two, { client: 2, cols: 90, rows: 25, readOnly: true, lastInputAt: null });
-  t.truthy(one.lastInputAt, 'the client that typed has a last input time');
-  t.true(Date.parse(one.lastInputAt) >= Date.parse(one.attachedAt));
-  t.true(Number.isInteger(one.idleSeconds) && one.idleSeconds >= 0);
+  t.truthy(one!.lastInputAt, 'the client that typed has a last input time');
+  t.true(Date.parse(one!.lastInputAt!) >= Date.parse(one!.attachedAt));
+  t.true(Number.isInteger(one!.idleSeconds) && one!.idleSeconds >= 0);
 
   const text = await h.ccx(['clients', 'shared']);
   t.is(text.code, 0);
@@ -246,14 +247,14 @@ test('ccx detach: --client N detaches only that client, bare detach with several
   t.deepEqual(one.detached, [2]);
   t.is(await second.exit, 0, 'a detached client exits 0');
   t.regex(second.output(), /detached from crowd by another command/);
-  t.deepEqual((await clients(h, 'crowd')).clients.map((c: any) => c.client), [1]);
+  t.deepEqual((await clients(h, 'crowd')).clients.map((c) => c.client), [1]);
 
   const taker = attach(h, 'crowd', 70, 20, ['-d']);
   t.is(await first.exit, 0, 'attach -d detached the other client');
   t.regex(first.output(), /detached from crowd by another command/);
   await waitFor(async () => {
     const list = (await clients(h, 'crowd')).clients;
-    return list.length === 1 && list[0].client === 3;
+    return list.length === 1 && list[0]!.client === 3;
   }, 30_000, 'only the new client to remain');
   t.is(await sttySize(taker, 'taker'), '70x20');
 

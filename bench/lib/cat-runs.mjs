@@ -2,8 +2,8 @@
 // wall time until the program has exited and its output is processed.
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ROOT } from './paths.mjs';
-import { cpuMs, timeOk } from './proc.mjs';
+import { cpuMs, ROOT } from '../../packages/testkit/dist/index.js';
+import { timeOk } from './proc.mjs';
 
 const RAW_PTY = join(ROOT, 'bench', 'lib', 'raw-pty.mjs');
 let tagCounter = 0;

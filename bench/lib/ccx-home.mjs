@@ -1,26 +1,21 @@
-// A ccx installation under a fresh temp CCX_HOME: runs the real CLI, opens
-// protocol connections for the bench's own control traffic, and on cleanup
-// stops its daemon (`ccx daemon stop`, then by pid if it lingers) and removes
-// the directory.
+// A ccx installation under a fresh temp CCX_HOME (the testkit's home): runs
+// the real CLI timed, opens protocol connections for the bench's own control
+// traffic, and on cleanup stops its daemon the way a user would (`ccx daemon
+// stop`, then by pid if it lingers) before the testkit's cleanup ends what is
+// left by pid and removes the directory.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { CCX_BIN, importDist } from './paths.mjs';
-import { isAlive, sleep, timeOk, timeRun, waitFor } from './proc.mjs';
-
-const { DaemonConnection } = await importDist('cli', 'client/ipc-client.js');
-const { effectiveVersion, ipcAddress, resolvePaths, currentPathEnv } = await importDist('shared', 'index.js');
+import { CCX_BIN, Client, isAlive, makeHome, waitFor } from '../../packages/testkit/dist/index.js';
+import { timeOk, timeRun } from './proc.mjs';
 
 export class CcxHome {
-  /** @param {import('./proc.mjs').PidRegistry} pids */
+  /** @param {import('../../packages/testkit/dist/index.js').PidRegistry} pids */
   constructor(pids, parentDir) {
     this.pids = pids;
     // Short names: the socket path under it must stay below ~104 bytes.
-    this.dir = mkdtempSync(join(parentDir, 'h-'));
-    this.env = { ...process.env, CCX_HOME: this.dir, NO_COLOR: '1' };
-    delete this.env.XDG_RUNTIME_DIR;
-    delete this.env.CCX_VERSION_OVERRIDE;
-    this.paths = resolvePaths({ ...currentPathEnv(), env: this.env });
+    this.home = makeHome('h-', parentDir);
+    this.dir = this.home.dir;
+    this.env = this.home.env;
+    this.paths = this.home.paths;
     this.connections = [];
     this.sessionPids = new Set();
   }
@@ -43,11 +38,7 @@ export class CcxHome {
   }
 
   daemonPid() {
-    try {
-      return JSON.parse(readFileSync(this.paths.registryFile, 'utf8')).pid;
-    } catch {
-      return undefined;
-    }
+    return this.home.daemonPid();
   }
 
   /** Makes sure a daemon runs (the first command starts it) and tracks its pid. */
@@ -57,9 +48,9 @@ export class CcxHome {
     return this.daemonPid();
   }
 
-  /** A protocol connection, as the CLI opens one, for the bench's own requests. */
+  /** A protocol connection (the testkit's client) for the bench's own requests. */
   async connect() {
-    const conn = await DaemonConnection.open(ipcAddress(this.paths), effectiveVersion(this.env));
+    const conn = await Client.connect(this.paths.socketPath);
     this.pids.track(conn.daemonPid);
     this.connections.push(conn);
     return conn;
@@ -97,8 +88,7 @@ export class CcxHome {
 
   async cleanup() {
     await this.stopDaemon();
-    await sleep(20);
-    rmSync(this.dir, { recursive: true, force: true });
+    await this.home.cleanup();
   }
 }
 

@@ -2,7 +2,7 @@
 // `events.stream` follower for process-exit events when the daemon has that
 // method, else polling `session.get` (so the bench also runs against a daemon
 // without the events feature, at the cost of up to one poll interval).
-import { sleep } from './proc.mjs';
+import { sleep } from '../../packages/testkit/dist/index.js';
 
 const POLL_MS = 5;
 

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './paths.mjs';
+import { ROOT } from '../../packages/testkit/dist/index.js';
 import { tmuxVersion } from './tmux.mjs';
 
 function readJson(path) {

@@ -1,11 +1,10 @@
-// Where the bench finds the built ccx and the dependencies it borrows from the
-// workspace (node-pty and @xterm/headless for the bare floors).
+// Where the bench finds the dependencies it borrows from the workspace
+// (node-pty and @xterm/headless for the bare floors) and built modules; the
+// repository root and the built ccx are the testkit's ROOT and CCX_BIN.
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
-export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CCX_BIN = join(ROOT, 'packages', 'cli', 'bin', 'ccx');
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from '../../packages/testkit/dist/index.js';
 
 /** require() as seen from the daemon package, which depends on node-pty and xterm. */
 export const daemonRequire = createRequire(join(ROOT, 'packages', 'daemon', 'package.json'));

@@ -1,52 +1,8 @@
-// Child processes of the bench: timed runs, and a registry of every pid the
-// bench started so that cleanup can end each of them by pid (never by name).
+// Timed runs of the bench's child processes. Every pid goes into the
+// testkit's PidRegistry so that cleanup can end each of them by pid (never by
+// name); waits, /proc readings and the registry itself are the testkit's.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { isProcessAlive } from '../../packages/shared/dist/index.js';
-
-export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Alive = exists and is not a zombie (a detached daemon's parent may never reap it). */
-export const isAlive = isProcessAlive;
-
-export async function waitFor(probe, timeoutMs, what, intervalMs = 20) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
-}
-
-/** Every pid the bench started or learned of (daemons, tmux servers, sessions). */
-export class PidRegistry {
-  #pids = new Set();
-
-  track(pid) {
-    if (pid) this.#pids.add(pid);
-    return pid;
-  }
-
-  forget(pid) {
-    this.#pids.delete(pid);
-  }
-
-  /** SIGKILLs whatever is still alive; returns the pids it had to kill. */
-  killLeftovers() {
-    const killed = [];
-    for (const pid of this.#pids) {
-      if (!isAlive(pid)) continue;
-      try {
-        process.kill(pid, 'SIGKILL');
-        killed.push(pid);
-      } catch {}
-    }
-    this.#pids.clear();
-    return killed;
-  }
-}
 
 /**
  * Runs a command to completion and measures its wall time from just before
@@ -85,35 +41,4 @@ export async function timeOk(pids, file, args, opts) {
   const r = await timeRun(pids, file, args, opts);
   if (r.code !== 0) throw new Error(`${[file, ...args].join(' ')} exited ${r.code}: ${r.stderr.trim().slice(0, 400)}`);
   return r;
-}
-
-/** Resident set size of a process in bytes (Linux /proc), or NaN. */
-export function rssBytes(pid) {
-  try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
-/** CPU time (user + system) a process has used so far, in ms (Linux /proc; 10 ms resolution), or NaN. */
-export function cpuMs(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return NaN;
-  }
-}
-
-/** USER_HZ: what /proc counts CPU time in; 100 on every Linux build that matters. */
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** Rejects if `promise` has not settled within `ms`: no step of the bench may wait forever. */
-export function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

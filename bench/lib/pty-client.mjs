@@ -3,8 +3,8 @@
 // timing. Escape sequences are stripped before looking for the echo, since a
 // client may redraw around the character.
 import { performance } from 'node:perf_hooks';
+import { sleep } from '../../packages/testkit/dist/index.js';
 import { daemonRequire } from './paths.mjs';
-import { sleep } from './proc.mjs';
 
 const pty = daemonRequire('node-pty');
 const ESCAPES = /\x1b\[[0-9;?<>=]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()*+][0-9A-Za-z]|\x1b[=>78DEHMNOPcZ\\^_]/g;

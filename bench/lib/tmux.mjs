@@ -3,7 +3,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { isAlive, timeOk, timeRun, waitFor } from './proc.mjs';
+import { isAlive, waitFor } from '../../packages/testkit/dist/index.js';
+import { timeOk, timeRun } from './proc.mjs';
 
 export function tmuxVersion() {
   const r = spawnSync('tmux', ['-V'], { encoding: 'utf8' });

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ms } from '../lib/format.mjs';
-import { CCX_BIN, ROOT } from '../lib/paths.mjs';
+import { CCX_BIN, ROOT } from '../../packages/testkit/dist/index.js';
 import { timeOk } from '../lib/proc.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { startFakeAnthropic } from '../../test/fixtures/fake-anthropic.mjs';

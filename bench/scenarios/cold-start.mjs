@@ -3,7 +3,7 @@
 // equivalent is the first `new-session` on a new socket (it forks its server).
 import { alternate } from '../lib/alternate.mjs';
 import { ms, x } from '../lib/format.mjs';
-import { CCX_BIN } from '../lib/paths.mjs';
+import { CCX_BIN } from '../../packages/testkit/dist/index.js';
 import { timeOk } from '../lib/proc.mjs';
 import { ratio, summarize } from '../lib/stats.mjs';
 import { TmuxServer } from '../lib/tmux.mjs';

@@ -6,9 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ExitWatcher } from '../lib/exit-watcher.mjs';
-import { Follower } from '../lib/followers.mjs';
 import { mb, ms, x } from '../lib/format.mjs';
-import { cpuMs, withTimeout } from '../lib/proc.mjs';
+import { cpuMs, LogFollower, withTimeout } from '../../packages/testkit/dist/index.js';
 import { median, mbPerSecond, ratio } from '../lib/stats.mjs';
 
 export const id = 'fan-out';
@@ -36,7 +35,7 @@ async function fanOutRun(ctx, home, conn, watcher, file, count) {
   // The program waits for a line before printing, so every follower is
   // connected (it has seen the marker) when the flood starts.
   const info = await home.startSession(conn, ['sh', '-c', `echo ${READY}; read _; exec cat '${file}'`]);
-  const followers = Array.from({ length: count }, () => new Follower(home, info.id, READY));
+  const followers = Array.from({ length: count }, () => new LogFollower((args) => home.spawn(args), info.id, READY));
   try {
     await withTimeout(Promise.all(followers.map((f) => f.ready)), 120_000, `${count} followers to connect`);
     const cpu0 = cpuMs(conn.daemonPid);

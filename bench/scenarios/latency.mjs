@@ -7,8 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ms, x } from '../lib/format.mjs';
-import { CCX_BIN } from '../lib/paths.mjs';
-import { sleep, waitFor } from '../lib/proc.mjs';
+import { CCX_BIN, sleep, waitFor } from '../../packages/testkit/dist/index.js';
 import { PtyClient, pty } from '../lib/pty-client.mjs';
 import { ratio, summarize } from '../lib/stats.mjs';
 

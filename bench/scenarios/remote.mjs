@@ -1,14 +1,13 @@
 // 7. Another machine over OpenSSH: `ccx --host H list` next to `ssh H true`
-// on the same link (a real sshd on 127.0.0.1, bench/lib/sshd.mjs), each run a
+// on the same link (a real sshd on 127.0.0.1, packages/testkit/src/sshd.ts), each run a
 // fresh ssh connection; then the same with a ControlMaster connection that
 // ssh reuses (ControlPersist), as a user's ssh config may set it up.
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { alternate } from '../lib/alternate.mjs';
 import { ms, x } from '../lib/format.mjs';
-import { CCX_BIN } from '../lib/paths.mjs';
+import { CCX_BIN, LocalSshd, sshdAvailable } from '../../packages/testkit/dist/index.js';
 import { timeOk } from '../lib/proc.mjs';
-import { LocalSshd, sshdAvailable } from '../lib/sshd.mjs';
 import { ratio, summarize } from '../lib/stats.mjs';
 
 export const id = 'remote';

@@ -3,7 +3,8 @@
 import { alternate } from '../lib/alternate.mjs';
 import { ms, x } from '../lib/format.mjs';
 import { join } from 'node:path';
-import { CCX_BIN, ROOT, importDist } from '../lib/paths.mjs';
+import { CCX_BIN, ROOT } from '../../packages/testkit/dist/index.js';
+import { importDist } from '../lib/paths.mjs';
 import { timeOk } from '../lib/proc.mjs';
 import { ratio, summarize } from '../lib/stats.mjs';
 

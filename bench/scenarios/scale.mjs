@@ -6,8 +6,8 @@ import { alternate } from '../lib/alternate.mjs';
 import { catManyInTmux, rawPtyCat } from '../lib/cat-runs.mjs';
 import { ExitWatcher } from '../lib/exit-watcher.mjs';
 import { mb, mib, ms, x } from '../lib/format.mjs';
-import { CCX_BIN } from '../lib/paths.mjs';
-import { rssBytes, sleep, timeOk } from '../lib/proc.mjs';
+import { CCX_BIN, rssBytes, sleep } from '../../packages/testkit/dist/index.js';
+import { timeOk } from '../lib/proc.mjs';
 import { mbPerSecond, median, ratio, summarize } from '../lib/stats.mjs';
 
 export const id = 'scale';
@@ -21,7 +21,7 @@ async function settledRss(pid) {
   await sleep(SETTLE_MS);
   const readings = [];
   for (let i = 0; i < 5; i++) {
-    readings.push(rssBytes(pid));
+    readings.push(rssBytes(pid) ?? NaN);
     await sleep(200);
   }
   return median(readings);
@@ -43,13 +43,13 @@ async function idleSessions(ctx) {
   const conn = await home.connect();
   await home.startSession(conn, SHELL);
   const tmux = ctx.hasTmux ? await ctx.newTmux(SHELL.join(' '), 's0') : undefined;
-  const rss1 = { ccx: await settledRss(daemonPid), tmux: tmux ? rssBytes(tmux.pid) : NaN };
+  const rss1 = { ccx: await settledRss(daemonPid), tmux: tmux ? (rssBytes(tmux.pid) ?? NaN) : NaN };
   const list1 = await listTimes(ctx, home, tmux, ctx.opts.scaleListReps);
   for (let i = 1; i < count; i++) {
     await home.startSession(conn, SHELL);
     await tmux?.run(['new-session', '-d', '-s', `s${i}`, '-x', '80', '-y', '24', SHELL.join(' ')]);
   }
-  const rssN = { ccx: await settledRss(daemonPid), tmux: tmux ? rssBytes(tmux.pid) : NaN };
+  const rssN = { ccx: await settledRss(daemonPid), tmux: tmux ? (rssBytes(tmux.pid) ?? NaN) : NaN };
   const listN = await listTimes(ctx, home, tmux, ctx.opts.scaleListReps);
   const running = (await conn.request('session.list', {})).length;
   if (running !== count) throw new Error(`expected ${count} running ccx sessions, found ${running}`);

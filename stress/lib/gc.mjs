@@ -3,20 +3,7 @@
 // drill is started with `--inspect-port` on a free loopback port; SIGUSR1
 // opens its inspector there, and HeapProfiler.collectGarbage runs a full GC.
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
-import { sleep } from './procs.mjs';
-
-/** A free loopback port for the daemon's inspector. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, sleep } from '../../packages/testkit/dist/index.js';
 
 /** Environment that lets `forceGc` reach a daemon started with it. */
 export async function gcEnv() {

@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVENTS_LOG_MAX_BYTES, DEFAULT_OUTPUT_LOG_BYTES, PROTOCOL_VERSION, assertPrivateRuntimeDir, ipcAddress, type CcxPaths, type DaemonStatus } from '@ccx/shared';
 import { configuredAttachAllow } from './config/attach-config.js';
+import { ConfigStore } from './config/config-store.js';
 import { loadSettings } from './config/settings.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus } from './events/event-bus.js';
@@ -124,7 +125,8 @@ export class Daemon {
         rmSync(address, { force: true });
       }
     }
-    const settings = loadSettings(paths.configFile, this.opts.env, logger);
+    const config = new ConfigStore(paths.configFile);
+    const settings = loadSettings(config, this.opts.env, logger);
     // Ends last: the socket file and daemon.json, only if they are this daemon's.
     parts.add({ dispose: () => this.unadvertise() });
     // Made first and closed after every session ended, so attached clients and followers see the ends.
@@ -177,7 +179,7 @@ export class Daemon {
       new WebhookService({
         bus,
         logger,
-        configFile: paths.configFile,
+        config,
         outboxDir: join(paths.stateDir, 'webhooks'),
         settings: settings.webhookDelivery,
         sessionName: (id) => sessionById(id)?.record.name ?? null,
@@ -203,7 +205,7 @@ export class Daemon {
       },
     });
 
-    const presets = new PresetCatalog(paths.configFile);
+    const presets = new PresetCatalog(config);
     const table: HandlerTable = {
       ...daemonHandlers({ status: () => this.status(serving), requestStop: () => void this.stop('request') }),
       ...eventsHandlers(bus, sessions, settings.eventsFollowerQueueMax),
@@ -213,7 +215,7 @@ export class Daemon {
       ...approvalHandlers(presets),
       ...turnHandlers(bus, presets),
       ...watchHandlers(bus),
-      ...attachHandlers(bus, logger, () => configuredAttachAllow(paths.configFile)),
+      ...attachHandlers(bus, logger, () => configuredAttachAllow(config)),
       ...windowHandlers(),
     };
     const dispatcher = new Dispatcher(table, version, logger, sessionTargets(sessions));

@@ -8,7 +8,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILTIN_PRESETS, currentPathEnv, resolvePaths } from '@ccx/shared';
+import { BUILTIN_PRESET_NAMES, currentPathEnv, resolvePaths } from '@ccx/shared';
 import type { CommandModule } from 'yargs';
 import { commandNames, record } from '../fast-path.js';
 
@@ -64,7 +64,7 @@ function candidatesFor(commands: CommandModule<any, any>[], before: string[], cu
   const previous = rest.at(-1);
   const option = previous?.startsWith('--') ? rec.options.get(previous.slice(2)) : undefined;
   // --preset: the built-in names (yours live in the daemon's config file, not read on a Tab).
-  if (previous === '--preset') return Object.keys(BUILTIN_PRESETS).sort();
+  if (previous === '--preset') return [...BUILTIN_PRESET_NAMES].sort();
   if (option && option.type !== 'boolean') return (option.choices ?? []).map(String);
   if (current.startsWith('-')) return optionWords(rec.options);
   const takesSession = commandNames(mod).positionals[0]?.name;

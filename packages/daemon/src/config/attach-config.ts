@@ -1,15 +1,16 @@
 import { CcxError, parseAttachAllow, type AttachAllowKind } from '@ccx/shared';
-import { readConfigFile } from './config-file.js';
+import type { ConfigStore } from './config-store.js';
 
 /**
  * The config file's `attach.allow`: what program output may do to an
- * attached terminal when `attach` does not say (default: nothing). Read on
- * every attach, as presets are, so an edit applies to the next attach; a bad
+ * attached terminal when `attach` does not say (default: nothing). Checked on
+ * every attach (ConfigStore), as presets are, so an edit applies to the next attach; a bad
  * value refuses the attach with the file and key named, never silently
  * allows more or less than written.
  */
-export function configuredAttachAllow(configFile: string): AttachAllowKind[] {
-  const attach = readConfigFile(configFile).attach;
+export function configuredAttachAllow(config: ConfigStore): AttachAllowKind[] {
+  const configFile = config.file;
+  const attach = config.current().attach;
   if (attach === undefined) return [];
   if (typeof attach !== 'object' || attach === null || Array.isArray(attach)) {
     throw new CcxError('E_USAGE', `${configFile}: attach must be an object, e.g. {"allow": ["title"]}`, 'fix or remove the key');

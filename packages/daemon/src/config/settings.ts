@@ -1,6 +1,7 @@
 import { isWindowSizePolicy, WINDOW_SIZE_POLICIES, type WindowSizePolicy } from '@ccx/shared';
 import type { Logger } from '../logger.js';
-import { readConfigFile, type ConfigDocument } from './config-file.js';
+import type { ConfigDocument } from './config-file.js';
+import type { ConfigStore } from './config-store.js';
 
 /** How webhook deliveries are made; every field is in the config file's `webhookDelivery` object. */
 export interface WebhookDeliverySettings {
@@ -82,12 +83,12 @@ function positive(value: unknown): number | undefined {
  * overrides. Read once at daemon start; a bad value is logged and ignored
  * rather than keeping the daemon from starting.
  */
-export function loadSettings(configFile: string, env: NodeJS.ProcessEnv, logger: Logger): DaemonSettings {
-  let doc: ConfigDocument = {};
+export function loadSettings(config: ConfigStore, env: NodeJS.ProcessEnv, logger: Logger): DaemonSettings {
+  let doc: Readonly<ConfigDocument> = {};
   try {
-    doc = readConfigFile(configFile);
+    doc = config.current();
   } catch (error) {
-    logger.error('config file ignored', { file: configFile, error: (error as Error).message });
+    logger.error('config file ignored', { file: config.file, error: (error as Error).message });
   }
   const settings: DaemonSettings = {
     idleAfterMs: positive(doc.idleAfterMs),

@@ -1,13 +1,14 @@
-import { DEFAULT_PRESET_FIELDS, findPreset, resolvePresets, type Preset } from '@ccx/shared';
-import { readConfigFile } from '../config/config-file.js';
+import type { Preset } from '@ccx/shared';
+import type { ConfigStore } from '../config/config-store.js';
+import { DEFAULT_PRESET_FIELDS, findPreset, resolvePresets } from './presets.js';
 
 /**
  * The presets this daemon knows: the built-in ones plus the user's from the
- * config file, read on every use so an edit takes effect without a restart
- * (the file is small and presets are looked up once per command).
+ * config file, checked on every use (ConfigStore: re-read when the file
+ * changed) so an edit takes effect without a restart.
  */
 export class PresetCatalog {
-  constructor(private readonly configFile: string) {}
+  constructor(private readonly config: ConfigStore) {}
 
   all(): Preset[] {
     return Object.values(this.load());
@@ -17,9 +18,9 @@ export class PresetCatalog {
     return findPreset(this.load(), name);
   }
 
-  /** Read with the same reader as settings and hooks: a missing or empty file is no config. */
+  /** Read with the same store as settings and hooks: a missing or empty file is no config. */
   private load(): Record<string, Preset> {
-    return resolvePresets(readConfigFile(this.configFile).presets, this.configFile);
+    return resolvePresets(this.config.current().presets, this.config.file);
   }
 
   /** The preset a command on a session runs with: the one it names, else the session's, else the defaults. */

@@ -1,6 +1,6 @@
 import { CcxError, type HookInfo, type HookLevel } from '@ccx/shared';
 import { HookConfigSchema, type HookSpec } from '@ccx/shared/schemas';
-import { readConfigFile, updateConfigKey } from '../config/config-file.js';
+import type { ConfigStore } from '../config/config-store.js';
 import { newSessionId } from '../session/session-id.js';
 
 /** The config file key that holds the subscribers. */
@@ -21,8 +21,8 @@ export interface LoadedHooks {
 }
 
 /** Reads the `webhooks` array; throws when the file itself is unreadable, skips bad entries. */
-export function loadHooks(configFile: string, now: () => Date): LoadedHooks {
-  const raw = readConfigFile(configFile)[HOOKS_CONFIG_KEY];
+export function loadHooks(config: ConfigStore, now: () => Date): LoadedHooks {
+  const raw = config.current()[HOOKS_CONFIG_KEY];
   const result: LoadedHooks = { hooks: [], invalid: [], completed: false };
   if (raw === undefined) return result;
   if (!Array.isArray(raw)) {
@@ -51,8 +51,8 @@ export function loadHooks(configFile: string, now: () => Date): LoadedHooks {
   return result;
 }
 
-export function saveHooks(configFile: string, hooks: StoredHook[]): void {
-  updateConfigKey(configFile, HOOKS_CONFIG_KEY, hooks);
+export function saveHooks(config: ConfigStore, hooks: StoredHook[]): void {
+  config.update(HOOKS_CONFIG_KEY, hooks);
 }
 
 export function levelOf(hook: StoredHook): HookLevel {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, unwatchFile, watchFile } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CcxError, shellQuote, type CcxEvent, type EventOf, type HookInfo, type HookStatus, type HookTestResult, type WebhookPayload } from '@ccx/shared';
 import type { HookSpec } from '@ccx/shared/schemas';
+import type { ConfigStore } from '../config/config-store.js';
 import type { WebhookDeliverySettings } from '../config/settings.js';
 import type { Disposable } from '../disposable.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -20,7 +21,8 @@ import { deliveryHeaders, payloadBody } from './payload.js';
 export interface WebhookServiceDeps {
   bus: EventBus;
   logger: Logger;
-  configFile: string;
+  /** The config file's store: subscribers live in its `webhooks` key; its poll reports hand edits. */
+  config: ConfigStore;
   /** Holds one outbox journal per subscriber. */
   outboxDir: string;
   settings: WebhookDeliverySettings;
@@ -32,9 +34,6 @@ export interface WebhookServiceDeps {
   random?: () => number;
   post?: (req: PostRequest) => Promise<PostResult>;
 }
-
-/** How often the config file is checked for hand edits. */
-const CONFIG_POLL_MS = 2_000;
 
 interface Subscriber {
   worker: DeliveryWorker;
@@ -56,7 +55,6 @@ export class WebhookService {
   private readonly now: () => Date;
   private readonly random: () => number;
   private readonly post: (req: PostRequest) => Promise<PostResult>;
-  private watching = false;
 
   constructor(private readonly deps: WebhookServiceDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -69,8 +67,7 @@ export class WebhookService {
     mkdirSync(this.deps.outboxDir, { recursive: true, mode: 0o700 });
     this.reload(true);
     this.disposables.push(this.deps.bus.subscribe((event) => this.route(event), PERSISTED_EVENT_TYPES));
-    watchFile(this.deps.configFile, { interval: CONFIG_POLL_MS, persistent: false }, () => this.reload(false));
-    this.watching = true;
+    this.disposables.push(this.deps.config.onChange(() => this.reload(false)));
   }
 
   add(spec: HookSpec): HookInfo {
@@ -81,7 +78,7 @@ export class WebhookService {
     let id = newSessionId();
     while (hooks.some((h) => h.id === id)) id = newSessionId();
     const hook: StoredHook = { id, createdAt: this.now().toISOString(), ...stripUndefined(spec) };
-    saveHooks(this.deps.configFile, [...hooks, hook]);
+    saveHooks(this.deps.config, [...hooks, hook]);
     this.reconcile([...hooks, hook]);
     this.deps.logger.info('webhook added', { hook: id, url: logSafeUrl(hook.url), hookLevel: levelOf(hook) });
     return hookInfo(hook);
@@ -93,7 +90,7 @@ export class WebhookService {
     let discarded = 0;
     for (const id of gone) discarded += this.subscribers.get(id)?.worker.status().pending ?? 0;
     const kept = hooks.filter((h) => !gone.has(h.id));
-    saveHooks(this.deps.configFile, kept);
+    saveHooks(this.deps.config, kept);
     this.reconcile(kept);
     this.deps.logger.info('webhooks removed', { hooks: [...gone], discarded });
     return { removed: [...gone], discarded };
@@ -130,7 +127,6 @@ export class WebhookService {
   }
 
   dispose(): void {
-    if (this.watching) unwatchFile(this.deps.configFile);
     for (const d of this.disposables.splice(0)) d.dispose();
     this.outputSubscription?.dispose();
     for (const s of this.subscribers.values()) {
@@ -141,7 +137,7 @@ export class WebhookService {
   }
 
   private readHooks(): StoredHook[] {
-    const loaded = loadHooks(this.deps.configFile, this.now);
+    const loaded = loadHooks(this.deps.config, this.now);
     return loaded.hooks;
   }
 
@@ -149,15 +145,15 @@ export class WebhookService {
   private reload(initial: boolean): void {
     let loaded;
     try {
-      loaded = loadHooks(this.deps.configFile, this.now);
+      loaded = loadHooks(this.deps.config, this.now);
     } catch (error) {
-      this.deps.logger.error('webhooks not (re)loaded: config file unreadable', { file: this.deps.configFile, error: (error as Error).message });
+      this.deps.logger.error('webhooks not (re)loaded: config file unreadable', { file: this.deps.config.file, error: (error as Error).message });
       return;
     }
     for (const problem of loaded.invalid) this.deps.logger.warn('webhook entry skipped', { problem });
     if (loaded.completed) {
       try {
-        saveHooks(this.deps.configFile, loaded.hooks);
+        saveHooks(this.deps.config, loaded.hooks);
       } catch (error) {
         this.deps.logger.warn('could not write ids of hand-written webhooks back', { error: String(error) });
       }

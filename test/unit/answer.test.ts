@@ -1,7 +1,7 @@
 /** Unit tests of packages/daemon/src/wait/answer.ts: cutting the answer out of the plain text of new output. */
 import test from 'ava';
-import { BUILTIN_PRESETS } from '@ccx/shared';
-import { extractAnswer, matchEcho } from '../packages/daemon/dist/wait/answer.js';
+import { BUILTIN_PRESETS } from '../../packages/daemon/src/presets/presets.js';
+import { extractAnswer, matchEcho } from '../../packages/daemon/src/wait/answer.js';
 
 const py = { prompt: new RegExp(BUILTIN_PRESETS.python!.prompt!, 'm'), echo: new RegExp(BUILTIN_PRESETS.python!.echoPrompt!, 'm') };
 const sh = { prompt: new RegExp(BUILTIN_PRESETS.shell!.prompt!, 'm'), echo: new RegExp(BUILTIN_PRESETS.shell!.echoPrompt!, 'm') };
@@ -45,4 +45,28 @@ test('the shell prompt: "> " counts only as a whole line (PS2), not at the end o
   t.true(sh.prompt.test('> '));
   t.false(sh.prompt.test('Enter value> '));
   t.is(extractAnswer('Enter value> ', 'x', sh.prompt, sh.echo), 'Enter value> ');
+});
+
+test('without Enter, the whole echo and nothing after it leaves no answer', (t) => {
+  t.is(extractAnswer('abc', 'abc', undefined, undefined, false), '');
+});
+
+test('an empty echo removes nothing', (t) => {
+  t.is(extractAnswer('42\n', '', undefined, undefined), '42\n');
+});
+
+test('the prompt is removed only from the last line, not from earlier lines', (t) => {
+  t.is(extractAnswer('>>> a\nb\n>>> ', undefined, py.prompt), '>>> a\nb\n');
+});
+
+test('output that does not end in a prompt keeps its last line', (t) => {
+  t.is(extractAnswer('x\npartial', undefined, py.prompt), 'x\npartial');
+});
+
+test('matchEcho: CR LF in the sent text matches an echo with plain line breaks', (t) => {
+  t.deepEqual(matchEcho('a\nb\nrest', 'a\r\nb', undefined), { state: 'complete', end: 4 });
+});
+
+test('matchEcho: a redraw of the whole text after blanks is part of the echo', (t) => {
+  t.deepEqual(matchEcho('ls   ls\nfile\n', 'ls', undefined), { state: 'complete', end: 8 });
 });
