@@ -22,6 +22,7 @@ import type { Logger } from './logger.js';
 import { cgroupModeFrom, SessionCgroups } from './process/session-cgroups.js';
 import { PresetCatalog } from './presets/preset-catalog.js';
 import type { HandlerTable } from './router.js';
+import { withAgentSessions } from './agent/agent-handlers.js';
 import { ScreenHost } from './session/screen-host.js';
 import { SessionManager } from './session/session-manager.js';
 import type { Session } from './session/session.js';
@@ -156,7 +157,7 @@ export class Daemon {
     if (reaped.lost.length) logger.warn('sessions lost by a previous daemon', { ...reaped, ms: Date.now() - restoreStarted });
 
     const presets = new PresetCatalog(paths.configFile);
-    const table: HandlerTable = {
+    const table: HandlerTable = withAgentSessions({
       ...daemonHandlers({ status: () => this.status(), requestStop: () => void this.stop('request') }),
       ...eventsHandlers(bus, sessions, settings.eventsFollowerQueueMax),
       ...hooksHandlers(webhooks),
@@ -167,7 +168,7 @@ export class Daemon {
       ...watchHandlers(sessions, bus),
       ...attachHandlers(sessions, bus, logger, () => configuredAttachAllow(paths.configFile)),
       ...windowHandlers(sessions),
-    };
+    }, sessions, this.opts.env);
     const dispatcher = (this.dispatcher = new Dispatcher(table, version, logger));
     const limits = connectionLimitsFrom(this.opts.env, (message) => logger.warn(message));
     this.server = new IpcServer(

@@ -16,3 +16,4 @@ export * from './version.js';
 export * from './webhooks.js';
 export * from './window-size.js';
 export type * from './schemas.js';
+export * from './agents.js';

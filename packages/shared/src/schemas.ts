@@ -10,6 +10,7 @@ import { MAX_NAME_LENGTH, MAX_STREAMED_TEXT_BYTES } from './limits.js';
 import { EVENT_TYPES } from './events.js';
 import { HOOK_LEVELS, type HookStatus } from './webhooks.js';
 import { WINDOW_SIZE_POLICIES, type WindowSizePolicy } from './window-size.js';
+import { AGENT_KINDS, AGENT_PERMISSION_MODES } from './agents.js';
 
 const id = z.number().int().nonnegative();
 const target = z.string().min(1).max(256);
@@ -106,6 +107,8 @@ export const SessionInfoSchema = z.object({
   windowSize: z.enum(WINDOW_SIZE_POLICIES),
   /** An ended session's processes that outlived its program (e.g. a `setsid -f` child); [] while running. */
   leftoverPids: z.array(z.number()),
+  /** A structured agent session (`start --agent claude`): Claude's own session id, cost so far, pending approvals. */
+  agent: z.object({ kind: z.enum(AGENT_KINDS), claudeSessionId: z.string().nullable(), costUsd: z.number(), turns: z.number(), pendingApprovals: z.number() }).optional(),
 });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 
@@ -192,6 +195,17 @@ export const MethodParams = {
       windowSize: z.enum(WINDOW_SIZE_POLICIES).optional(),
       /** The caller's umask, applied to the program (absent: the daemon's). */
       umask: z.number().int().min(0).max(0o777).optional(),
+      /** Run it as a structured agent (Claude Code's stream-json protocol) instead of in a terminal. */
+      agent: z
+        .object({
+          kind: z.enum(AGENT_KINDS),
+          model: z.string().min(1).max(256).optional(),
+          permissionMode: z.enum(AGENT_PERMISSION_MODES).optional(),
+          /** Unanswered approval requests are denied (and recorded as expired) after this long. */
+          approvalTimeoutMs: z.number().int().min(1).max(2_147_483_647).optional(),
+        })
+        .strict()
+        .optional(),
     })
     .strict(),
   'session.list': z.object({ all: z.boolean().optional() }).strict(),
@@ -227,8 +241,22 @@ export const MethodParams = {
       /** With a denial: sent as the next prompt, what to do instead. */
       message: z.string().min(1).max(64 * 1024).optional(),
       preset: z.string().max(64).optional(),
+      /** A structured agent session: which pending request (optional while only one is pending). */
+      requestId: z.string().min(1).max(256).optional(),
+      /** A structured agent session: the tool input to run instead of the one asked for. */
+      input: z.record(z.string(), z.unknown()).optional(),
+      /** Who answers, as the other answerers are told (e.g. `ccx approve (pid 123)`, `web`). */
+      by: z.string().min(1).max(128).optional(),
     })
     .strict(),
+  /** Pending approval requests of structured agent sessions (all, or one session's). */
+  'approvals.list': z.object({ target: target.optional() }).strict(),
+  /** Starts a structured agent session again where its conversation left off (`claude --resume`). */
+  'session.resume': z
+    .object({ target, env: z.record(envName, z.string().max(64 * 1024)).optional(), inheritDaemonEnv: z.boolean().optional(), umask: z.number().int().min(0).max(0o777).optional() })
+    .strict(),
+  /** A structured agent session's raw stream-json messages (`logs --json`), the last `tail` of them. */
+  'session.messages': z.object({ target, tail: z.number().int().nonnegative().optional() }).strict(),
   'presets.list': z.object({}).strict(),
   'events.stream': z
     .object({
@@ -366,6 +394,23 @@ export interface ApproveResult {
   presses: number;
   /** A denial's message was sent as the next prompt. */
   messageSent: boolean;
+  /** A structured agent session: the request answered. */
+  requestId?: string;
+}
+
+/** A tool use a structured agent session asks permission for (`ccx approvals --json`). */
+export interface ApprovalInfo {
+  sessionId: string;
+  requestId: string;
+  tool: string;
+  input: Record<string, unknown>;
+  suggestions: unknown[];
+  requestedAt: string;
+}
+
+/** `approvals.list`. */
+export interface ApprovalsResult {
+  approvals: ApprovalInfo[];
 }
 
 export interface CancelResult {
@@ -488,4 +533,6 @@ export interface WaitResult {
   truncated?: boolean;
   /** The rendered screen as text, when captured. */
   screen?: string;
+  /** A structured agent session's turn (`send --wait --json`): its result message and the messages of the turn. */
+  turn?: { result: string; isError: boolean; subtype: string; durationMs: number; costUsd: number; usage: unknown; messages: unknown[] };
 }
