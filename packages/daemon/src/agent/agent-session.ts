@@ -146,7 +146,12 @@ export class AgentSession extends Session {
       checkCwd(this.record.cwd);
       const file = resolveExecutable(command, this.record.cwd, env.PATH);
       // Its own process group, as a PTY session's program has: cancel signals the group.
-      const fork = (): ChildProcessWithoutNullStreams => withUmask(umask, () => spawn(file, args, { cwd: this.record.cwd, env, stdio: 'pipe', detached: true }));
+      const fork = (): ChildProcessWithoutNullStreams => {
+        const started = withUmask(umask, () => spawn(file, args, { cwd: this.record.cwd, env, stdio: 'pipe', detached: true }));
+        // At once: a spawn that fails later (EACCES, ENOENT) emits 'error', which unheard would end the daemon.
+        started.on('error', (error) => this.agentDeps.logger.warn('Claude Code process error', { session: this.id, error: String(error) }));
+        return started;
+      };
       const cgroups = this.agentDeps.processes.cgroups;
       child = cgroups ? cgroups.bornInside(this.id, fork, (error) => this.agentDeps.logger.warn('session cgroup unusable; its processes are found by the fallbacks', { session: this.id, error: String(error) })) : fork();
       if (child.pid === undefined) throw new Error('no process was started');
@@ -162,7 +167,6 @@ export class AgentSession extends Session {
     }
     this.child = child;
     this.sent = this.answered = 0;
-    child.on('error', (error) => this.agentDeps.logger.warn('Claude Code process error', { session: this.id, error: String(error) }));
     child.stderr.on('data', (chunk: Buffer) => {
       if (this.stderrBytes >= MAX_STDERR_BYTES) return;
       this.stderrBytes += chunk.length;
