@@ -5,9 +5,10 @@
  * HTTP API.
  */
 import test from 'ava';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventsFromLog, homesFor, parseJson, startSession, tempDirsFor, waitFor, type Home } from './helpers/ccx.js';
+import { ccxOnPath, eventsFromLog, homesFor, parseJson, ROOT, startSession, tempDirsFor, waitFor, type Home } from './helpers/ccx.js';
 import { CLAUDE_BIN, claudeEnv, claudeHome, envArgs, fakeApiFor } from './helpers/claude.js';
 
 const newHome = homesFor(test);
@@ -210,4 +211,40 @@ test.serial('agent flags are checked before anything starts', async (t) => {
   t.not(resume.code, 0);
   t.regex(resume.stderr, /not a structured agent session/);
   await h.ccx(['kill', 'c']);
+});
+
+/** The first fenced block under README's "### Structured mode": one command per line, a `# comment` after it. */
+function structuredModeBlock(): string[] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Structured mode'));
+  const block = /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+  return block.split('\n').filter((l) => l.trim()).map((l) => l.replace(/\s+#.*$/, ''));
+}
+
+test.serial("the README's structured-mode commands do what their comments say, with claude from PATH", async (t) => {
+  const h = newHome();
+  const work = mkdtempSync(join(newDir(), 'w-'));
+  // `claude` on PATH is the pinned Claude Code; the shell's environment is what start and resume pass on.
+  const bin = join(newDir(), 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'claude'), `#!/bin/sh\nexec '${CLAUDE_BIN}' "$@"\n`);
+  chmodSync(join(bin, 'claude'), 0o755);
+  const env = { ...h.env, ...claudeEnv(fakeApi(), claudeHome(newDir())), PATH: `${ccxOnPath(h)}:${bin}:${process.env.PATH}` };
+  const lines = structuredModeBlock();
+  t.deepEqual(lines.map((l) => l.split(' ').slice(0, 2).join(' ')), ['ccx start', 'ccx send', 'ccx send', 'ccx wait', 'ccx approvals', 'ccx approve', 'ccx wait', 'ccx list', 'ccx cancel', 'ccx resume', 'ccx send']);
+  const outputs: string[] = [];
+  for (const line of lines) {
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile('sh', ['-c', line], { env, cwd: work, timeout: 150_000 }, (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr })),
+    );
+    t.is(r.code, 0, `${line}: ${r.stderr}`);
+    outputs.push(r.stdout);
+    if (line.startsWith('ccx start') || line.startsWith('ccx resume')) h.track(parseJson(await h.ccx(['list', '--json']))[0]?.pid);
+  }
+  t.is(outputs[1], 'hello\n');
+  t.regex(outputs[4]!, /Bash  \{"command":"touch notes.txt"/);
+  t.true(existsSync(join(work, 'notes.txt')));
+  t.regex(outputs[7]!, /\bidle\b/);
+  t.is(outputs[10], 'resumed\n');
+  await h.ccx(['cancel', 'cc']);
 });
