@@ -58,6 +58,7 @@ test.serial('two turns of a structured session: send --wait prints exactly the f
   t.regex(info.agent.claudeSessionId, /^[0-9a-f-]{36}$/);
   t.is(info.agent.turns, 2);
   t.true(info.agent.costUsd > 0);
+  t.regex((await a.h.ccx(['list'])).stdout, /\[claude [0-9a-f]{8} \$0\.\d{4}\] /);
   // The readable transcript, the raw messages, and the events.
   const logs = await a.h.ccx(['logs', 'cc']);
   t.regex(logs.stdout, /> say hello there\nhello there\n[\s\S]*> say second answer\nsecond answer\n/);
