@@ -77,6 +77,23 @@ test.serial('two turns of a structured session: send --wait prints exactly the f
   t.is((await agentInfo(a)).status, 'cancelled');
 });
 
+test.serial('messages sent while a turn runs wait their turn, and each send --wait prints the answer to its own message', async (t) => {
+  const a = await startAgent();
+  const words = Array.from({ length: 30 }, (_, i) => `s${i + 1}`).join(' ');
+  // A plain send returns at once; the slow turn is still running when the next ones come.
+  const slow = await a.h.ccx(['send', 'cc', `slow 3 ${words}`]);
+  t.is(slow.code, 0, slow.stderr);
+  const plain = await a.h.ccx(['send', 'cc', 'say queued plain']);
+  t.is(plain.code, 0, plain.stderr);
+  const mine = await a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, 'say my own answer']);
+  t.is(mine.code, 0, mine.stderr);
+  t.is(mine.stdout, 'my own answer\n');
+  // One message, one turn, in the order sent.
+  const events = eventsFromLog(a.h).filter((e) => e.sessionId === a.id && e.type === 'turn-completed');
+  t.deepEqual(events.map((e) => e.result), [words, 'queued plain', 'my own answer']);
+  await a.h.ccx(['cancel', 'cc']);
+});
+
 test.serial('a tool use Claude asks about runs once approved, and a second answer says who answered first', async (t) => {
   const a = await startAgent();
   const file = join(a.work, 'approved-file');

@@ -179,15 +179,9 @@ async function agentTurn(s: AgentSession, params: any, sink: StreamSink): Promis
   const turn = await s.turns.acquire({ noQueue: params.noQueue, timeoutMs: params.wait?.timeoutMs, signal: gone.signal, label: s.label, onQueued: (ahead) => sink.send({ k: 'queued', ahead } satisfies TurnFrame) });
   try {
     const text = params.textBytes !== undefined ? pulledText(sink, params.textBytes, gone.signal) : params.text;
-    // Listening before the message goes: a quick turn's result is never missed.
-    const end = params.wait ? s.nextTurnEnd() : undefined;
-    let sent: SendResult;
-    try {
-      sent = await s.send({ text, enter: true, keys: [], record: params.record }).finally(() => held.dispose());
-    } catch (error) {
-      end?.cancel();
-      throw error;
-    }
+    const submitted = await s.submit({ text, keys: [], record: params.record }).finally(() => held.dispose());
+    const sent = submitted.result;
+    const end = params.wait ? s.turnEnd(submitted.turn) : undefined;
     if (!end) return sink.end({ send: sent } satisfies TurnResult);
     sink.send({ k: 'sent', send: sent } satisfies TurnFrame);
     const timeoutMs = params.wait.timeoutMs !== undefined ? Math.max(0, params.wait.timeoutMs - (Date.now() - askedAt)) : undefined;

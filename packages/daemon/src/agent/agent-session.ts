@@ -36,6 +36,8 @@ export interface TurnOutcome {
 
 /** A turn's messages kept for its `send --wait --json`; a longer turn keeps its last ones. */
 const TURN_MESSAGES_KEPT = 1_000;
+/** Results remembered by turn number. */
+const OUTCOMES_KEPT = 64;
 
 /**
  * A structured agent session: Claude Code run with `-p --input-format
@@ -51,7 +53,11 @@ export class AgentSession extends Session {
   readonly approvals: Approvals;
   private readonly listeners = new Set<OutputListener>();
   private readonly exitListeners = new Set<() => void>();
-  private readonly turnListeners = new Set<(outcome: TurnOutcome | undefined) => void>();
+  private readonly turnListeners = new Set<(outcome: TurnOutcome | undefined, answered: number) => void>();
+  /** Messages sent during a turn, written one per turn (see submit). */
+  private waiting: string[] = [];
+  /** The last results by turn number, for a caller that asks just after its turn ended. */
+  private readonly outcomes = new Map<number, TurnOutcome>();
   private readonly stateListeners = new Set<(state: AgentActivity) => void>();
   /** User messages written and results read by this process: while they differ a turn runs. */
   private sent = 0;
@@ -167,6 +173,7 @@ export class AgentSession extends Session {
     }
     this.child = child;
     this.sent = this.answered = 0;
+    this.outcomes.clear();
     child.stderr.on('data', (chunk: Buffer) => {
       if (this.stderrBytes >= MAX_STDERR_BYTES) return;
       this.stderrBytes += chunk.length;
@@ -187,8 +194,19 @@ export class AgentSession extends Session {
     this.agentDeps.bus.publish('session-started', { sessionId: this.id, pid: child.pid, command: this.record.command });
   }
 
-  /** A user message: written now (Claude Code queues it behind a turn under way). */
+  /** A user message; see `submit`. */
   override async send(opts: { text?: string | StreamedText; enter: boolean; keys: string[]; source?: string; record?: boolean }): Promise<SendResult> {
+    return (await this.submit(opts)).result;
+  }
+
+  /**
+   * A user message, and the number of its turn. One message is one turn: a
+   * message sent while a turn runs waits here and is written when that turn's
+   * result is in. Written during a turn, Claude Code would fold every waiting
+   * message into one next turn (one result for several sends), so no caller
+   * could tell which result answers it.
+   */
+  async submit(opts: { text?: string | StreamedText; keys: string[]; source?: string; record?: boolean }): Promise<{ result: SendResult; turn: number }> {
     if (!this.isRunning || !this.client) throw new CcxError('E_NOT_RUNNING', `session ${this.label} is ${this.record.status}`, `continue its conversation: ccx resume ${this.id}`);
     if (opts.keys.length) throw new CcxError('E_USAGE', `session ${this.label} is a structured agent session: it takes messages, not keys`, `send text: ccx send ${this.id} 'TEXT'; to stop a turn: ccx interrupt ${this.id}`);
     let text = opts.text;
@@ -202,22 +220,32 @@ export class AgentSession extends Session {
       text = Buffer.concat(parts).toString('utf8');
     }
     if (!text) throw new CcxError('E_USAGE', 'nothing to send: a structured agent session takes a message', `ccx send ${this.id} 'TEXT'`);
+    if (!this.isRunning || !this.client) throw new CcxError('E_NOT_RUNNING', `session ${this.label} is ${this.record.status}`, `continue its conversation: ccx resume ${this.id}`);
     const offset = this.output.end;
-    this.appendTranscript(renderUserText(text));
-    this.client.sendUser(text);
-    this.sent++;
-    this.inputMark = offset;
+    const turn = ++this.sent;
     const bytes = Buffer.byteLength(text);
+    const now = this.turnsOutstanding === 1;
+    if (now) this.write(text);
+    else this.waiting.push(text);
+    this.inputMark = offset;
     if (opts.record !== false) this.agentDeps.bus.publish('input-sent', { sessionId: this.id, bytes, source: opts.source ?? 'send' });
     this.updateActivity();
-    return { session: this.id, bytes, written: bytes, queued: 0, bracketedPaste: false, writtenAt: this.agentDeps.now().toISOString(), offset };
+    return { result: { session: this.id, bytes, written: now ? bytes : 0, queued: now ? 0 : bytes, bracketedPaste: false, writtenAt: this.agentDeps.now().toISOString(), offset }, turn };
   }
 
-  /** Resolves with the result of the next turn to end, or undefined if the session ends first. */
-  nextTurnEnd(): { done: Promise<TurnOutcome | undefined>; cancel: () => void } {
-    let listener: (o: TurnOutcome | undefined) => void = () => undefined;
+  private write(text: string): void {
+    this.appendTranscript(renderUserText(text));
+    this.client?.sendUser(text);
+  }
+
+  /** Resolves with the result of turn `turn` (see submit), or undefined if the session ends first. */
+  turnEnd(turn: number): { done: Promise<TurnOutcome | undefined>; cancel: () => void } {
+    const known = this.outcomes.get(turn);
+    if (known || turn <= this.answered) return { done: Promise.resolve(known), cancel: () => undefined };
+    let listener: (o: TurnOutcome | undefined, answered: number) => void = () => undefined;
     const done = new Promise<TurnOutcome | undefined>((resolve) => {
-      listener = (o) => {
+      listener = (o, answered) => {
+        if (o !== undefined && answered < turn) return;
         this.turnListeners.delete(listener);
         resolve(o);
       };
@@ -320,11 +348,16 @@ export class AgentSession extends Session {
     a.costUsd += outcome.costUsd;
     this.processCostUsd += outcome.costUsd;
     this.answered = Math.min(this.sent, this.answered + 1);
+    this.outcomes.set(this.answered, outcome);
+    if (this.outcomes.size > OUTCOMES_KEPT) this.outcomes.delete(this.outcomes.keys().next().value!);
     this.persist();
     this.appendTranscript(`[turn ${outcome.subtype}: ${(outcome.durationMs / 1000).toFixed(1)} s, $${outcome.costUsd.toFixed(4)}]\n`);
     this.agentDeps.bus.publish('turn-completed', { sessionId: this.id, durationMs: outcome.durationMs, costUsd: outcome.costUsd, usage: outcome.usage, result: outcome.result });
+    // The next waiting message is the next turn.
+    const next = this.waiting.shift();
+    if (next !== undefined) this.write(next);
     this.updateActivity();
-    for (const listener of [...this.turnListeners]) listener(outcome);
+    for (const listener of [...this.turnListeners]) listener(outcome, this.answered);
   }
 
   /** What this Claude process has cost so far (its results' total_cost_usd; a resumed one counts from 0 again). */
@@ -355,7 +388,9 @@ export class AgentSession extends Session {
     this.persist();
     this.agentDeps.bus.publish('process-exit', { sessionId: this.id, code: r.exitCode, signal });
     this.agentDeps.bus.publish('session-status', { sessionId: this.id, status: r.status });
-    for (const listener of [...this.turnListeners]) listener(undefined);
+    if (this.waiting.length) this.appendTranscript(`[${this.waiting.length} message(s) sent during the last turn were never written: Claude Code ended]\n`);
+    this.waiting = [];
+    for (const listener of [...this.turnListeners]) listener(undefined, this.answered);
     for (const waiter of this.exitListeners) waiter();
     this.exitListeners.clear();
   }
