@@ -10,10 +10,15 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileS
 import { join } from 'node:path';
 import { ccxOnPath, eventsFromLog, homesFor, parseJson, ROOT, startSession, tempDirsFor, waitFor, type Home } from './helpers/ccx.js';
 import { CLAUDE_BIN, claudeEnv, claudeHome, envArgs, fakeApiFor } from './helpers/claude.js';
+import { startReceiver, type Receiver } from './helpers/receiver.js';
 
 const newHome = homesFor(test);
 const newDir = tempDirsFor(test, 'ccxa-');
 const fakeApi = fakeApiFor(test);
+const receivers: Receiver[] = [];
+test.after.always(async () => {
+  await Promise.all(receivers.map((r) => r.stop()));
+});
 
 /** Generous: a loaded 2-core machine starts Claude Code slowly. */
 const TURN_TIMEOUT = ['--timeout', '120'];
@@ -96,6 +101,10 @@ test.serial('messages sent while a turn runs wait their turn, and each send --wa
 
 test.serial('a tool use Claude asks about runs once approved, and a second answer says who answered first', async (t) => {
   const a = await startAgent();
+  // A status-level webhook: what someone is paged by when Claude waits for an answer.
+  const hook = await startReceiver();
+  receivers.push(hook);
+  t.is((await a.h.ccx(['hooks', 'add', hook.url, '--level', 'status'])).code, 0);
   const file = join(a.work, 'approved-file');
   const turn = a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, `run touch ${file}`]);
   const request = await pendingApproval(a);
@@ -117,6 +126,10 @@ test.serial('a tool use Claude asks about runs once approved, and a second answe
   t.regex(late.stderr, /already approved by ccx approve \(pid \d+\)/);
   const events = eventsFromLog(a.h).filter((e) => e.sessionId === a.id);
   t.true(events.some((e) => e.type === 'approval-request' && e.requestId === request.requestId && e.tool === 'Bash'));
+  await waitFor(() => hook.accepted().find((q) => q.json.event.type === 'approval-request'), 30_000, 'the approval request at the status-level webhook');
+  const delivered = hook.accepted().find((q) => q.json.event.type === 'approval-request')!.json.event;
+  t.is(delivered.requestId, request.requestId);
+  t.is(delivered.input.command, `touch ${file}`);
   t.true(events.some((e) => e.type === 'approval-confirmed' && e.requestId === request.requestId && e.approved === true && /ccx approve/.test(String(e.by))));
   await a.h.ccx(['cancel', 'cc']);
 });
