@@ -6,6 +6,7 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { Approvals } from '../packages/daemon/dist/agent/approvals.js';
+import { waitFor } from './helpers/ccx.js';
 import { StreamJsonClient } from '../packages/daemon/dist/agent/stream-json-client.js';
 
 function approvals(timeoutMs: number | null = null) {
@@ -60,7 +61,7 @@ test('with two pending, an answer must name one; --input replaces the tool input
 test('an unanswered request is denied at the timeout and recorded as expired; answering it then says so', async (t) => {
   const { a, replies, events } = approvals(50);
   a.request(request('r1'));
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await waitFor(() => events.length === 2, 10_000, 'the expiry');
   t.deepEqual(events, ['requested r1', 'expired r1']);
   t.is((replies[0]![1] as { behavior: string }).behavior, 'deny');
   t.throws(() => a.answer('r1', { approved: true, by: 'me' }), { message: /already denied by the approval timeout/ });
@@ -81,7 +82,8 @@ test('stream-json lines split across reads, bad JSON, non-objects and an unknown
   let written = '';
   child.stderr.on('data', (d: Buffer) => (written += d.toString()));
   new StreamJsonClient(child as never, { onMessage: (m) => messages.push(m), onPermission: (p) => permissions.push(`${p.requestId} ${p.tool}`), onGarbage: (what) => garbage.push(what) });
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // Until the good message is in and the error answer has come back through the child (a loaded machine starts node slowly).
+  await waitFor(() => messages.length > 0 && /"request_id":"x"/.test(written), 30_000, 'the message and the echoed answer');
   child.stdin.end();
   await new Promise((resolve) => child.once('exit', resolve));
   t.deepEqual(messages, [{ type: 'assistant', n: 1 }]);

@@ -1,18 +1,17 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CcxError, type SendResult, type SessionInfo } from '@ccx/shared';
 import type { Disposable } from '../disposable.js';
 import { readProcStat } from '../process/proc.js';
-import { SESSION_ENV_MARKER } from '../process/session-processes.js';
-import { withUmask } from '../process/umask.js';
 import type { AgentActivity } from '../session/agent-state.js';
 import { Session, type OutputListener, type SessionDeps, type StreamedText } from '../session/session.js';
 import type { SessionRecord } from '../session/session-record.js';
-import { checkCwd, resolveExecutable } from '../session/spawn-check.js';
 import type { AgentRecord } from './agent-record.js';
 import { Approvals } from './approvals.js';
+import { spawnClaude } from './claude-process.js';
 import { StreamJsonClient } from './stream-json-client.js';
+import { TurnLedger } from './turn-ledger.js';
 import { agentMessagesOf, renderAgentMessage, renderUserText } from './transcript.js';
 
 /** The raw stream-json messages of a session, one per line (`logs --json`). */
@@ -36,8 +35,7 @@ export interface TurnOutcome {
 
 /** A turn's messages kept for its `send --wait --json`; a longer turn keeps its last ones. */
 const TURN_MESSAGES_KEPT = 1_000;
-/** Results remembered by turn number. */
-const OUTCOMES_KEPT = 64;
+
 
 /**
  * A structured agent session: Claude Code run with `-p --input-format
@@ -53,15 +51,8 @@ export class AgentSession extends Session {
   readonly approvals: Approvals;
   private readonly listeners = new Set<OutputListener>();
   private readonly exitListeners = new Set<() => void>();
-  private readonly turnListeners = new Set<(outcome: TurnOutcome | undefined, answered: number) => void>();
-  /** Messages sent during a turn, written one per turn (see submit). */
-  private waiting: string[] = [];
-  /** The last results by turn number, for a caller that asks just after its turn ended. */
-  private readonly outcomes = new Map<number, TurnOutcome>();
+  private readonly ledger = new TurnLedger<TurnOutcome>();
   private readonly stateListeners = new Set<(state: AgentActivity) => void>();
-  /** User messages written and results read by this process: while they differ a turn runs. */
-  private sent = 0;
-  private answered = 0;
   private state: AgentActivity = { activity: 'idle', waitingFor: null, since: null };
   private messagesBytes = 0;
   private turnMessages: Array<Record<string, unknown>> = [];
@@ -133,36 +124,11 @@ export class AgentSession extends Session {
   }
 
   private start(baseEnv: Record<string, string>, umask: number | undefined, resume: boolean): void {
-    const [command, ...userArgs] = this.record.command as [string, ...string[]];
-    const a = this.agent;
-    const args = [
-      ...userArgs,
-      '-p',
-      '--input-format', 'stream-json',
-      '--output-format', 'stream-json',
-      '--verbose',
-      '--permission-prompt-tool', 'stdio',
-      ...(a.model ? ['--model', a.model] : []),
-      ...(a.permissionMode ? ['--permission-mode', a.permissionMode] : []),
-      ...(resume ? ['--resume', a.claudeSessionId!] : []),
-    ];
-    const env: Record<string, string> = { ...baseEnv, [SESSION_ENV_MARKER]: this.id };
     let child: ChildProcessWithoutNullStreams;
     try {
-      checkCwd(this.record.cwd);
-      const file = resolveExecutable(command, this.record.cwd, env.PATH);
-      // Its own process group, as a PTY session's program has: cancel signals the group.
-      const fork = (): ChildProcessWithoutNullStreams => {
-        const started = withUmask(umask, () => spawn(file, args, { cwd: this.record.cwd, env, stdio: 'pipe', detached: true }));
-        // At once: a spawn that fails later (EACCES, ENOENT) emits 'error', which unheard would end the daemon.
-        started.on('error', (error) => this.agentDeps.logger.warn('Claude Code process error', { session: this.id, error: String(error) }));
-        return started;
-      };
-      const cgroups = this.agentDeps.processes.cgroups;
-      child = cgroups ? cgroups.bornInside(this.id, fork, (error) => this.agentDeps.logger.warn('session cgroup unusable; its processes are found by the fallbacks', { session: this.id, error: String(error) })) : fork();
-      if (child.pid === undefined) throw new Error('no process was started');
+      child = spawnClaude({ sessionId: this.id, command: this.record.command, cwd: this.record.cwd, env: baseEnv, umask, agent: this.agent, resume, processes: this.agentDeps.processes, logger: this.agentDeps.logger });
     } catch (error) {
-      const failure = error instanceof CcxError ? error : new CcxError('E_SPAWN', `could not start ${command}: ${(error as Error).message}`, 'is Claude Code installed? npm i -g @anthropic-ai/claude-code, or give its path: ccx start --agent claude -- /path/to/claude');
+      const failure = error as CcxError;
       this.record.status = 'failed';
       this.record.error = failure.message;
       this.record.endedAt = this.agentDeps.now().toISOString();
@@ -172,8 +138,7 @@ export class AgentSession extends Session {
       throw failure;
     }
     this.child = child;
-    this.sent = this.answered = 0;
-    this.outcomes.clear();
+    this.ledger.reset();
     child.stderr.on('data', (chunk: Buffer) => {
       if (this.stderrBytes >= MAX_STDERR_BYTES) return;
       this.stderrBytes += chunk.length;
@@ -199,13 +164,7 @@ export class AgentSession extends Session {
     return (await this.submit(opts)).result;
   }
 
-  /**
-   * A user message, and the number of its turn. One message is one turn: a
-   * message sent while a turn runs waits here and is written when that turn's
-   * result is in. Written during a turn, Claude Code would fold every waiting
-   * message into one next turn (one result for several sends), so no caller
-   * could tell which result answers it.
-   */
+  /** A user message, and the number of its turn (one message is one turn: turn-ledger.ts). */
   async submit(opts: { text?: string | StreamedText; keys: string[]; source?: string; record?: boolean }): Promise<{ result: SendResult; turn: number }> {
     if (!this.isRunning || !this.client) throw new CcxError('E_NOT_RUNNING', `session ${this.label} is ${this.record.status}`, `continue its conversation: ccx resume ${this.id}`);
     if (opts.keys.length) throw new CcxError('E_USAGE', `session ${this.label} is a structured agent session: it takes messages, not keys`, `send text: ccx send ${this.id} 'TEXT'; to stop a turn: ccx interrupt ${this.id}`);
@@ -222,11 +181,9 @@ export class AgentSession extends Session {
     if (!text) throw new CcxError('E_USAGE', 'nothing to send: a structured agent session takes a message', `ccx send ${this.id} 'TEXT'`);
     if (!this.isRunning || !this.client) throw new CcxError('E_NOT_RUNNING', `session ${this.label} is ${this.record.status}`, `continue its conversation: ccx resume ${this.id}`);
     const offset = this.output.end;
-    const turn = ++this.sent;
+    const { turn, now } = this.ledger.add(text);
     const bytes = Buffer.byteLength(text);
-    const now = this.turnsOutstanding === 1;
     if (now) this.write(text);
-    else this.waiting.push(text);
     this.inputMark = offset;
     if (opts.record !== false) this.agentDeps.bus.publish('input-sent', { sessionId: this.id, bytes, source: opts.source ?? 'send' });
     this.updateActivity();
@@ -240,23 +197,12 @@ export class AgentSession extends Session {
 
   /** Resolves with the result of turn `turn` (see submit), or undefined if the session ends first. */
   turnEnd(turn: number): { done: Promise<TurnOutcome | undefined>; cancel: () => void } {
-    const known = this.outcomes.get(turn);
-    if (known || turn <= this.answered) return { done: Promise.resolve(known), cancel: () => undefined };
-    let listener: (o: TurnOutcome | undefined, answered: number) => void = () => undefined;
-    const done = new Promise<TurnOutcome | undefined>((resolve) => {
-      listener = (o, answered) => {
-        if (o !== undefined && answered < turn) return;
-        this.turnListeners.delete(listener);
-        resolve(o);
-      };
-      this.turnListeners.add(listener);
-    });
-    return { done, cancel: () => this.turnListeners.delete(listener) };
+    return this.ledger.turnEnd(turn);
   }
 
   /** How many turns are written but not answered (0: idle). */
   get turnsOutstanding(): number {
-    return Math.max(0, this.sent - this.answered);
+    return this.ledger.outstanding;
   }
 
   /** Aborts the turn under way; pending approvals are dropped (Claude Code no longer waits for them). */
@@ -347,17 +293,13 @@ export class AgentSession extends Session {
     a.turns++;
     a.costUsd += outcome.costUsd;
     this.processCostUsd += outcome.costUsd;
-    this.answered = Math.min(this.sent, this.answered + 1);
-    this.outcomes.set(this.answered, outcome);
-    if (this.outcomes.size > OUTCOMES_KEPT) this.outcomes.delete(this.outcomes.keys().next().value!);
     this.persist();
     this.appendTranscript(`[turn ${outcome.subtype}: ${(outcome.durationMs / 1000).toFixed(1)} s, $${outcome.costUsd.toFixed(4)}]\n`);
     this.agentDeps.bus.publish('turn-completed', { sessionId: this.id, durationMs: outcome.durationMs, costUsd: outcome.costUsd, usage: outcome.usage, result: outcome.result });
     // The next waiting message is the next turn.
-    const next = this.waiting.shift();
+    const next = this.ledger.ended(outcome);
     if (next !== undefined) this.write(next);
     this.updateActivity();
-    for (const listener of [...this.turnListeners]) listener(outcome, this.answered);
   }
 
   /** What this Claude process has cost so far (its results' total_cost_usd; a resumed one counts from 0 again). */
@@ -388,9 +330,8 @@ export class AgentSession extends Session {
     this.persist();
     this.agentDeps.bus.publish('process-exit', { sessionId: this.id, code: r.exitCode, signal });
     this.agentDeps.bus.publish('session-status', { sessionId: this.id, status: r.status });
-    if (this.waiting.length) this.appendTranscript(`[${this.waiting.length} message(s) sent during the last turn were never written: Claude Code ended]\n`);
-    this.waiting = [];
-    for (const listener of [...this.turnListeners]) listener(undefined, this.answered);
+    const dropped = this.ledger.abort();
+    if (dropped) this.appendTranscript(`[${dropped} message(s) sent during the last turn were never written: Claude Code ended]\n`);
     for (const waiter of this.exitListeners) waiter();
     this.exitListeners.clear();
   }
