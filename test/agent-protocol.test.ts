@@ -1,6 +1,6 @@
 /**
  * Unit tests of packages/daemon/src/agent/approvals.ts (first answer wins,
- * timeouts) and stream-json-client.ts (line framing and bad lines, against
+ * timeouts), turn-ledger.ts (one message, one turn) and stream-json-client.ts (line framing and bad lines, against
  * a real child process that writes what Claude Code might).
  */
 import test from 'ava';
@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { Approvals } from '../packages/daemon/dist/agent/approvals.js';
 import { waitFor } from './helpers/ccx.js';
 import { StreamJsonClient } from '../packages/daemon/dist/agent/stream-json-client.js';
+import { TurnLedger } from '../packages/daemon/dist/agent/turn-ledger.js';
 
 function approvals(timeoutMs: number | null = null) {
   const replies: Array<[string, unknown]> = [];
@@ -91,4 +92,21 @@ test('stream-json lines split across reads, bad JSON, non-objects and an unknown
   t.is(garbage.length, 2);
   // The unknown control request was answered with an error, so Claude Code does not wait for it.
   t.regex(written, /"subtype":"error","request_id":"x"/);
+});
+
+test('one message is one turn: messages sent during a turn wait, and each waiter gets the result with its own number', async (t) => {
+  const ledger = new TurnLedger<string>();
+  t.deepEqual(ledger.add('first'), { turn: 1, now: true });
+  t.deepEqual(ledger.add('second'), { turn: 2, now: false });
+  t.deepEqual(ledger.add('third'), { turn: 3, now: false });
+  const second = ledger.turnEnd(2).done;
+  t.is(ledger.ended('answer 1'), 'second');
+  t.is(ledger.outstanding, 2);
+  t.is(ledger.ended('answer 2'), 'third');
+  t.is(await second, 'answer 2');
+  // Asked for after its turn ended: still the right result.
+  t.is(await ledger.turnEnd(1).done, 'answer 1');
+  const third = ledger.turnEnd(3).done;
+  t.is(ledger.abort(), 0);
+  t.is(await third, undefined);
 });
