@@ -1,4 +1,5 @@
 import { CCX_VERSION } from '@ccx/shared';
+import { approvalsCommand } from './commands/approvals.js';
 import { approveCommand, denyCommand } from './commands/approve.js';
 import { attachCommand } from './commands/attach.js';
 import { cancelCommand, killCommand } from './commands/cancel.js';
@@ -14,6 +15,7 @@ import { logsCommand } from './commands/logs.js';
 import { presetsCommand } from './commands/presets.js';
 import { pruneCommand, rmCommand } from './commands/remove.js';
 import { resizeCommand } from './commands/resize.js';
+import { resumeCommand } from './commands/resume.js';
 import { runToEndCommand } from './commands/run.js';
 import { screenCommand } from './commands/screen.js';
 import { sendCommand } from './commands/send.js';
@@ -26,7 +28,7 @@ import { exitQuietlyOnClosedPipes, reportError, usageError } from './output.js';
 import type { CommandModule } from 'yargs';
 
 /** Every command, one module each; adding one is adding a line here. */
-const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand, screenCommand, logsCommand, attachCommand, resizeCommand, clientsCommand, detachCommand, waitCommand, interruptCommand, approveCommand, denyCommand, presetsCommand, runToEndCommand, completionCommand];
+const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand, screenCommand, logsCommand, attachCommand, resizeCommand, clientsCommand, detachCommand, waitCommand, interruptCommand, approveCommand, denyCommand, approvalsCommand, resumeCommand, presetsCommand, runToEndCommand, completionCommand];
 
 export async function main(rawArgv: string[]): Promise<void> {
   exitQuietlyOnClosedPipes();

@@ -24,6 +24,7 @@ import { cgroupModeFrom, SessionCgroups } from './process/session-cgroups.js';
 import { PresetCatalog } from './presets/preset-catalog.js';
 import type { HandlerTable } from './router.js';
 import { sessionTargets } from './handlers/targets.js';
+import { withAgentSessions } from './agent/agent-handlers.js';
 import { ScreenHost } from './session/screen-host.js';
 import { SessionManager } from './session/session-manager.js';
 import type { Session } from './session/session.js';
@@ -206,7 +207,7 @@ export class Daemon {
     });
 
     const presets = new PresetCatalog(config);
-    const table: HandlerTable = {
+    const table: HandlerTable = withAgentSessions({
       ...daemonHandlers({ status: () => this.status(serving), requestStop: () => void this.stop('request') }),
       ...eventsHandlers(bus, sessions, settings.eventsFollowerQueueMax),
       ...hooksHandlers(webhooks),
@@ -217,7 +218,7 @@ export class Daemon {
       ...watchHandlers(bus),
       ...attachHandlers(bus, logger, () => configuredAttachAllow(config)),
       ...windowHandlers(),
-    };
+    }, sessions, this.opts.env);
     const dispatcher = new Dispatcher(table, version, logger, sessionTargets(sessions));
     const serving: Serving = { bus, sessions, webhooks, screens, cgroups, dispatcher, server, homeWatch: undefined };
     try {

@@ -10,6 +10,7 @@
  */
 import type { Preset } from './presets.js';
 import type {
+  ApprovalsResult,
   ApproveResult,
   CcxEvent,
   CancelResult,
@@ -18,6 +19,7 @@ import type {
   DetachResult,
   EventsStreamEnd,
   HooksRemoveResult,
+  MessagesResult,
   MethodName,
   OutputFrame,
   OutputStreamEnd,
@@ -75,6 +77,9 @@ export interface MethodContract {
   'session.resize': Unary<SessionInfo>;
   'session.clients': Unary<ClientsResult>;
   'session.detach': Unary<DetachResult>;
+  'approvals.list': Unary<ApprovalsResult>;
+  'session.resume': Unary<SessionInfo>;
+  'session.messages': Unary<MessagesResult>;
 }
 
 /** Every method with params has a contract and every contract has params: else this line is a tsc error. */

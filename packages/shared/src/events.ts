@@ -18,6 +18,16 @@ export const EVENT_TYPES = [
   'session-output',
   /** A webhook subscriber's outbox overflowed and its oldest deliveries were dropped. */
   'webhook-dropped',
+  /** A structured agent session (`start --agent`): assistant text, a tool use or a tool result. */
+  'agent-message',
+  /** A structured agent session asks permission for a tool use: {requestId, tool, input, suggestions}. */
+  'approval-request',
+  /** It was answered: {requestId, approved, by, message?}. */
+  'approval-confirmed',
+  /** Nobody answered within --approval-timeout: it was denied. {requestId} */
+  'approval-expired',
+  /** A structured agent's turn ended: {durationMs, costUsd, usage, result}. */
+  'turn-completed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

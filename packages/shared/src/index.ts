@@ -17,3 +17,4 @@ export * from './webhooks.js';
 export * from './window-size.js';
 export type * from './schemas.js';
 export type * from './contract.js';
+export * from './agents.js';

@@ -10,6 +10,7 @@ import { MAX_NAME_LENGTH, MAX_STREAMED_TEXT_BYTES } from './limits.js';
 import { EVENT_TYPES, type EventType } from './events.js';
 import { HOOK_LEVELS, type HookStatus } from './webhooks.js';
 import { WINDOW_SIZE_POLICIES, type WindowSizePolicy } from './window-size.js';
+import { AGENT_KINDS, AGENT_PERMISSION_MODES } from './agents.js';
 
 const id = z.number().int().nonnegative();
 const target = z.string().min(1).max(256);
@@ -106,6 +107,8 @@ export const SessionInfoSchema = z.object({
   windowSize: z.enum(WINDOW_SIZE_POLICIES),
   /** An ended session's processes that outlived its program (e.g. a `setsid -f` child); [] while running. */
   leftoverPids: z.array(z.number()),
+  /** A structured agent session (`start --agent claude`): Claude's own session id, cost so far, pending approvals. */
+  agent: z.object({ kind: z.enum(AGENT_KINDS), claudeSessionId: z.string().nullable(), costUsd: z.number(), turns: z.number(), pendingApprovals: z.number() }).optional(),
 });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 
@@ -192,6 +195,17 @@ export const MethodParams = {
       windowSize: z.enum(WINDOW_SIZE_POLICIES).optional(),
       /** The caller's umask, applied to the program (absent: the daemon's). */
       umask: z.number().int().min(0).max(0o777).optional(),
+      /** Run it as a structured agent (Claude Code's stream-json protocol) instead of in a terminal. */
+      agent: z
+        .object({
+          kind: z.enum(AGENT_KINDS),
+          model: z.string().min(1).max(256).optional(),
+          permissionMode: z.enum(AGENT_PERMISSION_MODES).optional(),
+          /** Unanswered approval requests are denied (and recorded as expired) after this long. */
+          approvalTimeoutMs: z.number().int().min(1).max(2_147_483_647).optional(),
+        })
+        .strict()
+        .optional(),
     })
     .strict(),
   'session.list': z.object({ all: z.boolean().optional() }).strict(),
@@ -227,8 +241,22 @@ export const MethodParams = {
       /** With a denial: sent as the next prompt, what to do instead. */
       message: z.string().min(1).max(64 * 1024).optional(),
       preset: z.string().max(64).optional(),
+      /** A structured agent session: which pending request (optional while only one is pending). */
+      requestId: z.string().min(1).max(256).optional(),
+      /** A structured agent session: the tool input to run instead of the one asked for. */
+      input: z.record(z.string(), z.unknown()).optional(),
+      /** Who answers, as the other answerers are told (e.g. `ccx approve (pid 123)`, `web`). */
+      by: z.string().min(1).max(128).optional(),
     })
     .strict(),
+  /** Pending approval requests of structured agent sessions (all, or one session's). */
+  'approvals.list': z.object({ target: target.optional() }).strict(),
+  /** Starts a structured agent session again where its conversation left off (`claude --resume`). */
+  'session.resume': z
+    .object({ target, env: z.record(envName, z.string().max(64 * 1024)).optional(), inheritDaemonEnv: z.boolean().optional(), umask: z.number().int().min(0).max(0o777).optional() })
+    .strict(),
+  /** A structured agent session's raw stream-json messages (`logs --json`), the last `tail` of them. */
+  'session.messages': z.object({ target, tail: z.number().int().nonnegative().optional() }).strict(),
   'presets.list': z.object({}).strict(),
   'events.stream': z
     .object({
@@ -383,6 +411,29 @@ export interface ApproveResult {
   presses: number;
   /** A denial's message was sent as the next prompt. */
   messageSent: boolean;
+  /** A structured agent session: the request answered. */
+  requestId?: string;
+}
+
+/** A tool use a structured agent session asks permission for (`ccx approvals --json`). */
+export interface ApprovalInfo {
+  sessionId: string;
+  requestId: string;
+  tool: string;
+  input: Record<string, unknown>;
+  suggestions: unknown[];
+  requestedAt: string;
+}
+
+/** `approvals.list`. */
+/** `session.messages`: a structured agent session's raw stream-json messages (logs --json). */
+export interface MessagesResult {
+  session: string;
+  messages: unknown[];
+}
+
+export interface ApprovalsResult {
+  approvals: ApprovalInfo[];
 }
 
 export interface CancelResult {
@@ -505,6 +556,8 @@ export interface WaitResult {
   truncated?: boolean;
   /** The rendered screen as text, when captured. */
   screen?: string;
+  /** A structured agent session's turn (`send --wait --json`): its result message and the messages of the turn. */
+  turn?: { result: string; isError: boolean; subtype: string; durationMs: number; costUsd: number; usage: unknown; messages: unknown[] };
 }
 
 // ---- events ----------------------------------------------------------------------
@@ -614,6 +667,47 @@ export const EventDataSchemas = {
       reason: z.string().describe('why: outbox full'),
     })
     .describe("A webhook subscriber's outbox overflowed and its oldest deliveries were dropped."),
+  'agent-message': z
+    .object({
+      sessionId,
+      kind: z.enum(['text', 'tool-use', 'tool-result']).describe('what Claude Code said: assistant text, a tool use, or a tool result'),
+      text: z.string().optional().describe('text and tool-result: the text'),
+      toolUseId: z.string().optional().describe('tool-use and tool-result: the id that pairs them'),
+      tool: z.string().optional().describe('tool-use: the tool name (Bash, Edit, …)'),
+      input: z.unknown().optional().describe("tool-use: the tool's input as Claude Code sent it"),
+      isError: z.boolean().optional().describe('tool-result: the tool failed or was denied'),
+    })
+    .describe('A structured agent session (start --agent claude) produced a message.'),
+  'approval-request': z
+    .object({
+      sessionId,
+      requestId: z.string().describe('the request to answer: ccx approve ID REQ'),
+      tool: z.string().describe('the tool Claude Code wants to use'),
+      input: z.unknown().describe("the tool's input"),
+      suggestions: z.array(z.unknown()).describe("Claude Code's permission suggestions, as it sent them"),
+    })
+    .describe('A structured agent session asks whether a tool may run (also reaches status-level webhooks).'),
+  'approval-confirmed': z
+    .object({
+      sessionId,
+      requestId: z.string().describe('the request answered'),
+      approved: z.boolean().describe('allowed (true) or denied'),
+      by: z.string().describe('who answered: the client that sent approve/deny'),
+      message: z.string().optional().describe('deny --message: what Claude Code is told'),
+    })
+    .describe('An approval request was answered; the first answer wins.'),
+  'approval-expired': z
+    .object({ sessionId, requestId: z.string().describe('the request no one answered') })
+    .describe('An approval request outlived --approval-timeout and was denied (also reaches status-level webhooks).'),
+  'turn-completed': z
+    .object({
+      sessionId,
+      durationMs: z.number().describe("the turn's duration as Claude Code measured it"),
+      costUsd: z.number().nullable().describe("the turn's cost in USD, or null"),
+      usage: z.unknown().describe("token usage as Claude Code reported it"),
+      result: z.string().describe("the turn's final assistant text"),
+    })
+    .describe('A turn of a structured agent session ended.'),
 } as const satisfies Record<EventType, z.ZodObject>;
 
 /** What every event carries. */

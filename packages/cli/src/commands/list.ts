@@ -59,7 +59,8 @@ function sessionRow(s: SessionInfo): string[] {
     outcome(s) || '-',
     String(s.attachedClients),
     s.cwd,
-    s.command.join(' '),
+    // A structured agent session: its kind, Claude's session id and the cost so far before the command.
+    (s.agent ? `[${s.agent.kind} ${s.agent.claudeSessionId?.slice(0, 8) ?? '-'} $${s.agent.costUsd.toFixed(4)}] ` : '') + s.command.join(' '),
   ];
 }
 

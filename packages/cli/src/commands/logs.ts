@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import type { SessionInfo } from '@ccx/shared';
 import { openOutputStream, sessionExitCode } from '../client/output-stream.js';
 import { runCommand } from '../context.js';
 import { SESSION_ID_ARG } from './session-arg.js';
@@ -30,6 +31,7 @@ export const logsCommand: CommandModule<object, LogsArgs> = {
       .option('since', { type: 'number', describe: 'start at this byte offset of the output (as in `screen --json`, `send --json`)' })
       .option('follow', { alias: 'f', type: 'boolean', describe: 'keep printing new output until the session ends; then exit with its exit code' })
       .option('raw', { type: 'boolean', describe: 'the exact bytes the program wrote, escape sequences and all' })
+      .option('json', { type: 'boolean', describe: 'a structured agent session (start --agent): its raw stream-json messages, one per line (--tail N: the last N)' })
       .example('$0 logs agent --tail 50', 'the last 50 lines, as text')
       .example('$0 logs -f build', 'follow until the program ends; exits with its code')
       .example('$0 logs sh --raw > out.bin', 'byte-exact copy of the output') as never,
@@ -39,6 +41,12 @@ export const logsCommand: CommandModule<object, LogsArgs> = {
         if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) throw usageError(`${name} needs a whole number ≥ 0, got ${value}`);
       }
       const conn = await ctx.connect();
+      // A structured agent session's --json: its raw stream-json messages, one per line.
+      if (ctx.json && (await conn.request('session.get', { target: argv.id })).agent) {
+        const { messages } = await conn.request('session.messages', { target: argv.id, tail: argv.tail });
+        for (const m of messages) writeOut(JSON.stringify(m) + '\n');
+        return 0;
+      }
       // Following, the unfinished last line (a prompt) is printed as it comes (live-text.ts).
       const text = argv.raw ? undefined : new LiveText(argv.follow ?? false);
       const stream = openOutputStream(

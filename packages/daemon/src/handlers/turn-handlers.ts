@@ -76,7 +76,7 @@ const MAX_UNASKED_FRAMES = 4;
  * (`{k:'more'}`) and resolves with it, so at most one chunk is in flight and
  * the session's bounded queue is what paces the upload.
  */
-function pulledText(sink: StreamSink, bytes: number, gone: AbortSignal): StreamedText {
+export function pulledText(sink: StreamSink, bytes: number, gone: AbortSignal): StreamedText {
   const arrived: Buffer[] = [];
   let waiting: { resolve: (b: Buffer) => void; reject: (e: Error) => void } | undefined;
   const wentAway = (): CcxError => new CcxError('E_PROTOCOL', 'the client went away before all of the text arrived');

@@ -8,6 +8,7 @@ import { Escalator } from './escalation.js';
 import { newSessionId } from './session-id.js';
 import { OutputLog } from './output-log.js';
 import { Session, type SessionDeps } from './session.js';
+import { AgentSession } from '../agent/agent-session.js';
 import type { SessionRecord } from './session-record.js';
 
 export const DEFAULT_COLS = 120;
@@ -77,7 +78,7 @@ export class SessionManager {
     }
     for (const { id, error } of unreadable) this.addLost(this.salvagedRecord(id, error), lost);
     for (const record of records) {
-      const session = new Session(record, this.deps);
+      const session = this.sessionFor(record);
       this.sessions.set(record.id, session);
       if (record.status !== 'running') continue;
       session.markLost('the daemon stopped while this session ran');
@@ -90,7 +91,7 @@ export class SessionManager {
 
   /** Lists a session the daemon knows only by its directory as lost, and saves its record. */
   private addLost(record: SessionRecord, lost: string[]): void {
-    const session = new Session(record, this.deps);
+    const session = this.sessionFor(record);
     this.sessions.set(record.id, session);
     session.announceSalvaged();
     lost.push(record.id);
@@ -167,15 +168,26 @@ export class SessionManager {
       preset: params.preset ?? null,
       enterDelayMs: params.enterDelayMs ?? DEFAULT_ENTER_DELAY_MS,
       windowSize: params.windowSize ?? this.deps.defaultWindowSize ?? DEFAULT_WINDOW_SIZE,
+      ...(params.agent ? { agent: { kind: params.agent.kind, model: params.agent.model ?? null, permissionMode: params.agent.permissionMode ?? null, approvalTimeoutMs: params.agent.approvalTimeoutMs ?? null, claudeSessionId: null, costUsd: 0, turns: 0 } } : {}),
     };
     this.store.create(id);
-    const session = new Session(record, this.deps);
+    const session = this.sessionFor(record);
     this.sessions.set(id, session);
     this.deps.bus.publish('session-created', { sessionId: id, name: record.name, command: record.command, cwd: record.cwd });
     session.spawn({ ...baseEnv, ...(params.env ?? {}) }, params.umask);
     // Before the reply: from here a client knows of it, so it is never deleted as an unfinished start.
     this.store.markStarted(id);
     return { session, nameTakenFrom };
+  }
+
+  /** A structured agent session (start --agent) or a PTY one, by its record. */
+  private sessionFor(record: SessionRecord): Session {
+    return record.agent ? new AgentSession(record, this.deps) : new Session(record, this.deps);
+  }
+
+  /** Every session, in no particular order. */
+  all(): Session[] {
+    return [...this.sessions.values()];
   }
 
   /** Finds a session by exact id, then name, then unique id prefix. */

@@ -1,4 +1,5 @@
 import type { SessionStatus, WindowSizePolicy } from '@ccx/shared';
+import type { AgentRecord } from '../agent/agent-record.js';
 
 /** What is persisted of a session (meta.json); survives daemon restarts. */
 export interface SessionRecord {
@@ -24,6 +25,8 @@ export interface SessionRecord {
   enterDelayMs: number;
   /** How attached clients size the window; absent in records written before it existed (= latest). */
   windowSize?: WindowSizePolicy;
+  /** Set for a structured agent session (`start --agent`); absent for a PTY session. */
+  agent?: AgentRecord;
 }
 
 export const ENDED_STATUSES: ReadonlySet<SessionStatus> = new Set(['exited', 'cancelled', 'failed', 'lost']);

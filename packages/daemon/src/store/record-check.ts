@@ -1,4 +1,5 @@
 import { WINDOW_SIZE_POLICIES } from '@ccx/shared';
+import { isAgentRecord } from '../agent/agent-record.js';
 import type { SessionRecord } from '../session/session-record.js';
 
 const STATUSES = new Set(['running', 'exited', 'cancelled', 'failed', 'lost']);
@@ -32,6 +33,7 @@ const FIELDS: Record<keyof SessionRecord, Check> = {
   enterDelayMs: (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0,
   // Absent in records from before window-size policies (they get the default).
   windowSize: (v) => v === undefined || (typeof v === 'string' && (WINDOW_SIZE_POLICIES as readonly string[]).includes(v)),
+  agent: (v) => v === undefined || isAgentRecord(v),
 };
 
 /**

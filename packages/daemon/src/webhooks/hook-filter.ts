@@ -14,6 +14,9 @@ const LIFECYCLE: ReadonlySet<EventType> = new Set<EventType>([
   'session-error',
   'session-removed',
   'webhook-dropped',
+  // A structured agent waits for someone to answer: the reason status hooks exist.
+  'approval-request',
+  'approval-expired',
 ]);
 
 /** `summary` level adds these to the lifecycle. */
