@@ -31,6 +31,18 @@ export interface Preset {
   denyKey: string | null;
   /** What `send --wait` prints by default: the new output as text, or the rendered screen (TUIs). */
   answer: 'output' | 'screen';
+  /**
+   * How the program writes: `lines` (the output text is what it said) or
+   * `screen` (a TUI that draws with cursor moves: `wait --until` and answers
+   * read the rendered screen and its scrollback, what is new there since the mark).
+   */
+  draws: 'lines' | 'screen';
+  /** With `draws: screen`: matches the top of the program's input box (everything from its last match down is not the answer); null: none. */
+  inputBox: string | null;
+  /** With `draws: screen`: matches whole lines that are the program's chrome (spinners, timings), dropped from answers; null: none. */
+  chrome: string | null;
+  /** With `draws: screen`: matches the mark before each message the program draws (`● `), removed from answers with the indent of the lines under it; null: none. */
+  messageMark: string | null;
 }
 
 export type PresetFields = Omit<Preset, 'name' | 'description'>;
@@ -46,6 +58,10 @@ export const DEFAULT_PRESET_FIELDS: PresetFields = {
   approveKey: null,
   denyKey: null,
   answer: 'output',
+  draws: 'lines',
+  inputBox: null,
+  chrome: null,
+  messageMark: null,
 };
 
 export const BUILTIN_PRESETS: Readonly<Record<string, Preset>> = {
@@ -68,7 +84,7 @@ export const BUILTIN_PRESETS: Readonly<Record<string, Preset>> = {
   },
   claude: {
     name: 'claude',
-    description: 'Claude Code (TUI): answered after 3 s of quiet; Escape interrupts; prints the screen',
+    description: 'Claude Code (TUI): turns from its state file; Escape interrupts; prints the answer it drew on the screen',
     ...DEFAULT_PRESET_FIELDS,
     // Claude Code 2.1 draws its input line as `❯` and its footer as "shift+tab to cycle"; older ones `>` and "? for shortcuts".
     ready: '\\? for shortcuts|shift\\+tab to cycle|^\\s*[│|]?\\s*[>❯](\\s|$)',
@@ -78,7 +94,15 @@ export const BUILTIN_PRESETS: Readonly<Record<string, Preset>> = {
     // Its dialog: "❯ 1. Yes … 4. No · Esc to cancel".
     approveKey: '1',
     denyKey: 'Escape',
-    answer: 'screen',
+    answer: 'output',
+    // It draws with cursor moves: the line-based text keeps only some answers (issue 14 B.4).
+    draws: 'screen',
+    // Its input box: a rule, then the `❯` line (older versions: `>`).
+    inputBox: '^─{10,}\\n\\s*[>❯]',
+    // Its spinner and timing lines ("✻ Worked for 0s · done 10:44 PM", "✽ Vibing… (3s) · esc to interrupt"), the tip under
+    // the spinner ("⎿  Tip: …") and its effort line ("◐ medium · /effort", right-aligned).
+    chrome: '^[·✢✳✶✻✽*] \\S+(…| for \\d)|^\\s*⎿\\s+Tip: |^\\s{10,}\\S.* · /effort$',
+    messageMark: '^● ',
   },
   codex: {
     name: 'codex',
@@ -159,6 +183,9 @@ function validateUserPreset(configFile: string, name: string, raw: unknown): Use
       case 'prompt':
       case 'echoPrompt':
       case 'ready':
+      case 'inputBox':
+      case 'chrome':
+      case 'messageMark':
         if (value !== null && typeof value !== 'string') fail(field, 'a regular expression (string) or null');
         if (typeof value === 'string') {
           try {
@@ -198,6 +225,10 @@ function validateUserPreset(configFile: string, name: string, raw: unknown): Use
       case 'answer':
         if (value !== 'output' && value !== 'screen') fail(field, '"output" or "screen"');
         out.answer = value as 'output' | 'screen';
+        break;
+      case 'draws':
+        if (value !== 'lines' && value !== 'screen') fail(field, '"lines" or "screen"');
+        out.draws = value as 'lines' | 'screen';
         break;
       default:
         throw configError(configFile, `preset ${name}: unknown field "${field}"`);

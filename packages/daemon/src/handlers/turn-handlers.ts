@@ -4,6 +4,7 @@ import type { PresetCatalog } from '../presets/preset-catalog.js';
 import { stream, type HandlerTable, type StreamSink } from '../router.js';
 import type { SessionManager } from '../session/session-manager.js';
 import type { StreamedText } from '../session/session.js';
+import { screenNow } from '../session/screen-marks.js';
 import { MAX_PRESSES, pressUntilTaken, tookPrompt, untilReady } from '../session/submit-check.js';
 import { Waiter } from '../wait/waiter.js';
 import { waitSpec } from '../wait/wait-spec.js';
@@ -41,6 +42,8 @@ export function turnHandlers(sessions: SessionManager, bus: EventBus, presets: P
         const agent = session.watchesAgentState && text !== undefined && enter;
         if (agent) await untilReady(session, preset);
         const sentAtMs = Date.now();
+        // A program that draws its answers: the screen before the text, what a later wait compares with (screen-marks.ts).
+        const before = preset.draws === 'screen' ? screenNow(session.screen) : undefined;
         const sent = await session.send({
           text,
           paste: params.paste,
@@ -49,6 +52,7 @@ export function turnHandlers(sessions: SessionManager, bus: EventBus, presets: P
           keys: params.keys ?? [],
           enterDelayMs: params.enterDelayMs ?? (params.preset !== undefined ? preset.enterDelayMs : undefined),
         }).finally(() => held.dispose());
+        if (before) session.screenMarks.note(sent.offset, before, typeof text === 'string' ? text : undefined);
         if (agent) sent.resubmitted = ((await pressUntilTaken(session, 'Enter', () => tookPrompt(session, sentAtMs), 'resubmit')) ?? MAX_PRESSES) - 1;
         if (!spec) return sink.end({ send: sent } satisfies TurnResult);
         spec.agentSince = sentAtMs;
@@ -64,7 +68,10 @@ export function turnHandlers(sessions: SessionManager, bus: EventBus, presets: P
         const result: WaitResult | undefined = await waiter.run();
         if (!result) return;
         // The answer was read: a later `wait` without --from starts after it, as pexpect's next expect does.
-        if (session.inputMark === sent.offset) session.inputMark = result.offset;
+        if (session.inputMark === sent.offset) {
+          session.inputMark = result.offset;
+          if (preset.draws === 'screen') session.screenMarks.note(result.offset, screenNow(session.screen));
+        }
         if (!sink.closed) sink.end({ send: sent, wait: result } satisfies TurnResult);
       } finally {
         turn.dispose();

@@ -22,6 +22,7 @@ import type { ScreenHost } from './screen-host.js';
 import { ENDED_STATUSES, type SessionRecord } from './session-record.js';
 import { checkCwd, resolveExecutable } from './spawn-check.js';
 import { TurnQueue } from './turn-queue.js';
+import { ScreenMarks } from './screen-marks.js';
 
 export interface SessionDeps {
   bus: EventBus;
@@ -105,6 +106,8 @@ export class Session {
    * returned. Undefined until the first send (in this daemon's life).
    */
   inputMark: number | undefined;
+  /** The screen at recent marks, for programs that draw their answers (wait/screen-answer.ts). */
+  readonly screenMarks = new ScreenMarks();
   /** Bytes of text held by sends that wait for their turn or for the input queue. */
   private waitingTextBytes = 0;
   private readonly attachInput = new AttachInputEvents((bytes) => this.deps.bus.publish('input-sent', { sessionId: this.id, bytes, source: 'attach' }));
