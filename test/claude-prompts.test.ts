@@ -42,8 +42,8 @@ test('20 prompts to the real Claude Code TUI, the first right after start, long 
     const result = parseJson(r);
     resubmitted += result.resubmitted ?? 0;
     if (submitted(p, fakeApi().requests.slice(asked))) sub++;
-    if (answered(p, result.wait.output)) ans++;
-    else t.log(`prompt ${i} not answered as expected (${result.wait.reason}): ${JSON.stringify(result.wait.output.slice(0, 200))}`);
+    if (answered(p, result.wait.output ?? "")) ans++;
+    else t.log(`prompt ${i} not answered as expected (${result.wait.reason}): ${JSON.stringify(String(result.wait.output ?? result.wait.screen).slice(0, 200))}`);
   }
   t.log(`claude TUI: ${sub}/${PROMPTS} submitted, ${ans}/${PROMPTS} answered exactly, ${resubmitted} Enter re-sent, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   t.is(sub, PROMPTS);

@@ -106,13 +106,21 @@ export const BUILTIN_PRESETS: Readonly<Record<string, Preset>> = {
   },
   codex: {
     name: 'codex',
-    description: 'Codex CLI (TUI): answered after 3 s of quiet; Escape interrupts; prints the screen',
+    description: 'Codex CLI (TUI): answered after 3 s of quiet; Escape interrupts; prints the answer it drew on the screen',
     ...DEFAULT_PRESET_FIELDS,
+    // Codex 0.171 shows "? for shortcuts" under its `›` input line once it takes input.
     ready: 'context left|⏎ send|for shortcuts',
     idleMs: 3_000,
     enterDelayMs: 300,
     interruptKey: 'Escape',
-    answer: 'screen',
+    answer: 'output',
+    // It writes its history above an inline viewport it redraws: answers are read from the screen and scrollback.
+    draws: 'screen',
+    // Its input line: "› Ask Codex to do anything" (the echo of a prompt, "› say hi", is taken off before).
+    inputBox: '^› ',
+    // "Worked for <1s • 23:03" under an answer, "• Working (3s • esc to interrupt)" during a turn, "└ Tip: …" under it.
+    chrome: '^\\s*Worked for .* • |^[•◦] Working \\(|esc to interrupt\\)$|^\\s*└ Tip: ',
+    messageMark: '^• ',
   },
 };
 
