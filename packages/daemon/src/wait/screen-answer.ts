@@ -160,10 +160,8 @@ export function screenAnswer(drawn: string, reading: ScreenReading): string {
   const out: string[] = [];
   let indent = 0;
   for (const line of splitLines(drawn)) {
-    if (reading.chrome?.test(line)) {
-      indent = 0;
-      continue;
-    }
+    // Chrome (a spinner under a message, the effort line) is dropped without ending the message it sits in.
+    if (reading.chrome?.test(line)) continue;
     const mark = reading.messageMark?.exec(line);
     if (mark && mark.index === 0) {
       indent = mark[0].length;
