@@ -47,9 +47,9 @@ test('seven answers in a row: wait --until matches each one Claude Code drew, an
   for (let n = 101; n <= 107; n++) {
     // Streamed over a second: a match on the echo of the prompt (which holds "ANSWER n" too) would come back without the answer.
     const sent = await h.ccx(['send', 'cc', `slow 1 ANSWER ${n}`]);
-    t.is(sent.code, 0, sent.stderr);
+    t.is(sent.code, 0, sent.stderr + sent.stdout);
     const waited = await h.ccx(['wait', 'cc', '--until', `ANSWER ${n}`, '--print', 'output', '--timeout', '60', '--json']);
-    t.is(waited.code, 0, waited.stderr);
+    t.is(waited.code, 0, waited.stderr + waited.stdout);
     const result = parseJson(waited);
     t.is(result.reason, 'match');
     t.is(result.output, `ANSWER ${n}`);

@@ -43,7 +43,7 @@ export function turnHandlers(sessions: SessionManager, bus: EventBus, presets: P
         if (agent) await untilReady(session, preset);
         const sentAtMs = Date.now();
         // A program that draws its answers: the screen before the text, what a later wait compares with (screen-marks.ts).
-        const before = preset.draws === 'screen' ? screenNow(session.screen) : undefined;
+        const before = preset.draws === 'screen' ? screenNow(session.screen, false) : undefined;
         const sent = await session.send({
           text,
           paste: params.paste,
@@ -70,7 +70,7 @@ export function turnHandlers(sessions: SessionManager, bus: EventBus, presets: P
         // The answer was read: a later `wait` without --from starts after it, as pexpect's next expect does.
         if (session.inputMark === sent.offset) {
           session.inputMark = result.offset;
-          if (preset.draws === 'screen') session.screenMarks.note(result.offset, screenNow(session.screen));
+          if (preset.draws === 'screen') session.screenMarks.note(result.offset, screenNow(session.screen, false));
         }
         if (!sink.closed) sink.end({ send: sent, wait: result } satisfies TurnResult);
       } finally {

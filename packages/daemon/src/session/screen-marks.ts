@@ -31,13 +31,25 @@ export class ScreenMarks {
     if (this.marks.length > MAX_MARKS) this.marks.shift();
   }
 
-  /** The mark at exactly this offset, if one was noted. */
-  at(offset: number): ScreenMark | undefined {
-    return this.marks.find((m) => m.offset === offset);
+  /**
+   * The newest mark at or before this offset: a key pressed after the text
+   * (the Enter a submit check presses again) moves the session's input mark
+   * past the send's own, and the screen before the text is still the one to
+   * compare with.
+   */
+  atOrBefore(offset: number): ScreenMark | undefined {
+    let best: ScreenMark | undefined;
+    for (const m of this.marks) if (m.offset <= offset && (!best || m.offset > best.offset)) best = m;
+    return best;
   }
 }
 
-/** The screen's text with all its scrollback once it has parsed the output so far and is between frames; null when it cannot say. */
-export function screenNow(screen: RemoteScreen | undefined): Promise<string | null> {
-  return screen ? screen.text(SCREEN_SCROLLBACK_LINES, true).catch(() => null) : Promise.resolve(null);
+/**
+ * The screen's text with all its scrollback once it has parsed the output
+ * so far; `settled`: and is between frames (which may be after later
+ * output). A "before" is not settled: it must not be later than its mark,
+ * or the answer drawn just after could count as old. Null when it cannot say.
+ */
+export function screenNow(screen: RemoteScreen | undefined, settled = true): Promise<string | null> {
+  return screen ? screen.text(SCREEN_SCROLLBACK_LINES, settled).catch(() => null) : Promise.resolve(null);
 }

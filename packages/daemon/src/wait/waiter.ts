@@ -59,6 +59,8 @@ export class Waiter {
   private drawnBefore: Promise<string | null> | undefined;
   private transcript: DrawnTranscript | undefined;
   private drawnSent: string | undefined;
+  /** When output last came (epoch ms), for the quiet after a turn's end. */
+  private lastOutputAt = 0;
   private readonly subscriptions = new DisposableStore();
   private settle!: (result: WaitResult | undefined) => void;
 
@@ -76,9 +78,9 @@ export class Waiter {
     this.mark = this.cursor = Math.max(this.spec.from ?? output.end, output.start);
     this.primeLine();
     if (this.spec.reading) {
-      // The screen at the send that wrote at the mark; a mark no send noted (--from an older offset, or now): the screen now.
-      const noted = this.spec.from !== undefined ? this.session.screenMarks.at(this.spec.from) : undefined;
-      this.drawnBefore = noted?.screen ?? screenNow(this.session.screen);
+      // The screen at the send that wrote at (or last before) the mark; no such send (now, or before any): the screen now.
+      const noted = this.spec.from !== undefined ? this.session.screenMarks.atOrBefore(this.spec.from) : undefined;
+      this.drawnBefore = noted?.screen ?? screenNow(this.session.screen, false);
       this.drawnSent = this.spec.echo ?? noted?.sent;
     }
     if (this.spec.timeoutMs !== undefined) {
@@ -217,6 +219,7 @@ export class Waiter {
 
   private feed(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    this.lastOutputAt = Date.now();
     const lines = this.plain.push(chunk);
     if (lines) this.sawNewline = true;
     this.appendText(lines);
@@ -347,7 +350,7 @@ export class Waiter {
     if (this.spec.capture === 'output' && this.spec.reading) {
       // A program that draws its answers: the answer is what it drew, not the text lines it left in the output.
       // Its state may say the turn ended a moment before its last frame is drawn: that frame is waited for.
-      if (reason === 'turn-end' || reason === 'waiting') await outputQuiet(this.session);
+      if (reason === 'turn-end' || reason === 'waiting') await outputQuiet(this.session, this.lastOutputAt);
       const screen = this.session.screen;
       const drawn = screen ? await this.drawnText(screen) : null;
       result.output = drawn === null ? '' : screenAnswer(drawn, this.spec.reading);
@@ -373,10 +376,11 @@ const AFTER_TURN_QUIET_MS = 100;
 const AFTER_TURN_MAX_MS = 1_000;
 const QUIET_POLL_MS = 20;
 
-async function outputQuiet(session: Session): Promise<void> {
+/** Resolves once no output came for AFTER_TURN_QUIET_MS (counted from `lastOutputAt`), or after AFTER_TURN_MAX_MS. */
+async function outputQuiet(session: Session, lastOutputAt: number): Promise<void> {
   const deadline = Date.now() + AFTER_TURN_MAX_MS;
   let end = session.output.end;
-  let quietSince = Date.now();
+  let quietSince = lastOutputAt;
   while (Date.now() < deadline && Date.now() - quietSince < AFTER_TURN_QUIET_MS) {
     await new Promise((resolve) => setTimeout(resolve, QUIET_POLL_MS));
     if (session.output.end !== end) {
