@@ -1,5 +1,6 @@
 // The drills `pnpm stress` runs, in order, with their full and smoke scales.
 // Environment overrides (STRESS_*) scale a drill up or down.
+import { claudePromptsDrill, CLAUDE_DEFAULTS, CLAUDE_SMOKE } from './claude-prompts.mjs';
 import { diskFullDrill, DISK_DEFAULTS, DISK_SMOKE } from './disk-full.mjs';
 import { faultsDrill, FAULTS_DEFAULTS, FAULTS_SMOKE } from './faults.mjs';
 import { fuzzDrill, FUZZ_DEFAULTS, FUZZ_SMOKE } from './fuzz.mjs';
@@ -28,4 +29,5 @@ export const DRILLS = [
   { name: 'limits', run: limitsDrill, options: scaled(LIMITS_DEFAULTS, LIMITS_SMOKE, { idleConnections: 'STRESS_LIMITS_CONNECTIONS', streams: 'STRESS_LIMITS_STREAMS' }) },
   { name: 'input', run: inputScaleDrill, options: scaled(INPUT_DEFAULTS, INPUT_SMOKE, { sends: 'STRESS_INPUT_SENDS', attached: 'STRESS_INPUT_ATTACHED' }) },
   { name: 'input-ack', run: inputAckDrill, options: scaled(ACK_DEFAULTS, ACK_SMOKE, { sends: 'STRESS_ACK_SENDS', killRounds: 'STRESS_ACK_KILLS' }) },
+  { name: 'claude-prompts', run: claudePromptsDrill, options: scaled(CLAUDE_DEFAULTS, CLAUDE_SMOKE, { prompts: 'STRESS_CLAUDE_PROMPTS' }) },
 ];

@@ -24,16 +24,53 @@ test('start --preset claude --wait-ready returns once Claude Code 2.1 draws its 
   await h.ccx(['kill', 'cc']);
 });
 
-test('send --wait to the real Claude Code prints a screen with the answer the fake model gave', async (t) => {
+test('send --wait to the real Claude Code prints the answer the fake model gave, exactly', async (t) => {
   const h = newHome();
   const work = mkdtempSync(join(newDir(), 'w-'));
   const started = await h.ccx(claudeStartArgs(fakeApi(), work, claudeHome(newDir())));
   t.is(started.code, 0, started.stderr);
   const answer = await h.ccx(['send', 'cc', 'say ANSWER 108', '--wait', '--timeout', '90']);
   t.is(answer.code, 0, answer.stderr);
-  t.regex(answer.stdout, /● ANSWER 108/);
+  // The answer Claude Code drew, exactly: not the screen around it (--print screen prints that).
+  t.is(answer.stdout, 'ANSWER 108\n');
   // Only the loopback fake was asked, and no tunnel to anywhere else was opened.
   t.true(fakeApi().requests.some((r) => r.path === '/v1/messages'));
   t.false(fakeApi().requests.some((r) => r.method === 'CONNECT' && !/^127\.0\.0\.1:/.test(r.path)), JSON.stringify(fakeApi().requests.filter((r) => r.method === 'CONNECT')));
+  await h.ccx(['kill', 'cc']);
+});
+
+test('seven answers in a row: wait --until matches each one Claude Code drew, and send --wait returns each exactly', async (t) => {
+  const h = newHome();
+  const work = mkdtempSync(join(newDir(), 'w-'));
+  const started = await h.ccx(claudeStartArgs(fakeApi(), work, claudeHome(newDir())));
+  t.is(started.code, 0, started.stderr);
+  for (let n = 101; n <= 107; n++) {
+    // Streamed over a second: a match on the echo of the prompt (which holds "ANSWER n" too) would come back without the answer.
+    const sent = await h.ccx(['send', 'cc', `slow 1 ANSWER ${n}`]);
+    t.is(sent.code, 0, sent.stderr + sent.stdout);
+    const waited = await h.ccx(['wait', 'cc', '--until', `ANSWER ${n}`, '--print', 'output', '--timeout', '60', '--json']);
+    t.is(waited.code, 0, waited.stderr + waited.stdout);
+    const result = parseJson(waited);
+    t.is(result.reason, 'match');
+    t.is(result.output, `ANSWER ${n}`);
+    const answer = await h.ccx(['send', 'cc', `say EXACT ${n}`, '--wait', '--print', 'output', '--timeout', '60']);
+    t.is(answer.code, 0, answer.stderr);
+    t.is(answer.stdout, `EXACT ${n}\n`);
+  }
+  await h.ccx(['kill', 'cc']);
+});
+
+test('a multi-line answer and a tool turn come back as what Claude Code drew, without its marks and indent', async (t) => {
+  const h = newHome();
+  const work = mkdtempSync(join(newDir(), 'w-'));
+  const started = await h.ccx(claudeStartArgs(fakeApi(), work, claudeHome(newDir()), { args: ['--allowedTools', 'Bash'] }));
+  t.is(started.code, 0, started.stderr);
+  const multi = await h.ccx(['send', 'cc', 'say first line\nsecond line', '--wait', '--timeout', '60']);
+  t.is(multi.code, 0, multi.stderr);
+  t.is(multi.stdout, 'first line\nsecond line\n');
+  const tool = await h.ccx(['send', 'cc', 'run echo from-the-tool', '--wait', '--timeout', '60']);
+  t.is(tool.code, 0, tool.stderr);
+  t.regex(tool.stdout, /ran: from-the-tool\n$/);
+  t.notRegex(tool.stdout, /^❯|● |esc to interrupt/m);
   await h.ccx(['kill', 'cc']);
 });

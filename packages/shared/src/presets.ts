@@ -28,6 +28,18 @@ export interface Preset {
   denyKey: string | null;
   /** What `send --wait` prints by default: the new output as text, or the rendered screen (TUIs). */
   answer: 'output' | 'screen';
+  /**
+   * How the program writes: `lines` (the output text is what it said) or
+   * `screen` (a TUI that draws with cursor moves: `wait --until` and answers
+   * read the rendered screen and its scrollback, what is new there since the mark).
+   */
+  draws: 'lines' | 'screen';
+  /** With `draws: screen`: matches the top of the program's input box (everything from its last match down is not the answer); null: none. */
+  inputBox: string | null;
+  /** With `draws: screen`: matches whole lines that are the program's chrome (spinners, timings), dropped from answers; null: none. */
+  chrome: string | null;
+  /** With `draws: screen`: matches the mark before each message the program draws (`● `), removed from answers with the indent of the lines under it; null: none. */
+  messageMark: string | null;
 }
 
 export type PresetFields = Omit<Preset, 'name' | 'description'>;

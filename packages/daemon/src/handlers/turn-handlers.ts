@@ -3,6 +3,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { PresetCatalog } from '../presets/preset-catalog.js';
 import { streamOn, type HandlerTable, type StreamSink } from '../router.js';
 import { planSend, type StreamedText } from '../session/input-plan.js';
+import { screenNow } from '../session/screen-marks.js';
 import { MAX_PRESSES, pressUntilTaken, tookPrompt, untilReady } from '../session/submit-check.js';
 import { Waiter } from '../wait/waiter.js';
 import { waitSpec } from '../wait/wait-spec.js';
@@ -40,7 +41,10 @@ export function turnHandlers(bus: EventBus, presets: PresetCatalog): HandlerTabl
         const agent = session.watchesAgentState && text !== undefined && enter;
         if (agent) await untilReady(session, preset);
         const sentAtMs = Date.now();
+        // A program that draws its answers: the screen before the text, what a later wait compares with (screen-marks.ts).
+        const before = preset.draws === 'screen' ? screenNow(session.screen, false) : undefined;
         const sent = await session.send(plan).finally(() => held.dispose());
+        if (before) session.screenMarks.note(sent.offset, before, typeof text === 'string' ? text : undefined);
         if (agent) sent.resubmitted = ((await pressUntilTaken(session, 'Enter', () => tookPrompt(session, sentAtMs), 'resubmit')) ?? MAX_PRESSES) - 1;
         if (!spec) return sink.end({ send: sent } satisfies TurnResult);
         spec.agentSince = sentAtMs;
@@ -56,7 +60,10 @@ export function turnHandlers(bus: EventBus, presets: PresetCatalog): HandlerTabl
         const result: WaitResult | undefined = await waiter.run();
         if (!result) return;
         // The answer was read: a later `wait` without --from starts after it, as pexpect's next expect does.
-        if (session.inputMark === sent.offset) session.inputMark = result.offset;
+        if (session.inputMark === sent.offset) {
+          session.inputMark = result.offset;
+          if (preset.draws === 'screen') session.screenMarks.note(result.offset, screenNow(session.screen, false));
+        }
         if (!sink.closed) sink.end({ send: sent, wait: result } satisfies TurnResult);
       } finally {
         turn.dispose();

@@ -17,6 +17,10 @@ export const DEFAULT_PRESET_FIELDS: PresetFields = {
   approveKey: null,
   denyKey: null,
   answer: 'output',
+  draws: 'lines',
+  inputBox: null,
+  chrome: null,
+  messageMark: null,
 };
 
 export const BUILTIN_PRESETS: Readonly<Record<BuiltinPresetName, Preset>> = {
@@ -39,7 +43,7 @@ export const BUILTIN_PRESETS: Readonly<Record<BuiltinPresetName, Preset>> = {
   },
   claude: {
     name: 'claude',
-    description: 'Claude Code (TUI): answered after 3 s of quiet; Escape interrupts; prints the screen',
+    description: 'Claude Code (TUI): turns from its state file; Escape interrupts; prints the answer it drew on the screen',
     ...DEFAULT_PRESET_FIELDS,
     // Claude Code 2.1 draws its input line as `❯` and its footer as "shift+tab to cycle"; older ones `>` and "? for shortcuts".
     ready: '\\? for shortcuts|shift\\+tab to cycle|^\\s*[│|]?\\s*[>❯](\\s|$)',
@@ -49,17 +53,33 @@ export const BUILTIN_PRESETS: Readonly<Record<BuiltinPresetName, Preset>> = {
     // Its dialog: "❯ 1. Yes … 4. No · Esc to cancel".
     approveKey: '1',
     denyKey: 'Escape',
-    answer: 'screen',
+    answer: 'output',
+    // It draws with cursor moves: the line-based text keeps only some answers (issue 14 B.4).
+    draws: 'screen',
+    // Its input box: a rule, then the `❯` line (older versions: `>`).
+    inputBox: '^─{10,}\\n\\s*[>❯]',
+    // Its spinner and timing lines ("✻ Worked for 0s · done 10:44 PM", "✽ Vibing… (3s) · esc to interrupt"), the tip under
+    // the spinner ("⎿  Tip: …") and its effort line ("◐ medium · /effort", right-aligned).
+    chrome: '^[·✢✳✶✻✽*] \\S+(…| for \\d)|^\\s*⎿\\s+Tip: |^\\s{10,}\\S.* · /effort$',
+    messageMark: '^● ',
   },
   codex: {
     name: 'codex',
-    description: 'Codex CLI (TUI): answered after 3 s of quiet; Escape interrupts; prints the screen',
+    description: 'Codex CLI (TUI): answered after 3 s of quiet; Escape interrupts; prints the answer it drew on the screen',
     ...DEFAULT_PRESET_FIELDS,
+    // Codex 0.171 shows "? for shortcuts" under its `›` input line once it takes input.
     ready: 'context left|⏎ send|for shortcuts',
     idleMs: 3_000,
     enterDelayMs: 300,
     interruptKey: 'Escape',
-    answer: 'screen',
+    answer: 'output',
+    // It writes its history above an inline viewport it redraws: answers are read from the screen and scrollback.
+    draws: 'screen',
+    // Its input line: "› Ask Codex to do anything" (the echo of a prompt, "› say hi", is taken off before).
+    inputBox: '^› ',
+    // "Worked for <1s • 23:03" under an answer, "• Working (3s • esc to interrupt)" during a turn, "└ Tip: …" under it.
+    chrome: '^\\s*Worked for .* • |^[•◦] Working \\(|esc to interrupt\\)$|^\\s*└ Tip: ',
+    messageMark: '^• ',
   },
 };
 
@@ -130,6 +150,9 @@ function validateUserPreset(configFile: string, name: string, raw: unknown): Use
       case 'prompt':
       case 'echoPrompt':
       case 'ready':
+      case 'inputBox':
+      case 'chrome':
+      case 'messageMark':
         if (value !== null && typeof value !== 'string') fail(field, 'a regular expression (string) or null');
         if (typeof value === 'string') {
           try {
@@ -169,6 +192,10 @@ function validateUserPreset(configFile: string, name: string, raw: unknown): Use
       case 'answer':
         if (value !== 'output' && value !== 'screen') fail(field, '"output" or "screen"');
         out.answer = value as 'output' | 'screen';
+        break;
+      case 'draws':
+        if (value !== 'lines' && value !== 'screen') fail(field, '"lines" or "screen"');
+        out.draws = value as 'lines' | 'screen';
         break;
       default:
         throw configError(configFile, `preset ${name}: unknown field "${field}"`);

@@ -36,9 +36,9 @@ export class RemoteScreen {
     if (!this.disposed) this.host.post({ t: 'resize', screen: this.id, cols, rows });
   }
 
-  /** The screen as plain text (see screenText), with `scrollback` lines above it. */
-  text(scrollback = 0): Promise<string> {
-    return this.host.ask(this.id, { kind: 'text', scrollback });
+  /** The screen as plain text (see screenText), with `scrollback` lines above it; `settled`: as of the end of a frame (see ScreenQuery). */
+  text(scrollback = 0, settled = false): Promise<string> {
+    return this.host.ask(this.id, settled ? { kind: 'text', scrollback, settled } : { kind: 'text', scrollback });
   }
 
   /** State, text and (when asked) the ANSI rendering, all from the same moment. */

@@ -25,7 +25,8 @@ export interface ScreenSnapshot extends ScreenState {
 
 /** The questions a screen answers, by kind. */
 export type ScreenQuery =
-  | { kind: 'text'; scrollback: number }
+  /** `settled`: answered between frames: not while the program is inside a synchronized update (DEC mode 2026), which a half-drawn frame is. */
+  | { kind: 'text'; scrollback: number; settled?: boolean }
   | { kind: 'snapshot'; scrollback: number; ansi: boolean }
   | { kind: 'replay' }
   | { kind: 'bracketedPaste' };

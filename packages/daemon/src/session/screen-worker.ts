@@ -58,11 +58,49 @@ function replyBatcher(screen: number): (data: string) => void {
 /** Screens whose writes are failing (xterm refuses data past its 50 MB backlog): reported once per episode, not per chunk. */
 const failing = new Set<number>();
 
+/**
+ * Longest a settled question waits for a synchronized update to end: a
+ * program that opens one and never closes it is answered anyway (a
+ * terminal gives up on it too).
+ */
+const MAX_SYNC_WAIT_MS = 500;
+/** Settled questions waiting for a frame to end, per screen: each is called after every later write has been parsed. */
+const betweenFrames = new Map<number, Set<() => void>>();
+
+/** Runs `read` once the screen has parsed what came so far and is not inside a synchronized update (or MAX_SYNC_WAIT_MS passed). */
+function whenSettled<T>(id: number, screen: Screen, read: () => T): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const waiting = betweenFrames.get(id) ?? new Set<() => void>();
+    const done = (): void => {
+      clearTimeout(timer);
+      waiting.delete(check);
+      if (waiting.size === 0) betweenFrames.delete(id);
+      try {
+        resolve(read());
+      } catch (error) {
+        reject(error);
+      }
+    };
+    const check = (): void => {
+      if (!screen.terminal.modes.synchronizedOutputMode) done();
+    };
+    void screen.whenParsed(() => {
+      if (!screen.terminal.modes.synchronizedOutputMode) return done();
+      waiting.add(check);
+      betweenFrames.set(id, waiting);
+      timer = setTimeout(done, MAX_SYNC_WAIT_MS);
+    });
+  });
+}
+
 function write(id: number, data: Uint8Array): void {
   const screen = screens.get(id);
   if (!screen) return;
   try {
     screen.write(data);
+    const waiting = betweenFrames.get(id);
+    if (waiting) void screen.whenParsed(() => [...waiting].forEach((check) => check()));
     if (failing.delete(id)) post({ t: 'warn', screen: id, message: 'screen worker: the screen takes output again' });
   } catch (error) {
     if (failing.has(id)) return;
@@ -90,6 +128,7 @@ function handle(message: ToWorker): void {
       screens.get(message.screen)?.dispose();
       screens.delete(message.screen);
       failing.delete(message.screen);
+      // Settled questions still waiting are answered by their timers (from the disposed screen).
       return;
     case 'query': {
       const { request, query } = message;
@@ -98,7 +137,8 @@ function handle(message: ToWorker): void {
         post({ t: 'answer', request, ok: false, error: 'the screen is closed' });
         return;
       }
-      screen.whenParsed(() => answer(screen, query)).then(
+      const parsed = query.kind === 'text' && query.settled ? whenSettled(message.screen, screen, () => answer(screen, query)) : screen.whenParsed(() => answer(screen, query));
+      parsed.then(
         (value) => post({ t: 'answer', request, ok: true, value }),
         (error: unknown) => post({ t: 'answer', request, ok: false, error: String((error as Error)?.stack ?? error) }),
       );

@@ -23,6 +23,7 @@ import { ENDED_STATUSES, type SessionRecord } from './session-record.js';
 import { checkCwd, resolveExecutable } from './spawn-check.js';
 import { SessionStatusMachine } from './status-machine.js';
 import { TurnQueue } from './turn-queue.js';
+import { ScreenMarks } from './screen-marks.js';
 
 export type { StreamedText } from './input-plan.js';
 
@@ -84,6 +85,8 @@ export class Session implements Disposable {
    * returned. Undefined until the first send (in this daemon's life).
    */
   inputMark: number | undefined;
+  /** The screen at recent marks, for programs that draw their answers (wait/screen-answer.ts). */
+  readonly screenMarks = new ScreenMarks();
   /** Bytes of text held by sends that wait for their turn or for the input queue. */
   private waitingTextBytes = 0;
   private readonly outputListeners = new Set<OutputListener>();

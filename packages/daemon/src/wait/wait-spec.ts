@@ -1,4 +1,5 @@
 import { CcxError, type ParamsOf, type Preset, type WaitReason } from '@ccx/shared';
+import type { ScreenReading } from './screen-answer.js';
 
 export type Capture = 'output' | 'screen' | 'none';
 
@@ -13,8 +14,12 @@ export interface WaitPattern {
 export interface WaitSpec {
   /** Output-log offset to start from; undefined: the end of the output now. */
   from: number | undefined;
-  /** Patterns over the new output text or over the rendered screen; the first to match wins. */
-  patterns?: { list: WaitPattern[]; on: 'output' | 'screen'; reason: Extract<WaitReason, 'match' | 'ready'> };
+  /**
+   * Patterns over the new output text, over the rendered screen, or (for a
+   * program that draws its answers, `draws: screen`) over what it drew on
+   * the screen since the mark (screen-answer.ts); the first to match wins.
+   */
+  patterns?: { list: WaitPattern[]; on: 'output' | 'screen' | 'drawn'; reason: Extract<WaitReason, 'match' | 'ready'> };
   /**
    * Test screen patterns at once, against the screen as it is (a screen is
    * a state: `wait --screen` for something already shown is met). Not for
@@ -33,6 +38,8 @@ export interface WaitSpec {
   /** The preset's prompt before each further echoed line of a multi-line send. */
   echoPrompt?: RegExp;
   capture: Capture;
+  /** Set for a program that draws its answers (`draws: screen`): matches and the captured output come from its screen. */
+  reading?: ScreenReading;
   /** Prompt removed from the end of the captured output. */
   trailingPrompt?: RegExp;
   /**
@@ -67,8 +74,9 @@ export function waitSpec(params: WaitParams, preset: Preset): WaitSpec {
     echoPrompt: preset.echoPrompt !== null ? compile(preset.echoPrompt, `echoPrompt of preset ${preset.name}`) : undefined,
     agentTurn: false,
   };
+  if (preset.draws === 'screen') spec.reading = screenReading(preset);
   const list = untilPatterns(params.until, params.untilText);
-  if (list.length > 0) spec.patterns = { list, on: params.screen ? 'screen' : 'output', reason: 'match' };
+  if (list.length > 0) spec.patterns = { list, on: params.screen ? 'screen' : spec.reading ? 'drawn' : 'output', reason: 'match' };
   if (params.idleMs !== undefined) spec.idleMs = params.idleMs;
   const explicit = list.length > 0 || params.idleMs !== undefined || spec.exit;
   if (params.ready && !spec.patterns && preset.ready !== null) {
@@ -81,6 +89,11 @@ export function waitSpec(params: WaitParams, preset: Preset): WaitSpec {
   }
   spec.agentTurn = !explicit && !params.ready;
   return spec;
+}
+
+function screenReading(preset: Preset): ScreenReading {
+  const re = (source: string | null, what: string): RegExp | undefined => (source === null ? undefined : compile(source, `${what} of preset ${preset.name}`));
+  return { inputBox: re(preset.inputBox, 'inputBox'), chrome: re(preset.chrome, 'chrome'), messageMark: re(preset.messageMark, 'messageMark') };
 }
 
 /** `until` regexes first, in the order given, then `untilText` strings (matched exactly, not as regexes). */

@@ -3,7 +3,9 @@ import { DisposableStore, type Disposable } from '../disposable.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RemoteScreen } from '../session/remote-screen.js';
 import type { Session } from '../session/session.js';
+import { screenNow } from '../session/screen-marks.js';
 import { extractAnswer, matchEcho } from './answer.js';
+import { DrawnTranscript, screenAnswer } from './screen-answer.js';
 import type { WaitPattern, WaitSpec } from './wait-spec.js';
 
 /**
@@ -53,6 +55,12 @@ export class Waiter implements Disposable {
   private sawAgentBusy = false;
   /** The turn had already ended (or stopped to ask) when this wait began: it ends once the backlog is read. */
   private endedBeforeStart: 'turn-end' | 'waiting' | undefined;
+  /** For a program that draws its answers: the screen at the mark, and the text sent there (its echo is not the answer). */
+  private drawnBefore: Promise<string | null> | undefined;
+  private transcript: DrawnTranscript | undefined;
+  private drawnSent: string | undefined;
+  /** When output last came (epoch ms), for the quiet after a turn's end. */
+  private lastOutputAt = 0;
   private readonly subscriptions = new DisposableStore();
   private settle!: (result: WaitResult | undefined) => void;
 
@@ -69,6 +77,12 @@ export class Waiter implements Disposable {
     const { output } = this.session;
     this.mark = this.cursor = Math.max(this.spec.from ?? output.end, output.start);
     this.primeLine();
+    if (this.spec.reading) {
+      // The screen at the send that wrote at (or last before) the mark; no such send (now, or before any): the screen now.
+      const noted = this.spec.from !== undefined ? this.session.screenMarks.atOrBefore(this.spec.from) : undefined;
+      this.drawnBefore = noted?.screen ?? screenNow(this.session.screen, false);
+      this.drawnSent = this.spec.echo ?? noted?.sent;
+    }
     if (this.spec.timeoutMs !== undefined) {
       // Any length: a plain setTimeout past ~24.8 days would fire at once.
       this.subscriptions.add(setLongTimeout(() => void this.finish('timeout'), this.spec.timeoutMs));
@@ -116,7 +130,7 @@ export class Waiter implements Disposable {
       // Once what it printed is read: the answer is captured whole.
       if (this.endedBeforeStart) void this.finish(this.endedBeforeStart);
       else if (!this.session.isRunning) void this.ended();
-      else if (this.sawOutput || this.spec.screenFirst) this.checkScreen();
+      else if (this.sawOutput || this.spec.screenFirst || this.spec.patterns?.on === 'drawn') this.checkScreen();
     });
     return done;
   }
@@ -205,6 +219,7 @@ export class Waiter implements Disposable {
 
   private feed(chunk: Buffer): void {
     if (chunk.length === 0) return;
+    this.lastOutputAt = Date.now();
     const lines = this.plain.push(chunk);
     if (lines) this.sawNewline = true;
     this.appendText(lines);
@@ -247,7 +262,12 @@ export class Waiter implements Disposable {
    */
   private checkScreen(): void {
     const { patterns } = this.spec;
-    if (patterns?.on !== 'screen' || (!this.sawOutput && !this.spec.screenFirst) || this.finished) return;
+    const onScreen = patterns && patterns.on !== 'output' ? patterns : undefined;
+    // An answer taken from the screen follows every screen, so what scrolls off the top on the way is kept.
+    const tracking = this.spec.reading !== undefined && this.spec.capture === 'output';
+    if ((!onScreen && !tracking) || this.finished) return;
+    // What was drawn since the mark is new by construction; a screen pattern waits for output after it (or is tested at once, screenFirst).
+    if (onScreen?.on === 'screen' && !this.sawOutput && !this.spec.screenFirst) return;
     if (this.screenCheck !== 'idle') {
       this.screenCheck = 'again';
       return;
@@ -255,19 +275,30 @@ export class Waiter implements Disposable {
     const screen = this.session.screen;
     if (!screen) return;
     this.screenCheck = 'running';
-    void this.screenMatch(screen, patterns.list).then((m) => {
+    const check = onScreen ? this.screenMatch(screen, onScreen.list) : this.drawnText(screen).then(() => null);
+    void check.then((m) => {
       const again = this.screenCheck === 'again';
       this.screenCheck = 'idle';
       if (this.finished) return;
-      if (m) return void this.finish(patterns.reason, m);
+      if (m && onScreen) return void this.finish(onScreen.reason, m);
       if (again) this.checkScreen();
     });
   }
 
-  /** The pattern run on the screen once it has parsed the output so far; null if the session's screen went (removed) or could not answer. */
+  /** The pattern run on the screen (or on what was drawn on it since the mark) once it has parsed the output so far; null if the session's screen went (removed) or could not answer. */
   private async screenMatch(screen: RemoteScreen, list: WaitPattern[]): Promise<Match | null> {
-    const text = await parsedText(screen);
+    const text = this.spec.patterns?.on === 'drawn' ? await this.drawnText(screen) : await parsedText(screen);
     return this.session.screen === screen && text !== null ? firstMatch(list, text) : null;
+  }
+
+  /** What the program drew since the mark, without the echo and its input box (screen-answer.ts); null if the screen could not say. */
+  private async drawnText(screen: RemoteScreen): Promise<string | null> {
+    const [before, now] = await Promise.all([this.drawnBefore ?? Promise.resolve(null), screenNow(screen)]);
+    if (now === null) return null;
+    // Every screen seen is laid over the last: what scrolled off the top in between stays in the transcript.
+    this.transcript ??= new DrawnTranscript(before ?? '', this.spec.reading ?? {});
+    this.transcript.update(now);
+    return this.transcript.drawn(this.drawnSent);
   }
 
   /**
@@ -291,7 +322,7 @@ export class Waiter implements Disposable {
     if (this.finished) return;
     const { patterns } = this.spec;
     const screen = this.session.screen;
-    if (patterns?.on === 'screen' && (this.sawOutput || this.spec.screenFirst) && screen) {
+    if (patterns && patterns.on !== 'output' && (this.sawOutput || this.spec.screenFirst || patterns.on === 'drawn') && screen) {
       const m = await this.screenMatch(screen, patterns.list);
       if (this.finished) return;
       if (m) return this.finish(patterns.reason, m);
@@ -316,7 +347,14 @@ export class Waiter implements Disposable {
       exitCode: r.exitCode,
       signal: r.signal,
     };
-    if (this.spec.capture === 'output') {
+    if (this.spec.capture === 'output' && this.spec.reading) {
+      // A program that draws its answers: the answer is what it drew, not the text lines it left in the output.
+      // Its state may say the turn ended a moment before its last frame is drawn: that frame is waited for.
+      if (reason === 'turn-end' || reason === 'waiting') await outputQuiet(this.session, this.lastOutputAt);
+      const screen = this.session.screen;
+      const drawn = screen ? await this.drawnText(screen) : null;
+      result.output = drawn === null ? '' : screenAnswer(drawn, this.spec.reading);
+    } else if (this.spec.capture === 'output') {
       result.output = extractAnswer(this.newText(), this.spec.echo, this.spec.trailingPrompt, this.spec.echoPrompt, this.spec.echoEnter);
       if (this.truncated) result.truncated = true;
     } else if (this.spec.capture === 'screen') {
@@ -329,6 +367,26 @@ export class Waiter implements Disposable {
       }
     }
     this.settle(result);
+  }
+}
+
+/** Output quiet for this long after the agent said its turn ended: its last frame is drawn. */
+const AFTER_TURN_QUIET_MS = 100;
+/** Longest wait for that quiet (a spinner that never stops). */
+const AFTER_TURN_MAX_MS = 1_000;
+const QUIET_POLL_MS = 20;
+
+/** Resolves once no output came for AFTER_TURN_QUIET_MS (counted from `lastOutputAt`), or after AFTER_TURN_MAX_MS. */
+async function outputQuiet(session: Session, lastOutputAt: number): Promise<void> {
+  const deadline = Date.now() + AFTER_TURN_MAX_MS;
+  let end = session.output.end;
+  let quietSince = lastOutputAt;
+  while (Date.now() < deadline && Date.now() - quietSince < AFTER_TURN_QUIET_MS) {
+    await new Promise((resolve) => setTimeout(resolve, QUIET_POLL_MS));
+    if (session.output.end !== end) {
+      end = session.output.end;
+      quietSince = Date.now();
+    }
   }
 }
 
