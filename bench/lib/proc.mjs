@@ -108,6 +108,18 @@ export function cpuMs(pid) {
   }
 }
 
+/**
+ * CPU time (user + system, ms) of this process's children that have ended
+ * and been reaped: /proc/self/stat's cutime + cstime. A process's own
+ * counters vanish with it, so this is how the bench learns what short-lived
+ * children (followers that exit when their stream ends) spent.
+ */
+export function reapedChildrenCpuMs() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
 /** USER_HZ: what /proc counts CPU time in; 100 on every Linux build that matters. */
 const CLOCK_TICKS_PER_SECOND = 100;
 

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { ExitWatcher } from '../lib/exit-watcher.mjs';
 import { Follower } from '../lib/followers.mjs';
 import { mb, ms, x } from '../lib/format.mjs';
-import { cpuMs, withTimeout } from '../lib/proc.mjs';
+import { cpuMs, reapedChildrenCpuMs, withTimeout } from '../lib/proc.mjs';
 import { median, mbPerSecond, ratio } from '../lib/stats.mjs';
 
 export const id = 'fan-out';
@@ -36,9 +36,13 @@ async function fanOutRun(ctx, home, conn, watcher, file, count) {
   // The program waits for a line before printing, so every follower is
   // connected (it has seen the marker) when the flood starts.
   const info = await home.startSession(conn, ['sh', '-c', `echo ${READY}; read _; exec cat '${file}'`]);
+  const reaped0 = reapedChildrenCpuMs();
   const followers = Array.from({ length: count }, () => new Follower(home, info.id, READY));
   try {
     await withTimeout(Promise.all(followers.map((f) => f.ready)), 120_000, `${count} followers to connect`);
+    // What the followers spent starting up and connecting, taken while they
+    // are alive, so that only the streaming counts per MB.
+    const followersStartCpu = followers.reduce((sum, f) => sum + cpuMs(f.pid), 0);
     const cpu0 = cpuMs(conn.daemonPid);
     const t0 = performance.now();
     await conn.request('session.send', { target: info.id, keys: ['Enter'] });
@@ -48,10 +52,12 @@ async function fanOutRun(ctx, home, conn, watcher, file, count) {
     await withTimeout(Promise.all(followers.map((f) => f.done)), 600_000, `${count} followers to receive everything`);
     const allDelivered = Math.max(...followers.map((f) => f.endedAt)) - t0;
     const daemonCpu = cpuMs(conn.daemonPid) - cpu0;
+    const followersCpu = reapedChildrenCpuMs() - reaped0 - followersStartCpu;
     const log = logDigest(home, info.id);
     const complete = followers.filter((f) => f.bytes === log.bytes && f.digest === log.digest).length;
     await conn.request('session.rm', { targets: [info.id] });
-    return { programDone, allDelivered, daemonCpu, complete, count, logBytes: log.bytes, shortest: Math.min(...followers.map((f) => f.bytes)) };
+    const deliveredMB = (count * log.bytes) / 1e6;
+    return { programDone, allDelivered, daemonCpu, daemonCpuPerMB: daemonCpu / deliveredMB, followerCpuPerMB: followersCpu / deliveredMB, complete, count, logBytes: log.bytes, shortest: Math.min(...followers.map((f) => f.bytes)) };
   } finally {
     for (const f of followers) f.kill();
   }
@@ -79,7 +85,9 @@ export async function run(ctx) {
     const program = median(list.map((r) => r.programDone));
     const all = median(list.map((r) => r.allDelivered));
     const complete = list.every((r) => r.complete === r.count);
-    summary[count] = { program, all, complete, daemonCpu: median(list.map((r) => r.daemonCpu)) };
+    const daemonCpuPerMB = median(list.map((r) => r.daemonCpuPerMB));
+    const followerCpuPerMB = median(list.map((r) => r.followerCpuPerMB));
+    summary[count] = { program, all, complete, daemonCpu: median(list.map((r) => r.daemonCpu)), daemonCpuPerMB, followerCpuPerMB };
     rows.push([
       count,
       ms(program),
@@ -89,6 +97,8 @@ export async function run(ctx) {
       mb(mbPerSecond(file.bytes, all)),
       x(ratio(baseAll, all)),
       `${ms(median(list.map((r) => r.daemonCpu)))} (${Math.round((100 * median(list.map((r) => r.daemonCpu))) / all)} %)`,
+      daemonCpuPerMB.toFixed(2),
+      followerCpuPerMB.toFixed(2),
       complete ? `yes, ${count}/${count}` : `**no**: ${list.map((r) => `${r.complete}/${r.count}`).join(', ')}`,
       list.length,
     ]);
@@ -101,11 +111,12 @@ export async function run(ctx) {
     description: `The throughput run (${(file.bytes / 1e6).toFixed(1)} MB \`cat\`) with N \`ccx logs -f ID --raw\` processes following the session from before the first byte. "Program done" is the scenario-3 measure (exit + output log + screen); "all delivered" is when the last follower has printed the last byte and exited. Each follower's bytes are checked against the output log on disk (length and sha256). Rate shares are relative to the ${fewest}-follower run.`,
     tables: [
       {
-        columns: ['followers', 'program done ms', 'MB/s', 'share of 1-follower rate', 'all delivered ms', 'MB/s', 'share of 1-follower rate', 'daemon CPU ms (share of the wall time)', 'every byte at every follower', 'runs'],
+        columns: ['followers', 'program done ms', 'MB/s', 'share of 1-follower rate', 'all delivered ms', 'MB/s', 'share of 1-follower rate', 'daemon CPU ms (share of the wall time)', 'daemon CPU ms per delivered MB', 'CPU ms per MB per follower', 'every byte at every follower', 'runs'],
         rows,
       },
     ],
     notes: [
+      '"Per delivered MB" divides by N × the log size: what it costs to get one MB to one follower. A follower\'s CPU is what its process spent from the flood\'s start to its exit (its start-up, measured before the flood, is left out).',
       'Daemon CPU well below 100 % of the wall time means the daemon is not what limits the run: the follower processes (each decodes and prints every byte), the bench reading and hashing their output, and the program share the same cores, and the scheduler gives the program only its fair share.',
       `With ${most} followers the daemon sends ${most} × ${(file.bytes / 1e6).toFixed(0)} MB through its socket and ${most} CLI processes decode it, on ${ctx.cpuCount} cores shared with the program and the bench.`,
     ],
