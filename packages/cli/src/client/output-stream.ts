@@ -33,7 +33,7 @@ export function openOutputStream(
     const frame = data as OutputFrame;
     switch (frame.k) {
       case 'out':
-        if (!handlers.output(Buffer.from(frame.data, 'base64'), frame.offset) && !paused) {
+        if (!handlers.output(frame.data, frame.offset) && !paused) {
           paused = true;
           conn.pause();
         }
@@ -45,7 +45,7 @@ export function openOutputStream(
         handlers.gap?.(frame.from, frame.to);
         return;
       case 'screen':
-        handlers.screen?.(Buffer.from(frame.data, 'base64'));
+        handlers.screen?.(frame.data);
         return;
     }
   });
