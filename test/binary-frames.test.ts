@@ -128,3 +128,38 @@ test('hello: a protocol-1 client is refused with E_VERSION in a JSON fatal frame
   t.is(fatal.error.code, 'E_VERSION');
   t.regex(fatal.error.message, /protocol 1\) cannot talk to daemon .* \(protocol 2\)/);
 });
+
+test('a client still reading the end of a stream gets all of it and the end, however long ago it sent its request', async (t) => {
+  // Output now reaches a follower faster than a slow reader takes it: the
+  // stream can end with a megabyte still queued for the client, long after
+  // its request, and the idle deadline (3 s here) must not cut that off.
+  const h = home();
+  const started = await h.ccx(['daemon', 'start'], { env: { CCX_IDLE_CONNECTION_MS: '3000' } });
+  t.is(started.code, 0, started.stderr);
+  const info = await startSession(h, ['--', 'node', '-e', "process.stdout.write('x'.repeat(4_000_000)); setTimeout(() => {}, 600_000)"]);
+  const log = await waitFor(() => {
+    const bytes = outputLogBytes(h, info.id);
+    return bytes.length >= 4_000_000 ? bytes : undefined;
+  }, 30_000, 'the output in the log');
+  const c = await rawClient(h);
+  const decoder = new FrameDecoder();
+  const messages: any[] = [];
+  // One socket chunk (≤ 64 KiB) every 300 ms: the last ~1.4 MiB, queued when the stream ends, takes several seconds.
+  c.socket.removeAllListeners('data');
+  c.socket.on('data', (chunk) => {
+    messages.push(...decoder.push(chunk));
+    c.socket.pause();
+    setTimeout(() => c.socket.resume(), 300);
+  });
+  c.socket.write(encodeFrame({ t: 'hello', protocol: PROTOCOL_VERSION, version: effectiveVersion({}) }));
+  c.socket.write(encodeFrame({ t: 'req', id: 1, method: 'session.logs', params: { target: info.id } }));
+  await Promise.race([c.closed, waitFor(() => messages.some((m) => m.t === 'end'), 150_000, 'the end of the stream')]);
+  c.socket.destroy();
+  const end = messages.findIndex((m) => m.t === 'end');
+  t.true(end >= 0, `the stream end was read (got: ${[...new Set(messages.map((m) => m.t))].join(', ')})`);
+  t.is(messages[end]?.error, undefined);
+  t.false(messages.slice(0, end).some((m) => m.t === 'fatal'), 'no fatal before the end');
+  const out = messages.filter((m) => m.t === 'frame' && m.data.k === 'out').map((m) => m.data.data);
+  t.true(out.every((d) => Buffer.isBuffer(d)));
+  t.deepEqual(Buffer.concat(out), log);
+});

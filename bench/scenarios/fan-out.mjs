@@ -55,6 +55,9 @@ async function fanOutRun(ctx, home, conn, watcher, file, count) {
     const followersCpu = reapedChildrenCpuMs() - reaped0 - followersStartCpu;
     const log = logDigest(home, info.id);
     const complete = followers.filter((f) => f.bytes === log.bytes && f.digest === log.digest).length;
+    for (const f of followers.filter((f) => f.bytes !== log.bytes || f.digest !== log.digest)) {
+      ctx.log(`   follower ${f.pid}: ${f.bytes} of ${log.bytes} bytes, exit code ${f.exitCode}: ${f.stderr.trim().slice(0, 300)}`);
+    }
     await conn.request('session.rm', { targets: [info.id] });
     const deliveredMB = (count * log.bytes) / 1e6;
     return { programDone, allDelivered, daemonCpu, daemonCpuPerMB: daemonCpu / deliveredMB, followersCpu, followerCpuPerMB: followersCpu / deliveredMB, complete, count, logBytes: log.bytes, shortest: Math.min(...followers.map((f) => f.bytes)) };
