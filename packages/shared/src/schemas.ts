@@ -410,7 +410,7 @@ export interface ScreenResult {
 /**
  * Frames of the `session.logs` and `session.attach` streams. Output bytes
  * (`out`, `screen`) travel raw in binary frames (framing.ts), at most
- * MAX_OUTPUT_CHUNK_BYTES per frame.
+ * OUTPUT_FRAME_BYTES (`out`) or MAX_OUTPUT_CHUNK_BYTES (`screen`) per frame.
  */
 export type OutputFrame =
   /** First frame: where reading starts, and the oldest offset still kept on disk. */
