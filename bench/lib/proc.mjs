@@ -2,6 +2,7 @@
 // testkit's PidRegistry so that cleanup can end each of them by pid (never by
 // name); waits, /proc readings and the registry itself are the testkit's.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 /**
@@ -42,3 +43,18 @@ export async function timeOk(pids, file, args, opts) {
   if (r.code !== 0) throw new Error(`${[file, ...args].join(' ')} exited ${r.code}: ${r.stderr.trim().slice(0, 400)}`);
   return r;
 }
+
+/**
+ * CPU time (user + system, ms) of this process's children that have ended
+ * and been reaped: /proc/self/stat's cutime + cstime. A process's own
+ * counters vanish with it, so this is how the bench learns what short-lived
+ * children (followers that exit when their stream ends) spent.
+ */
+export function reapedChildrenCpuMs() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** USER_HZ: what /proc counts CPU time in; 100 on every Linux build that matters. */
+const CLOCK_TICKS_PER_SECOND = 100;

@@ -4,6 +4,14 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
 /** Output is streamed in chunks no bigger than this. */
 export const MAX_OUTPUT_CHUNK_BYTES = 64 * 1024;
 
+/**
+ * Bytes of output per binary frame a follower sends (`logs`, `attach`). Raw
+ * bytes need no base64 headroom under MAX_FRAME_BYTES, and a follower that is
+ * behind then makes a quarter of the frames (log reads, socket writes,
+ * client wake-ups) it made at MAX_OUTPUT_CHUNK_BYTES.
+ */
+export const OUTPUT_FRAME_BYTES = 256 * 1024;
+
 /** How long a client waits for a connection to be accepted. */
 export const CONNECT_TIMEOUT_MS = 2_000;
 

@@ -477,16 +477,17 @@ export interface ScreenResult {
 
 /**
  * Frames of the `session.logs` and `session.attach` streams. Output bytes
- * travel base64-encoded, at most MAX_OUTPUT_CHUNK_BYTES per frame.
+ * (`out`, `screen`) travel raw in binary frames (framing.ts), at most
+ * OUTPUT_FRAME_BYTES (`out`) or MAX_OUTPUT_CHUNK_BYTES (`screen`) per frame.
  */
 export type OutputFrame =
   /** First frame: where reading starts, and the oldest offset still kept on disk. */
   | { k: 'start'; session: SessionInfo; from: number; logStart: number }
-  | { k: 'out'; offset: number; data: string }
+  | { k: 'out'; offset: number; data: Buffer }
   /** Bytes in [from, to) were rotated away before this follower read them. */
   | { k: 'gap'; from: number; to: number }
   /** attach only: the serialized screen to draw before live output. */
-  | { k: 'screen'; data: string };
+  | { k: 'screen'; data: Buffer };
 
 /** End result of `session.logs` / `session.attach`: where reading stopped and how the session stands. */
 export interface OutputStreamEnd {

@@ -68,7 +68,8 @@ export interface StreamHandlers {
 
 /** A greeted connection to the daemon: requests with correlation ids, and streams. */
 export class DaemonConnection {
-  private readonly decoder = new FrameDecoder();
+  /** The daemon's frames are trusted for their declared size: output payloads arrive without a copy (framing.ts). */
+  private readonly decoder = new FrameDecoder(undefined, { trustDeclaredLength: true });
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly streams = new Map<number, StreamHandlers & Pending>();

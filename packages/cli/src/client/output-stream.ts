@@ -32,7 +32,7 @@ export function openOutputStream<M extends 'session.logs' | 'session.attach'>(
   const { id, done } = conn.stream<'session.logs' | 'session.attach'>(method, params, (frame) => {
     switch (frame.k) {
       case 'out':
-        if (!handlers.output(Buffer.from(frame.data, 'base64'), frame.offset) && !paused) {
+        if (!handlers.output(frame.data, frame.offset) && !paused) {
           paused = true;
           conn.pause();
         }
@@ -44,7 +44,7 @@ export function openOutputStream<M extends 'session.logs' | 'session.attach'>(
         handlers.gap?.(frame.from, frame.to);
         return;
       case 'screen':
-        handlers.screen?.(Buffer.from(frame.data, 'base64'));
+        handlers.screen?.(frame.data);
         return;
     }
   });

@@ -11,7 +11,7 @@ import { finishStream, streamEnd } from './watch-handlers.js';
 async function sendReplay(sink: StreamSink, replay: string, filter: OutputFilter): Promise<void> {
   const bytes = filter.push(Buffer.from(replay, 'utf8'));
   for (let at = 0; at < bytes.length && !sink.closed; at += MAX_OUTPUT_CHUNK_BYTES) {
-    const data = bytes.subarray(at, at + MAX_OUTPUT_CHUNK_BYTES).toString('base64');
+    const data = bytes.subarray(at, at + MAX_OUTPUT_CHUNK_BYTES);
     if (!sink.send({ k: 'screen', data } satisfies OutputFrame)) await sink.drained();
   }
 }

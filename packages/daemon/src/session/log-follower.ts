@@ -1,4 +1,4 @@
-import { MAX_OUTPUT_CHUNK_BYTES, type OutputFrame } from '@ccx/shared';
+import { OUTPUT_FRAME_BYTES, type OutputFrame } from '@ccx/shared';
 import type { EventBus } from '../events/event-bus.js';
 import type { StreamSink } from '../router.js';
 import type { Session } from './session.js';
@@ -39,7 +39,7 @@ export type FollowOutcome = 'ended' | 'reached' | 'closed' | 'removed';
 
 /**
  * Streams a session's output log to one client, as a cursor into the log:
- * it reads from disk at its own offset, at most MAX_OUTPUT_CHUNK_BYTES at a
+ * it reads from disk at its own offset, at most OUTPUT_FRAME_BYTES at a
  * time, and waits for the socket to drain before reading more. So a follower
  * that reads slowly or not at all holds one chunk and a socket buffer, never
  * a queue of its own, and never slows the program or other followers. New
@@ -73,7 +73,7 @@ export async function followOutput(session: Session, bus: EventBus, sink: Stream
     for (;;) {
       if (sink.closed) return { offset, outcome: 'closed' };
       if (removed) return { offset, outcome: 'removed' };
-      const limit = opts.follow || opts.until === undefined ? MAX_OUTPUT_CHUNK_BYTES : Math.min(MAX_OUTPUT_CHUNK_BYTES, opts.until - offset);
+      const limit = opts.follow || opts.until === undefined ? OUTPUT_FRAME_BYTES : Math.min(OUTPUT_FRAME_BYTES, opts.until - offset);
       if (limit <= 0) return { offset, outcome: 'reached' };
       // Checked before reading: output that arrives after this read is then
       // still read on the next turn, since exit comes after the last output.
@@ -89,7 +89,7 @@ export async function followOutput(session: Session, bus: EventBus, sink: Stream
         if (data.length === 0) continue;
         lastFrameAt = Date.now();
         burst++;
-        const open = sink.send({ k: 'out', offset: chunk.offset, data: data.toString('base64') } satisfies OutputFrame);
+        const open = sink.send({ k: 'out', offset: chunk.offset, data } satisfies OutputFrame);
         if (!open) await sink.drained();
         continue;
       }

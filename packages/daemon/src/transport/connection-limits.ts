@@ -61,7 +61,9 @@ export function overdue(conn: Connection, now: number, limits: ConnectionLimits,
     return `a frame was not completed within ${limits.partialFrameTimeoutMs} ms`;
   }
   if (!conn.greeted) return now - conn.openedAt >= limits.helloTimeoutMs ? `no hello within ${limits.helloTimeoutMs} ms` : undefined;
-  if (!holdsWork(conn, activity) && conn.partialSince === undefined && now - conn.lastReceivedAt >= limits.idleTimeoutMs) {
+  // Idle counts from the last byte either way: a stream that ran for minutes
+  // ends long after its request, and its client must get to read the end.
+  if (!holdsWork(conn, activity) && conn.partialSince === undefined && now - Math.max(conn.lastReceivedAt, conn.lastServedAt) >= limits.idleTimeoutMs) {
     return `no request for ${limits.idleTimeoutMs} ms and no open stream`;
   }
   return undefined;

@@ -29,6 +29,14 @@ export class Connection {
   lastReceivedAt = this.openedAt;
   /** Since when a frame has been partly received; undefined while none is. */
   partialSince: number | undefined;
+  /**
+   * When the daemon last queued bytes for the client, or saw it take some
+   * (see `noteReading`): a client still reading the end of a long stream is
+   * not idle, however long ago it sent its request.
+   */
+  lastServedAt = this.openedAt;
+  /** `socket.writableLength` when `noteReading` last looked. */
+  private queuedAtLastLook = 0;
 
   constructor(
     readonly id: number,
@@ -36,7 +44,10 @@ export class Connection {
     private readonly logger: Logger,
   ) {
     socket.on('close', () => this.handleClose());
-    socket.on('drain', () => this.release());
+    socket.on('drain', () => {
+      this.lastServedAt = Date.now();
+      this.release();
+    });
     // Errors (EPIPE, ECONNRESET) end the connection; they must never reach the process.
     socket.on('error', (error) => logger.log('debug', 'client socket error', { conn: id, error: String(error) }));
   }
@@ -75,7 +86,15 @@ export class Connection {
       });
     }
     this.socket.write(frame);
+    this.lastServedAt = Date.now();
     return this.socket.writableLength < SOCKET_HIGH_WATER_BYTES;
+  }
+
+  /** Called by the deadline sweep: fewer bytes queued than last time means the client read some. */
+  noteReading(now: number): void {
+    const queued = this.socket.writableLength;
+    if (queued < this.queuedAtLastLook) this.lastServedAt = now;
+    this.queuedAtLastLook = queued;
   }
 
   /** Unary requests whose replies are not written yet. */

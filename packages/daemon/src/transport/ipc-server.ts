@@ -120,6 +120,7 @@ export class IpcServer {
     const now = Date.now();
     for (const conn of this.connections.values()) {
       if (conn.isClosed) continue;
+      conn.noteReading(now);
       const reason = overdue(conn, now, this.limits, this.activity);
       if (!reason) continue;
       this.logger.log('debug', 'closing connection', { conn: conn.id, reason });
