@@ -9,7 +9,7 @@
 // full run, about 2.5 s a prompt on a loaded 2-core machine.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeHome, ROOT } from './lib/home.mjs';
+import { makeHome, ROOT } from '../packages/testkit/dist/index.js';
 import { Report } from './lib/report.mjs';
 import { startFakeAnthropic } from '../test/fixtures/fake-anthropic.mjs';
 

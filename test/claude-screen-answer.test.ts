@@ -4,7 +4,7 @@
  * them: the whole screen redrawn, nothing kept in the scrollback).
  */
 import test from 'ava';
-import { BUILTIN_PRESETS } from '@ccx/shared';
+import { BUILTIN_PRESETS } from '../packages/daemon/dist/presets/presets.js';
 import { DrawnTranscript, dropEcho, overlay, screenAnswer } from '../packages/daemon/dist/wait/screen-answer.js';
 
 const claude = BUILTIN_PRESETS.claude!;
