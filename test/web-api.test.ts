@@ -1,6 +1,7 @@
 import test from 'ava';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { eventsFromLog, homesFor, waitFor, waitForOutput, type Home } from './helpers/ccx.js';
 import { http, openSse, startGateway, type Gateway } from './helpers/web-gateway.js';
@@ -30,13 +31,35 @@ async function startBash(name: string): Promise<string> {
   return r.json.id as string;
 }
 
-function wsConnect(path: string, headers: Record<string, string> = { origin: gw.origin }): Promise<{ ws: WebSocket; text: () => string; messages: any[] }> {
+function rssBytes(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+}
+
+interface TestSocket {
+  ws: WebSocket;
+  /** Everything received as binary (up to 1 MiB kept), as text. */
+  text: () => string;
+  /** The last 4 KiB received. */
+  tail: () => string;
+  received: () => number;
+  messages: any[];
+}
+
+function wsConnect(path: string, headers: Record<string, string> = { origin: gw.origin }): Promise<TestSocket> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`ws://127.0.0.1:${gw.port}${path}`, { headers: { authorization: `Bearer ${gw.token}`, ...headers } });
-    const chunks: Buffer[] = [];
+    let head = Buffer.alloc(0);
+    let tail = Buffer.alloc(0);
+    let received = 0;
     const messages: any[] = [];
-    ws.on('message', (data, isBinary) => (isBinary ? chunks.push(data as Buffer) : messages.push(JSON.parse(String(data)))));
-    ws.once('open', () => resolve({ ws, text: () => Buffer.concat(chunks).toString('utf8'), messages }));
+    ws.on('message', (data, isBinary) => {
+      if (!isBinary) return void messages.push(JSON.parse(String(data)));
+      const bytes = data as Buffer;
+      received += bytes.length;
+      if (head.length < 1024 * 1024) head = Buffer.concat([head, bytes]);
+      tail = Buffer.concat([tail, bytes]).subarray(-4096);
+    });
+    ws.once('open', () => resolve({ ws, text: () => head.toString('utf8'), tail: () => tail.toString('utf8'), received: () => received, messages }));
     ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
     ws.once('error', reject);
   });
@@ -203,7 +226,7 @@ test.serial('the terminal WebSocket replays the screen, then live output; keystr
   reader.ws.send(Buffer.from('echo READONLY-LEAK\r'));
   const writer = await wsConnect(`/api/session/${id}/terminal?write=1&cols=100&rows=30`);
   writer.ws.send(Buffer.from('echo typed-$((1+1))\r'));
-  await waitFor(() => reader.text().includes('typed-2') && writer.text().includes('typed-2'), 20_000, 'the typed command echoed to both sockets');
+  await waitFor(() => reader.tail().includes('typed-2') && writer.tail().includes('typed-2'), 20_000, 'the typed command echoed to both sockets');
   writer.ws.send(JSON.stringify({ type: 'resize', cols: 90, rows: 20 }));
   await waitFor(async () => (await http(gw, 'GET', `/api/session/${id}/status`)).json.cols === 90, 20_000, 'the resize');
   const logs = await http(gw, 'GET', `/api/session/${id}/logs`);
@@ -247,4 +270,36 @@ test.serial('ccx web --rotate-token: a running gateway refuses the old token at 
   await b.stop();
   await a.stop();
   t.is(a.child.exitCode, 0);
+});
+
+test.serial('a terminal socket that never reads stalls neither the program nor another socket, and the gateway does not buffer the flood for it', async (t) => {
+  const id = await startBash('flood');
+  // A raw WebSocket handshake, then never a byte read: the kernel buffers fill and stay full.
+  const stalled = connect({ host: '127.0.0.1', port: gw.port });
+  await new Promise((resolve) => stalled.once('connect', resolve));
+  stalled.write(
+    [`GET /api/session/${id}/terminal HTTP/1.1`, `Host: ${gw.host}`, `Origin: ${gw.origin}`, `Authorization: Bearer ${gw.token}`, 'Upgrade: websocket', 'Connection: Upgrade', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', '', ''].join('\r\n'),
+  );
+  stalled.pause();
+  const watcher = await wsConnect(`/api/session/${id}/terminal`);
+  const rssBefore = rssBytes(gw.child.pid!);
+  // 32 MB of output, then a marker that bash prints only once the flood is written.
+  await http(gw, 'POST', `/api/session/${id}/prompt`, { body: { text: "head -c 32000000 /dev/zero | tr '\\0' x | fold -w 200; echo FLOOD-$((40+2))" } });
+  // The program is not held back: its output log gets the whole flood and the marker.
+  await waitFor(
+    async () => {
+      const status = (await http(gw, 'GET', `/api/session/${id}/status`)).json;
+      if (status.outputBytes < 32_000_000) return false;
+      return /FLOOD-42/.test((await http(gw, 'GET', `/api/session/${id}/logs?since=${status.outputBytes - 300}`)).json.text);
+    },
+    240_000,
+    'the program to write the flood and the marker',
+  );
+  await waitFor(() => watcher.received() > 32_000_000 && watcher.tail().includes('FLOOD-42'), 240_000, 'the other socket to get the whole flood and the marker');
+  // The stalled socket's stream was paused, not buffered: the gateway holds far less than the flood
+  // (measured: +5 MB paused; +30 MB when it buffered for the stalled socket).
+  const grown = rssBytes(gw.child.pid!) - rssBefore;
+  t.true(grown < 16_000_000, `the gateway grew by ${grown} bytes during a 32 MB flood`);
+  stalled.destroy();
+  watcher.ws.close();
 });

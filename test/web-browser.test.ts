@@ -1,9 +1,10 @@
 import test from 'ava';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { homesFor, waitFor, type Home } from './helpers/ccx.js';
+import { homesFor, tempDirsFor, waitFor, type Home } from './helpers/ccx.js';
+import { claudeHome, claudeStartArgs, fakeApiFor } from './helpers/claude.js';
 import { http, startGateway, type Gateway } from './helpers/web-gateway.js';
 
 /**
@@ -14,6 +15,8 @@ import { http, startGateway, type Gateway } from './helpers/web-gateway.js';
  */
 const CHROMIUM = process.env.CCX_CHROMIUM ?? '/usr/bin/chromium';
 const home = homesFor(test);
+const newDir = tempDirsFor(test, 'ccxw-');
+const fakeApi = fakeApiFor(test);
 let h: Home;
 let gw: Gateway;
 let browser: Browser;
@@ -136,4 +139,25 @@ test.serial('after ccx daemon restart the page shows the banner, then reconnects
   await page.waitForSelector(`#sessions-table tr[data-id="${started.json.id}"]`, { timeout: 30_000 });
   await shot('06-reconnected');
   t.pass();
+});
+
+test.serial("a Claude Code session's permission dialog shows on its page, and Allow runs the tool", async (t) => {
+  // The real Claude Code TUI, offline against the fake Messages API, asking before it runs tools.
+  const work = mkdtempSync(join(newDir(), 'w-'));
+  const started = await h.ccx(claudeStartArgs(fakeApi(), work, claudeHome(newDir()), { args: ['--permission-mode', 'default'] }), { timeoutMs: 120_000 });
+  t.is(started.code, 0, started.stderr);
+  await page.goto(`${gw.origin}/session/cc`);
+  await waitFor(async () => /idle/.test(await statusText()), 60_000, 'Claude Code idle at its prompt');
+  await page.type('#prompt-form textarea', 'run echo web-approved > out.txt');
+  await page.click('#prompt-form button[type=submit]');
+  await page.waitForSelector('#approvals .approval[data-request=permission] button.allow', { timeout: 90_000 });
+  t.regex(await statusText(), /waiting:permission/);
+  t.false(existsSync(join(work, 'out.txt')), 'nothing ran before the answer');
+  await waitTerminal(/Do you want to proceed\?/, 'the dialog in the terminal');
+  await shot('07-approval');
+  await page.click('#approvals button.allow');
+  await waitFor(() => existsSync(join(work, 'out.txt')), 90_000, 'the allowed command to run');
+  t.is(readFileSync(join(work, 'out.txt'), 'utf8'), 'web-approved\n');
+  await page.waitForFunction(() => document.querySelectorAll('#approvals .approval').length === 0, { timeout: 60_000 });
+  await h.ccx(['kill', 'cc']);
 });

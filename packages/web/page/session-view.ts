@@ -23,9 +23,7 @@ export function showSession(app: HTMLElement, banner: ConnectionBanner, id: stri
 
   const say = (text: string): void => void (message.textContent = text);
   const path = `/api/session/${encodeURIComponent(id)}`;
-  let session: Session | undefined;
   const render = (s: Session): void => {
-    session = s;
     title.textContent = s.name ? `${s.name} (${s.id})` : s.id;
     status.textContent = statusLabel(s);
     status.dataset.status = s.status;
@@ -79,6 +77,5 @@ export function showSession(app: HTMLElement, banner: ConnectionBanner, id: stri
   return () => {
     stopEvents();
     terminal.dispose();
-    void session;
   };
 }

@@ -35,6 +35,7 @@ export class TerminalView {
   private ended = false;
   private disposed = false;
   private readonly encoder = new TextEncoder();
+  private readonly resizeObserver: ResizeObserver;
 
   constructor(
     private readonly box: HTMLElement,
@@ -48,6 +49,9 @@ export class TerminalView {
     this.term.open(box);
     this.fitNow();
     window.addEventListener('resize', this.fitNow);
+    // The box gets its final size after layout (and changes with the window): fit whenever it does.
+    this.resizeObserver = new ResizeObserver(() => this.fitNow());
+    this.resizeObserver.observe(box);
     this.term.onData((data) => this.send(this.encoder.encode(data)));
     this.term.onBinary((data) => this.send(Uint8Array.from(data, (c) => c.charCodeAt(0))));
     this.term.onResize(({ cols, rows }) => this.control({ type: 'resize', cols, rows }));
@@ -155,6 +159,7 @@ export class TerminalView {
   dispose(): void {
     this.disposed = true;
     window.removeEventListener('resize', this.fitNow);
+    this.resizeObserver.disconnect();
     this.ws?.close();
     this.term.dispose();
     this.banner.set('terminal', true);
