@@ -194,25 +194,42 @@ test.serial('interrupt reaches the program, cancel ends it as cancelled with its
 
 test.serial('SSE: id is the event seq, retry and heartbeats come, and Last-Event-ID resumes with no gap and no duplicate', async (t) => {
   const id = await startBash('sse');
+  const logged = () => eventsFromLog(h).filter((e) => e.sessionId === id && e.type !== 'session-output').map((e) => e.seq);
+  const turn = (text: string) => http(gw, 'POST', `/api/session/${id}/prompt`, { body: { text: `echo ${text}`, wait: { until: `^${text}`, timeoutMs: 20_000 } } });
+  // A live client (the gateway's shared stream) stays connected throughout.
+  const live = await openSse(gw, `/api/session/${id}/events?since=now`);
+  const liveFrom = Math.max(...logged());
   const first = await openSse(gw, `/api/session/${id}/events`);
   t.is(first.status, 200);
-  await first.until((s) => s.events.length >= 2, 30_000, 'the first events');
+  await turn('before-gap');
+  await first.until((s) => s.events.length > 0 && Number(s.events[s.events.length - 1]!.id) >= Math.max(...logged()), 30_000, 'the first stream to catch up');
   await first.until((s) => s.comments.includes('heartbeat'), 10_000, 'a heartbeat comment');
   t.is(first.retry, 2000);
   for (const e of first.events) t.is(e.id, String(JSON.parse(e.data).seq));
   first.close();
   const lastSeen = first.events[first.events.length - 1]!.id!;
   const seenFirst = first.events.map((e) => Number(e.id));
-  // Events happen while nobody listens.
-  for (let i = 0; i < 3; i++) await http(gw, 'POST', `/api/session/${id}/prompt`, { body: { text: `echo gap-${i}`, wait: { until: `^gap-${i}`, timeoutMs: 20_000 } } });
+  // Events happen while nobody listens on this stream.
+  for (let i = 0; i < 3; i++) await turn(`gap-${i}`);
+  // Behind the shared stream: this one reads the daemon's log from its seq.
   const resumed = await openSse(gw, `/api/session/${id}/events`, { 'last-event-id': lastSeen });
-  const logged = () => eventsFromLog(h).filter((e) => e.sessionId === id && e.type !== 'session-output').map((e) => e.seq);
   await resumed.until((s) => s.events.length > 0 && Number(s.events[s.events.length - 1]!.id) >= Math.max(...logged()), 30_000, 'the resumed stream to catch up with the log');
   resumed.close();
   const seenResumed = resumed.events.map((e) => Number(e.id));
   t.true(seenResumed.every((seq) => seq > Number(lastSeen)), 'nothing twice');
   t.deepEqual([...seenFirst, ...seenResumed], logged().filter((seq) => seq <= Math.max(...seenResumed)), 'nothing missed, in order');
   t.true(seenResumed.filter((seq) => eventsFromLog(h).find((e) => e.seq === seq)?.type === 'input-sent').length >= 3);
+  // Caught up: this one joins the shared stream and gets exactly what comes after its seq.
+  const upToDate = String(Math.max(...logged()));
+  const joined = await openSse(gw, `/api/session/${id}/events`, { 'last-event-id': upToDate });
+  await turn('after-join');
+  await joined.until((s) => s.events.length > 0 && Number(s.events[s.events.length - 1]!.id) >= Math.max(...logged()), 30_000, 'the joined stream to get the new events');
+  await joined.until((s) => s.comments.includes('heartbeat'), 10_000, 'a heartbeat on the shared stream');
+  joined.close();
+  t.deepEqual(joined.events.map((e) => Number(e.id)), logged().filter((seq) => seq > Number(upToDate)));
+  await live.until((s) => s.events.length > 0 && Number(s.events[s.events.length - 1]!.id) >= Math.max(...logged()), 30_000, 'the live stream to catch up');
+  live.close();
+  t.deepEqual(live.events.map((e) => Number(e.id)), logged().filter((seq) => seq > liveFrom), 'the shared stream: every event once, in order');
   t.is((await http(gw, 'GET', `/api/events`, { headers: { 'last-event-id': 'abc' } })).status, 400);
 });
 

@@ -50,10 +50,11 @@ export async function startGateway(home: Home, env: NodeJS.ProcessEnv = {}, args
     async stop() {
       const pid = child.pid;
       if (!pid || child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      const deadline = Date.now() + 10_000;
-      while (isAlive(pid) && child.exitCode === null && Date.now() < deadline) await sleep(50);
-      if (child.exitCode === null) child.kill('SIGKILL');
+      const timer = setTimeout(() => isAlive(pid) && child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }

@@ -5,6 +5,7 @@ import { HttpError, readJsonBody, sendJson } from './http-io.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
 import type { Route } from './route-table.js';
 import { serveEvents } from './event-stream.js';
+import type { EventHub } from './event-hub.js';
 import { outputFrameBytes as outputBytes } from './wire-bytes.js';
 
 export interface ApiDeps {
@@ -13,6 +14,7 @@ export interface ApiDeps {
   spawnEnv: Record<string, string>;
   spawnCwd: string;
   heartbeatMs: number;
+  hub: EventHub;
 }
 
 /** A prompt given with POST /api/sessions waits this long for the program to be ready. */
@@ -191,13 +193,13 @@ export const API_ROUTES: Route<ApiDeps>[] = [
     method: 'GET',
     path: '/api/events',
     summary: 'Server-sent events of every session (id: the seq; Last-Event-ID resumes)',
-    handler: (ctx, deps) => serveEvents(ctx, deps.connect, deps.heartbeatMs, undefined),
+    handler: (ctx, deps) => serveEvents(ctx, deps, undefined),
   },
   {
     method: 'GET',
     path: '/api/session/:id/events',
     summary: 'Server-sent events of one session (id: the seq; Last-Event-ID resumes)',
-    handler: (ctx, deps) => serveEvents(ctx, deps.connect, deps.heartbeatMs, ctx.params.id),
+    handler: (ctx, deps) => serveEvents(ctx, deps, ctx.params.id),
   },
   {
     method: 'GET',

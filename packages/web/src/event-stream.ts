@@ -1,5 +1,6 @@
-import type { CcxEvent, DaemonStatus } from '@ccx/shared';
+import type { CcxEvent, DaemonStatus, SessionInfo } from '@ccx/shared';
 import { callDaemon, type ConnectDaemon } from './daemon-link.js';
+import type { EventHub, HubSubscriber } from './event-hub.js';
 import { HttpError } from './http-io.js';
 import type { RouteContext } from './route-table.js';
 
@@ -7,6 +8,19 @@ import type { RouteContext } from './route-table.js';
 export const SSE_RETRY_MS = 2_000;
 /** A comment line this often keeps proxies and the browser from timing the stream out. */
 export const HEARTBEAT_MS = 15_000;
+/**
+ * Bytes a client of the shared stream may leave unread in its response
+ * before it is ended; it reconnects with Last-Event-ID and reads the rest
+ * from the daemon's log on a stream of its own, so nothing is lost and the
+ * others never wait for it.
+ */
+export const MAX_UNREAD_SSE_BYTES = 1024 * 1024;
+
+export interface EventsDeps {
+  connect: ConnectDaemon;
+  hub: EventHub;
+  heartbeatMs: number;
+}
 
 /**
  * Where the stream starts: `Last-Event-ID` (a browser reconnecting) wins
@@ -24,42 +38,68 @@ async function startSeq(ctx: RouteContext, connect: ConnectDaemon): Promise<numb
 
 /**
  * `GET /api/events`, `GET /api/session/:id/events`: the daemon's events
- * stream (persisted types: output goes through the terminal socket) as
- * server-sent events. Each event's `id:` is its seq, and the daemon's stream
- * resumes after a seq from its log, so a reconnect with Last-Event-ID gets
- * every later event once. While the browser does not read, the daemon
- * connection is not read either: the daemon's follower is a cursor into its
- * log and waits, nothing is buffered here.
+ * (persisted types: output goes through the terminal socket) as server-sent
+ * events, `id:` = seq. A client that is caught up shares the gateway's one
+ * live stream (event-hub.ts); one that resumes from further back gets its
+ * own daemon stream, which reads the daemon's log after its seq and pauses
+ * (the connection is not read) while the browser does not read. Either way a
+ * reconnect with Last-Event-ID gets every later event once.
  */
-export async function serveEvents(ctx: RouteContext, connect: ConnectDaemon, heartbeatMs: number, sessionRef: string | undefined): Promise<void> {
-  const since = await startSeq(ctx, connect);
+export async function serveEvents(ctx: RouteContext, deps: EventsDeps, sessionRef: string | undefined): Promise<void> {
+  const since = await startSeq(ctx, deps.connect);
   // An unknown session is a 404 before the stream begins (its status line cannot change once sent).
-  if (sessionRef !== undefined) await callDaemon(connect, 'session.get', { target: sessionRef });
-  const conn = await connect();
+  const sessionId = sessionRef === undefined ? undefined : (await callDaemon<SessionInfo>(deps.connect, 'session.get', { target: sessionRef })).id;
   const { res, req } = ctx;
-  let ended = false;
-  const finish = (): void => {
-    if (ended) return;
-    ended = true;
-    clearInterval(heartbeat);
-    conn.close();
-    res.end();
-  };
-  let started = false;
-  const begin = (): void => {
-    if (started) return;
-    started = true;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    res.write(`retry: ${SSE_RETRY_MS}\n\n`);
-  };
-  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  res.write(`retry: ${SSE_RETRY_MS}\n\n`);
+  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), deps.heartbeatMs);
   heartbeat.unref();
-  req.once('close', finish);
+  const format = (event: CcxEvent): string => `id: ${event.seq}\ndata: ${JSON.stringify(event)}\n\n`;
+  const lostDaemon = (error: unknown): void => {
+    if (!res.writableEnded) res.write(`event: ccx-error\ndata: ${JSON.stringify({ message: String((error as Error)?.message ?? error), code: (error as { code?: string })?.code })}\n\n`);
+  };
+  try {
+    if (since !== undefined) {
+      const shared = await new Promise<boolean>((resolve, reject) => {
+        const subscriber: HubSubscriber = {
+          after: since,
+          sessionId,
+          deliver: (event) => {
+            res.write(format(event));
+            if (res.writableLength > MAX_UNREAD_SSE_BYTES) res.end();
+          },
+          lost: (error) => {
+            lostDaemon(error);
+            res.end();
+          },
+        };
+        deps.hub.join(subscriber).then((joined) => {
+          if (!joined) return resolve(false);
+          const leave = (): void => {
+            deps.hub.leave(subscriber);
+            resolve(true);
+          };
+          req.once('close', leave);
+          res.once('close', leave);
+        }, reject);
+      });
+      if (shared) return;
+    }
+    await ownStream(ctx, deps.connect, { target: sessionId, since }, format, lostDaemon);
+  } finally {
+    clearInterval(heartbeat);
+    if (!res.writableEnded) res.end();
+  }
+}
+
+/** A daemon stream for this client alone, paused while its browser does not read. */
+async function ownStream(ctx: RouteContext, connect: ConnectDaemon, params: { target?: string; since?: number }, format: (e: CcxEvent) => string, lostDaemon: (e: unknown) => void): Promise<void> {
+  const { res, req } = ctx;
+  const conn = await connect();
+  req.once('close', () => conn.close());
   let paused = false;
-  const { done } = conn.stream<{ lastSeq: number }>('events.stream', { target: sessionRef, since, follow: true }, (data) => {
-    begin();
-    const event = data as CcxEvent;
-    if (res.write(`id: ${event.seq}\ndata: ${JSON.stringify(event)}\n\n`) || paused) return;
+  const { done } = conn.stream<{ lastSeq: number }>('events.stream', { ...params, follow: true }, (data) => {
+    if (res.write(format(data as CcxEvent)) || paused) return;
     paused = true;
     conn.pause();
     res.once('drain', () => {
@@ -67,13 +107,12 @@ export async function serveEvents(ctx: RouteContext, connect: ConnectDaemon, hea
       conn.resume();
     });
   });
-  begin();
   try {
     await done;
   } catch (error) {
     // The daemon went away (restart) or cut a slow reader off: the browser reconnects with Last-Event-ID.
-    if (!ended) res.write(`event: ccx-error\ndata: ${JSON.stringify({ message: String((error as Error).message ?? error), code: (error as { code?: string }).code })}\n\n`);
+    if (!req.destroyed) lostDaemon(error);
   } finally {
-    finish();
+    conn.close();
   }
 }

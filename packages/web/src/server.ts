@@ -11,6 +11,7 @@ import { serveStatic } from './static-files.js';
 import { TerminalSockets } from './terminal-socket.js';
 import { tokensEqual } from './token-store.js';
 import { HEARTBEAT_MS } from './event-stream.js';
+import { EventHub } from './event-hub.js';
 
 export interface WebServerOptions {
   connect: ConnectDaemon;
@@ -60,7 +61,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   });
   const port = (server.address() as AddressInfo).port;
   const guard = new RequestGuard(opts.bind, port);
-  const deps: ApiDeps = { connect: opts.connect, spawnEnv: opts.spawnEnv, spawnCwd: opts.spawnCwd, heartbeatMs: opts.heartbeatMs ?? HEARTBEAT_MS };
+  const hub = new EventHub(opts.connect);
+  const deps: ApiDeps = { connect: opts.connect, spawnEnv: opts.spawnEnv, spawnCwd: opts.spawnCwd, heartbeatMs: opts.heartbeatMs ?? HEARTBEAT_MS, hub };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error) => sendError(res, error));
@@ -128,6 +130,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     close: () =>
       new Promise<void>((resolve) => {
         sockets.close();
+        hub.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
@@ -162,4 +165,3 @@ function fakeResponse(socket: Duplex): ServerResponse {
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 500: 'Internal Server Error', 503: 'Service Unavailable' };
-export { sendJson };
