@@ -320,3 +320,13 @@ test.serial('a terminal socket that never reads stalls neither the program nor a
   stalled.destroy();
   watcher.ws.close();
 });
+
+test.serial('--bind to another address than loopback warns on stderr (and one this machine lacks is a clear error)', async (t) => {
+  // 192.0.2.1 (TEST-NET-1) is no address of this machine: the listen fails, nothing is ever exposed.
+  const r = await h.ccx(['web', '--bind', '192.0.2.1', '--port', '0']);
+  t.is(r.code, 2);
+  t.regex(r.stderr, /warning: serving on 192\.0\.2\.1/);
+  t.regex(r.stderr, /cannot listen on 192\.0\.2\.1: it is not an address of this machine/);
+  t.regex(r.stderr, /hint: use --bind 127\.0\.0\.1/);
+  t.is(r.stdout, '');
+});

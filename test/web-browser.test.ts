@@ -39,7 +39,7 @@ test.before(async () => {
 });
 test.after.always(async () => {
   const pid = browser?.process()?.pid;
-  await browser?.close().catch(() => undefined);
+  await Promise.race([browser?.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000))]);
   if (pid) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -160,4 +160,24 @@ test.serial("a Claude Code session's permission dialog shows on its page, and Al
   t.is(readFileSync(join(work, 'out.txt'), 'utf8'), 'web-approved\n');
   await page.waitForFunction(() => document.querySelectorAll('#approvals .approval').length === 0, { timeout: 60_000 });
   await h.ccx(['kill', 'cc']);
+});
+
+test.serial('the page keeps up with a 20 MB flood: it stays responsive and ends showing what came last', async (t) => {
+  const started = await http(gw, 'POST', '/api/sessions', { body: { command: ['bash', '--norc', '--noprofile'], name: 'flood' } });
+  t.is(started.status, 201, started.text);
+  await page.goto(`${gw.origin}/session/${started.json.id}#token=${gw.token}`);
+  await waitTerminal(/[$#] *$/m, 'the bash prompt');
+  await http(gw, 'POST', `/api/session/${started.json.id}/prompt`, { body: { text: "head -c 20000000 /dev/zero | tr '\\0' y | fold -w 100; echo FLOOD-END-$((6*7))" } });
+  // While the flood is drawn the page still answers (its event loop is not starved by the writes).
+  let answered = 0;
+  await waitFor(
+    async () => {
+      answered += (await page.evaluate(() => 1)) as number;
+      return /FLOOD-END-42/.test(await terminalText());
+    },
+    240_000,
+    'the end of the flood in the terminal',
+  );
+  t.true(answered > 0);
+  await shot('08-flood');
 });

@@ -49,7 +49,7 @@ export async function startGateway(home: Home, env: NodeJS.ProcessEnv = {}, args
     origin: `http://${host}`,
     async stop() {
       const pid = child.pid;
-      if (!pid || child.exitCode !== null) return;
+      if (!pid || child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       const timer = setTimeout(() => isAlive(pid) && child.kill('SIGKILL'), 10_000);
