@@ -146,6 +146,8 @@ test.serial("a Claude Code session's permission dialog shows on its page, and Al
   const work = mkdtempSync(join(newDir(), 'w-'));
   const started = await h.ccx(claudeStartArgs(fakeApi(), work, claudeHome(newDir()), { args: ['--permission-mode', 'default'] }), { timeoutMs: 120_000 });
   t.is(started.code, 0, started.stderr);
+  // On a failure, what the page showed says which step did not happen.
+  t.teardown(async () => t.log(`status: ${await statusText()}; approvals: ${await page.$eval('#approvals', (n) => n.textContent).catch(() => '?')}; message: ${await page.$eval('#session-message', (n) => n.textContent).catch(() => '?')}`));
   await page.goto(`${gw.origin}/session/cc`);
   await waitFor(async () => /idle/.test(await statusText()), 60_000, 'Claude Code idle at its prompt');
   await page.type('#prompt-form textarea', 'run echo web-approved > out.txt');
