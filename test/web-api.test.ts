@@ -105,6 +105,10 @@ test.serial('a body over 1 MiB is 413, and malformed JSON is 400 with the parser
   const id = await startBash('bodies');
   const big = await http(gw, 'POST', `/api/session/${id}/prompt`, { body: JSON.stringify({ text: 'x'.repeat(1024 * 1024 + 10) }) });
   t.is(big.status, 413);
+  // Without a Content-Length (chunked), the limit is counted as the body arrives.
+  const chunked = await http(gw, 'POST', `/api/session/${id}/prompt`, { body: JSON.stringify({ text: 'y'.repeat(2 * 1024 * 1024) }), headers: { 'transfer-encoding': 'chunked' } });
+  t.is(chunked.status, 413);
+  t.is(chunked.json.error.code, 'E_TOO_LARGE');
   const bad = await http(gw, 'POST', `/api/session/${id}/prompt`, { body: '{"text": "echo' });
   t.is(bad.status, 400);
   t.is(bad.json.error.code, 'E_BAD_JSON');

@@ -91,9 +91,14 @@ export function http(gw: Gateway, method: string, path: string, opts: RequestOpt
       });
       res.on('error', reject);
     });
+    let answered = false;
+    req.once('response', () => (answered = true));
     req.on('error', (error: NodeJS.ErrnoException) => {
-      // The server may answer (413) and close before the whole body is written.
-      if (error.code === 'EPIPE' || error.code === 'ECONNRESET') return;
+      // The server may answer (413) and close before the whole body is written: the answer still counts.
+      if (error.code === 'EPIPE' || error.code === 'ECONNRESET') {
+        if (!answered) setTimeout(() => answered || reject(new Error(`connection closed without an answer (${error.code})`)), 5_000);
+        return;
+      }
       reject(error);
     });
     if (body !== undefined) req.end(body);

@@ -52,7 +52,7 @@ export async function serveEvents(ctx: RouteContext, deps: EventsDeps, sessionRe
   const { res, req } = ctx;
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   res.write(`retry: ${SSE_RETRY_MS}\n\n`);
-  const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), deps.heartbeatMs);
+  const heartbeat = setInterval(() => res.writableEnded || res.write(': heartbeat\n\n'), deps.heartbeatMs);
   heartbeat.unref();
   const format = (event: CcxEvent): string => `id: ${event.seq}\ndata: ${JSON.stringify(event)}\n\n`;
   const lostDaemon = (error: unknown): void => {
@@ -65,6 +65,7 @@ export async function serveEvents(ctx: RouteContext, deps: EventsDeps, sessionRe
           after: since,
           sessionId,
           deliver: (event) => {
+            if (res.writableEnded) return;
             res.write(format(event));
             if (res.writableLength > MAX_UNREAD_SSE_BYTES) res.end();
           },
@@ -99,7 +100,7 @@ async function ownStream(ctx: RouteContext, connect: ConnectDaemon, params: { ta
   req.once('close', () => conn.close());
   let paused = false;
   const { done } = conn.stream<{ lastSeq: number }>('events.stream', { ...params, follow: true }, (data) => {
-    if (res.write(format(data as CcxEvent)) || paused) return;
+    if (res.writableEnded || res.write(format(data as CcxEvent)) || paused) return;
     paused = true;
     conn.pause();
     res.once('drain', () => {

@@ -47,7 +47,9 @@ export function sendError(res: ServerResponse, error: unknown): void {
     return;
   }
   if (error instanceof HttpError) {
-    sendJson(res, error.status, { error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } });
+    // A refused body is not read on: the connection closes after the answer instead of draining it.
+    const headers: Record<string, string> = error.status === 413 ? { connection: 'close' } : {};
+    sendJson(res, error.status, { error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } }, headers);
     return;
   }
   if (error instanceof CcxError || (error instanceof Error && typeof (error as CcxError).code === 'string' && (error as CcxError).code.startsWith('E_'))) {
@@ -66,19 +68,26 @@ export function sendError(res: ServerResponse, error: unknown): void {
 export async function readJsonBody(req: IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    req.resume();
     throw new HttpError(413, 'E_TOO_LARGE', `request body of ${declared} bytes is over the limit of ${maxBytes} bytes`);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) {
-      req.resume();
-      throw new HttpError(413, 'E_TOO_LARGE', `request body is over the limit of ${maxBytes} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
+  // Read with listeners, not for-await: leaving that loop early destroys the socket, and the 413 could not be sent.
+  const chunks = await new Promise<Buffer[]>((resolve, reject) => {
+    const got: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.off('data', onData);
+        req.pause();
+        reject(new HttpError(413, 'E_TOO_LARGE', `request body is over the limit of ${maxBytes} bytes`));
+        return;
+      }
+      got.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(got));
+    req.once('error', reject);
+  });
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
   let parsed: unknown;

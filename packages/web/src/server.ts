@@ -41,6 +41,8 @@ export function registeredRoutes(): Array<{ method: string; path: string }> {
   return [...API_ROUTES.map((r) => ({ method: r.method, path: r.path })), ...SERVER_ROUTES];
 }
 
+const TERMINAL_ROUTE: Route<unknown>[] = [{ method: 'GET', path: '/api/session/:id/terminal', summary: 'terminal WebSocket', handler: () => undefined }];
+
 /** Routes anyone may call (no token): the page trades its token here, and the API's own description. */
 const PUBLIC_API = new Set(['/api/openapi.json']);
 
@@ -112,11 +114,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   async function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gateway');
     checkCaller(req, url.pathname);
-    const m = /^\/api\/session\/([^/]+)\/terminal$/.exec(url.pathname);
-    if (!m) throw new HttpError(404, 'E_NOT_FOUND', `no WebSocket at ${url.pathname}`);
-    // The id rule of every other session route (400 for a malformed one).
-    const found = matchRoute([{ method: 'GET', path: '/api/session/:id/terminal', summary: '', handler: () => undefined }], 'GET', url.pathname);
-    const sessionRef = found && 'params' in found ? found.params.id! : m[1]!;
+    // The id rule of every other session route applies (400 for a malformed one).
+    const found = matchRoute(TERMINAL_ROUTE, 'GET', url.pathname);
+    if (!found || !('params' in found)) throw new HttpError(404, 'E_NOT_FOUND', `no WebSocket at ${url.pathname}`);
+    const sessionRef = found.params.id!;
     const size = (name: string): number | undefined => {
       const n = Number(url.searchParams.get(name));
       return Number.isInteger(n) && n >= 1 && n <= 1000 ? n : undefined;
