@@ -158,8 +158,10 @@ test.serial("a Claude Code session's permission dialog shows on its page, and Al
   await waitTerminal(/Do you want to proceed\?/, 'the dialog in the terminal');
   await shot('07-approval');
   await page.click('#approvals button.allow');
-  await waitFor(() => existsSync(join(work, 'out.txt')), 90_000, 'the allowed command to run');
-  t.is(readFileSync(join(work, 'out.txt'), 'utf8'), 'web-approved\n');
+  // The shell creates the file before echo writes to it: wait for its content, not its existence.
+  const out = join(work, 'out.txt');
+  await waitFor(() => existsSync(out) && readFileSync(out, 'utf8') === 'web-approved\n', 90_000, 'the allowed command to write its output');
+  t.is(readFileSync(out, 'utf8'), 'web-approved\n');
   await page.waitForFunction(() => document.querySelectorAll('#approvals .approval').length === 0, { timeout: 60_000 });
   await h.ccx(['kill', 'cc']);
 });
