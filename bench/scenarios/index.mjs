@@ -7,5 +7,6 @@ import * as remote from './remote.mjs';
 import * as roundTrip from './round-trip.mjs';
 import * as scale from './scale.mjs';
 import * as throughput from './throughput.mjs';
+import * as web from './web.mjs';
 
-export const SCENARIOS = [roundTrip, coldStart, throughput, fanOut, latency, scale, remote, agentTurn];
+export const SCENARIOS = [roundTrip, coldStart, throughput, fanOut, latency, scale, remote, agentTurn, web];

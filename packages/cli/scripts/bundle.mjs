@@ -15,6 +15,6 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['@ccx/daemon', 'yargs', 'yargs/*', 'chalk'],
+  external: ['@ccx/daemon', '@ccx/web', 'yargs', 'yargs/*', 'chalk'],
   logLevel: 'warning',
 });

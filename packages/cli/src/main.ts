@@ -21,6 +21,7 @@ import { screenCommand } from './commands/screen.js';
 import { sendCommand } from './commands/send.js';
 import { startCommand } from './commands/start.js';
 import { waitCommand } from './commands/wait.js';
+import { webCommand } from './commands/web.js';
 import { hoistOptionsAfterText } from './dash-dash-text.js';
 import { tryFastPath } from './fast-path.js';
 import { takeHostOption } from './main-argv.js';
@@ -28,7 +29,7 @@ import { exitQuietlyOnClosedPipes, reportError, usageError } from './output.js';
 import type { CommandModule } from 'yargs';
 
 /** Every command, one module each; adding one is adding a line here. */
-const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand, screenCommand, logsCommand, attachCommand, resizeCommand, clientsCommand, detachCommand, waitCommand, interruptCommand, approveCommand, denyCommand, approvalsCommand, resumeCommand, presetsCommand, runToEndCommand, completionCommand];
+const COMMANDS: CommandModule<any, any>[] = [startCommand, sendCommand, listCommand, cancelCommand, killCommand, rmCommand, pruneCommand, daemonCommand, eventsCommand, hooksCommand, screenCommand, logsCommand, attachCommand, resizeCommand, clientsCommand, detachCommand, waitCommand, interruptCommand, approveCommand, denyCommand, approvalsCommand, resumeCommand, presetsCommand, runToEndCommand, webCommand, completionCommand];
 
 export async function main(rawArgv: string[]): Promise<void> {
   exitQuietlyOnClosedPipes();
