@@ -73,8 +73,10 @@ export class Session implements Disposable {
   private screenState: RemoteScreen | undefined;
   readonly output: OutputLog;
   private readonly logWriter: OutputLogWriter;
-  private readonly status: SessionStatusMachine;
-  private readonly activityTracker: ActivityTracker;
+  /** Every status change of the record, whatever the kind (a structured agent session's too). */
+  protected readonly status: SessionStatusMachine;
+  /** Busy/idle/waiting, whatever the kind: from output, Claude Code's state file, or a protocol (agent-session.ts). */
+  protected readonly activityTracker: ActivityTracker;
   private readonly input: PtyInput;
   /** Callers holding or waiting for the session: see TurnQueue. */
   readonly turns = new TurnQueue();
