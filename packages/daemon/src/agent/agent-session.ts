@@ -1,15 +1,16 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CcxError, type SendResult, type SessionInfo } from '@ccx/shared';
 import type { Disposable } from '../disposable.js';
 import { readProcStat } from '../process/proc.js';
 import type { AgentActivity } from '../session/agent-state.js';
+import { signalName, type BackendExit } from '../session/backend.js';
 import { Session, type OutputListener, type SessionDeps, type StreamedText } from '../session/session.js';
 import type { SessionRecord } from '../session/session-record.js';
 import type { AgentRecord } from './agent-record.js';
 import { Approvals } from './approvals.js';
 import { spawnClaude } from './claude-process.js';
+import { StreamJsonBackend } from './stream-json-backend.js';
 import { StreamJsonClient } from './stream-json-client.js';
 import { TurnLedger } from './turn-ledger.js';
 import { agentMessagesOf, renderAgentMessage, renderUserText } from './transcript.js';
@@ -46,7 +47,8 @@ const TURN_MESSAGES_KEPT = 1_000;
  * approvals go through the control protocol (stream-json-client.ts).
  */
 export class AgentSession extends Session {
-  private child: ChildProcessWithoutNullStreams | undefined;
+  /** Claude Code on its pipes; undefined before spawn and after its exit. */
+  private pipes: StreamJsonBackend | undefined;
   private client: StreamJsonClient | undefined;
   readonly approvals: Approvals;
   private readonly listeners = new Set<OutputListener>();
@@ -106,33 +108,33 @@ export class AgentSession extends Session {
   }
 
   private start(baseEnv: Record<string, string>, umask: number | undefined, resume: boolean): void {
-    let child: ChildProcessWithoutNullStreams;
+    let backend: StreamJsonBackend;
     try {
-      child = spawnClaude({ sessionId: this.id, command: this.record.command, cwd: this.record.cwd, env: baseEnv, umask, agent: this.agent, resume, processes: this.agentDeps.processes, logger: this.agentDeps.logger });
+      backend = new StreamJsonBackend(spawnClaude({ sessionId: this.id, command: this.record.command, cwd: this.record.cwd, env: baseEnv, umask, agent: this.agent, resume, processes: this.agentDeps.processes, logger: this.agentDeps.logger }));
     } catch (error) {
       const failure = error instanceof CcxError ? error : new CcxError('E_SPAWN', `could not start ${this.record.command[0]}: ${(error as Error).message}`, 'check the command and its permissions');
       this.status.failed(failure);
       throw failure;
     }
-    this.child = child;
+    this.pipes = backend;
     this.ledger.reset();
-    child.stderr.on('data', (chunk: Buffer) => {
+    backend.onStderr((chunk) => {
       if (this.stderrBytes >= MAX_STDERR_BYTES) return;
       this.stderrBytes += chunk.length;
       this.appendTranscript(`[stderr] ${chunk.toString('utf8').trimEnd()}\n`);
     });
-    this.client = new StreamJsonClient(child, {
+    this.client = new StreamJsonClient(backend, {
       onMessage: (m) => this.handleMessage(m),
       onPermission: (req) => this.approvals.request(req),
       onGarbage: (what) => this.agentDeps.logger.warn('Claude Code sent something that is not a stream-json message', { session: this.id, what }),
     });
     this.client.initialize().catch((error) => this.agentDeps.logger.warn('Claude Code did not take the initialize request', { session: this.id, error: String(error) }));
-    child.on('exit', (code, signal) => this.finish(code, signal));
-    this.status.started(child.pid!, readProcStat(child.pid!)?.startTime ?? null);
+    backend.onExit((exit) => this.finish(exit));
+    this.status.started(backend.pid, readProcStat(backend.pid)?.startTime ?? null);
     // Busy/idle/waiting come from the protocol (updateActivity), not from output; a new process starts idle.
     this.activityTracker.speaksFor({ activity: 'idle', waitingFor: null, since: Date.now() });
     if (resume) this.appendTranscript(`\n[resumed Claude session ${this.agent.claudeSessionId}]\n`);
-    this.agentDeps.bus.publish('session-started', { sessionId: this.id, pid: child.pid!, command: this.record.command });
+    this.agentDeps.bus.publish('session-started', { sessionId: this.id, pid: backend.pid, command: this.record.command });
   }
 
   /** A user message; see `submit`. */
@@ -228,6 +230,7 @@ export class AgentSession extends Session {
 
   override dispose(): void {
     this.approvals.clear();
+    this.pipes?.dispose();
     super.dispose();
     this.listeners.clear();
   }
@@ -290,15 +293,14 @@ export class AgentSession extends Session {
     this.activityTracker.reported({ activity, waitingFor, since: Date.now() });
   }
 
-  private finish(code: number | null, signal: NodeJS.Signals | null): void {
+  private finish({ exitCode, signal }: BackendExit): void {
     this.approvals.clear();
     this.processCostUsd = 0;
     this.client = undefined;
-    this.child = undefined;
+    this.pipes = undefined;
     this.activityTracker.stop();
     this.output.close();
-    // Node gives a code or a signal: with a signal the code is not used.
-    this.status.ended({ exitCode: code ?? 0, signalName: signal, cancelled: this.cancelRequested });
+    this.status.ended({ exitCode, signalName: signalName(signal), cancelled: this.cancelRequested });
     const dropped = this.ledger.abort();
     if (dropped) this.appendTranscript(`[${dropped} message(s) sent during the last turn were never written: Claude Code ended]\n`);
     for (const waiter of this.exitListeners) waiter();
