@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { Approvals } from '../packages/daemon/dist/agent/approvals.js';
 import { waitFor } from './helpers/ccx.js';
 import { StreamJsonClient } from '../packages/daemon/dist/agent/stream-json-client.js';
+import { StreamJsonBackend } from '../packages/daemon/dist/agent/stream-json-backend.js';
 import { TurnLedger } from '../packages/daemon/dist/agent/turn-ledger.js';
 
 function approvals(timeoutMs: number | null = null) {
@@ -82,7 +83,7 @@ test('stream-json lines split across reads, bad JSON, non-objects and an unknown
   const permissions: string[] = [];
   let written = '';
   child.stderr.on('data', (d: Buffer) => (written += d.toString()));
-  new StreamJsonClient(child as never, { onMessage: (m) => messages.push(m), onPermission: (p) => permissions.push(`${p.requestId} ${p.tool}`), onGarbage: (what) => garbage.push(what) });
+  new StreamJsonClient(new StreamJsonBackend(child), { onMessage: (m) => messages.push(m), onPermission: (p) => permissions.push(`${p.requestId} ${p.tool}`), onGarbage: (what) => garbage.push(what) });
   // Until the good message is in and the error answer has come back through the child (a loaded machine starts node slowly).
   await waitFor(() => messages.length > 0 && /"request_id":"x"/.test(written), 30_000, 'the message and the echoed answer');
   child.stdin.end();

@@ -24,8 +24,9 @@ type Destination = string | string[] | null;
 
 /** Per command (`start`, `hooks add`, …): where each of its options and positionals goes. */
 const FORWARDS: Record<string, Record<string, Destination>> = {
-  approve: { id: 'session.approve.target', preset: 'session.approve.preset', json: null },
-  deny: { id: 'session.approve.target', preset: 'session.approve.preset', message: 'session.approve.message', json: null },
+  approve: { id: 'session.approve.target', req: 'session.approve.requestId', input: 'session.approve.input', preset: 'session.approve.preset', json: null },
+  deny: { id: 'session.approve.target', req: 'session.approve.requestId', preset: 'session.approve.preset', message: 'session.approve.message', json: null },
+  approvals: { id: 'approvals.list.target', json: null },
   attach: { id: 'session.attach.target', 'read-only': 'session.attach.readOnly', 'detach-others': 'session.attach.detachOthers', 'detach-key': null, allow: 'session.attach.allow' },
   cancel: { id: 'session.cancel.target', grace: 'session.cancel.graceMs', force: 'session.cancel.force', json: null },
   kill: { id: 'session.cancel.target', json: null },
@@ -61,10 +62,19 @@ const FORWARDS: Record<string, Record<string, Destination>> = {
   interrupt: { id: 'session.interrupt.target', key: 'session.interrupt.key', preset: 'session.interrupt.preset', json: null },
   // --all-hosts asks every configured host in turn.
   list: { all: 'session.list.all', json: null, 'all-hosts': null },
-  logs: { id: 'session.logs.target', tail: 'session.logs.tail', since: 'session.logs.since', follow: 'session.logs.follow', raw: null },
+  // A structured agent session's logs --json asks session.get whether it is one, then session.messages (same id and --tail).
+  logs: {
+    id: ['session.logs.target', 'session.get.target', 'session.messages.target'],
+    tail: ['session.logs.tail', 'session.messages.tail'],
+    since: 'session.logs.since',
+    follow: 'session.logs.follow',
+    raw: null,
+    json: null,
+  },
   presets: { json: null },
   prune: { 'older-than': 'session.prune.olderThanMs', json: null },
   rm: { ids: 'session.rm.targets', force: 'session.rm.force', json: null },
+  resume: { id: 'session.resume.target', env: 'session.resume.env', json: null },
   resize: { id: 'session.resize.target', size: ['session.resize.cols', 'session.resize.rows'], 'window-size': 'session.resize.windowSize', json: null },
   run: {
     cmd: 'session.start.command',
@@ -116,6 +126,11 @@ const FORWARDS: Record<string, Record<string, Destination>> = {
     'wait-ready': 'session.wait.ready',
     timeout: 'session.wait.timeoutMs',
     json: null,
+    // --agent makes session.start's agent object; the other agent flags fill it.
+    agent: ['session.start.agent', 'session.start.agent.kind'],
+    model: 'session.start.agent.model',
+    'permission-mode': 'session.start.agent.permissionMode',
+    'approval-timeout': 'session.start.agent.approvalTimeoutMs',
   },
   wait: {
     id: 'session.wait.target',
@@ -138,10 +153,12 @@ const INTERNAL: Record<string, string> = {
   'session.start.umask': "the caller's umask, read by the CLI",
   'session.turn.textBytes': 'set by the CLI when the text is too large for one frame',
   'session.approve.approved': 'which command it is: approve or deny',
+  'session.approve.by': "set by the CLI: `ccx approve (pid N)`, so a later answerer is told who answered first",
+  'session.resume.inheritDaemonEnv': 'set by the CLI when talking to another host (--host), as for start',
+  'session.resume.umask': "the caller's umask, read by the CLI, as for start",
   'session.wait.echo': 'for protocol clients; the CLI waits for an answer inside session.turn, which knows the text',
   'session.attach.cols': "the attaching terminal's size",
   'session.attach.rows': "the attaching terminal's size",
-  'session.get.target': 'for protocol clients (the web gateway); the CLI lists',
 };
 
 /** Methods no command sends, and what covers their fields instead. */

@@ -99,6 +99,44 @@ test('an ended session stays ended: a later exit or loss is refused and logged, 
   t.regex(log(), /session status change refused.*"from":"failed","to":"cancelled"/);
 });
 
+test('a resumed session runs again with its end forgotten, announced as running; a running one is not resumed', (t) => {
+  const record = runningRecord('cccccccc');
+  const { machine, events, saved, log } = machineFor(t, record);
+  machine.ended({ exitCode: 0, signalName: null, cancelled: true });
+  machine.resumed();
+  t.is(record.status, 'running');
+  t.is(record.endedAt, null);
+  t.is(record.exitCode, null);
+  t.like(events.at(-1), { type: 'session-status', status: 'running' });
+  machine.started(4242, 7);
+  t.is(saved().status, 'running');
+  t.is(saved().pid, 4242);
+  const before = events.length;
+  machine.resumed();
+  t.is(events.length, before);
+  t.regex(log(), /session status change refused.*"from":"running","to":"running"/);
+});
+
+test('a program that speaks for itself (a structured session) starts idle unannounced; each reported change is announced and told once; output does not decide', (t) => {
+  const clock = manualClock();
+  const changes: string[] = [];
+  const told: string[] = [];
+  const tracker = new ActivityTracker({ clock, idleAfterMs: 1_500, onChange: (a, w) => changes.push(w ? `${a}:${w}` : a) });
+  tracker.onAgentState((s) => told.push(s.activity));
+  tracker.speaksFor({ activity: 'idle', waitingFor: null, since: 1 });
+  t.is(tracker.agent?.activity, 'idle');
+  t.deepEqual(changes, []);
+  tracker.reported({ activity: 'busy', waitingFor: null, since: 2 });
+  tracker.output();
+  clock.advance(5_000);
+  t.is(tracker.activity, 'busy', 'a quiet spell does not make it idle');
+  tracker.reported({ activity: 'waiting', waitingFor: 'permission', since: 3 });
+  tracker.reported({ activity: 'idle', waitingFor: null, since: 4 });
+  t.deepEqual(changes, ['busy', 'waiting:permission', 'idle']);
+  t.deepEqual(told, ['busy', 'waiting', 'idle']);
+  tracker.dispose();
+});
+
 /** A clock the test moves by hand: timers fire when `advance` passes their time. */
 function manualClock(): ActivityClock & { advance(ms: number): void } {
   let nowMs = 1_000_000;

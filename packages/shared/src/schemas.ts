@@ -704,7 +704,7 @@ export const EventDataSchemas = {
     .object({
       sessionId,
       durationMs: z.number().describe("the turn's duration as Claude Code measured it"),
-      costUsd: z.number().nullable().describe("the turn's cost in USD, or null"),
+      costUsd: z.number().describe("the turn's cost in USD (this turn only, not the running total)"),
       usage: z.unknown().describe("token usage as Claude Code reported it"),
       result: z.string().describe("the turn's final assistant text"),
     })

@@ -1,15 +1,16 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CcxError, type SendResult, type SessionInfo } from '@ccx/shared';
 import type { Disposable } from '../disposable.js';
 import { readProcStat } from '../process/proc.js';
 import type { AgentActivity } from '../session/agent-state.js';
+import { signalName, type BackendExit } from '../session/backend.js';
 import { Session, type OutputListener, type SessionDeps, type StreamedText } from '../session/session.js';
 import type { SessionRecord } from '../session/session-record.js';
 import type { AgentRecord } from './agent-record.js';
 import { Approvals } from './approvals.js';
 import { spawnClaude } from './claude-process.js';
+import { StreamJsonBackend } from './stream-json-backend.js';
 import { StreamJsonClient } from './stream-json-client.js';
 import { TurnLedger } from './turn-ledger.js';
 import { agentMessagesOf, renderAgentMessage, renderUserText } from './transcript.js';
@@ -46,14 +47,13 @@ const TURN_MESSAGES_KEPT = 1_000;
  * approvals go through the control protocol (stream-json-client.ts).
  */
 export class AgentSession extends Session {
-  private child: ChildProcessWithoutNullStreams | undefined;
+  /** Claude Code on its pipes; undefined before spawn and after its exit. */
+  private pipes: StreamJsonBackend | undefined;
   private client: StreamJsonClient | undefined;
   readonly approvals: Approvals;
   private readonly listeners = new Set<OutputListener>();
   private readonly exitListeners = new Set<() => void>();
   private readonly ledger = new TurnLedger<TurnOutcome>();
-  private readonly stateListeners = new Set<(state: AgentActivity) => void>();
-  private state: AgentActivity = { activity: 'idle', waitingFor: null, since: null };
   private messagesBytes = 0;
   private turnMessages: Array<Record<string, unknown>> = [];
   private stderrBytes = 0;
@@ -94,20 +94,6 @@ export class AgentSession extends Session {
     return this.record.agent!;
   }
 
-  /** Busy/idle/waiting from the protocol itself: a turn runs from a user message to its result; waiting while a permission is asked. */
-  override get agentActivity(): AgentActivity | undefined {
-    return this.isRunning ? this.state : undefined;
-  }
-
-  override get watchesAgentState(): boolean {
-    return false;
-  }
-
-  override onAgentState(listener: (state: AgentActivity) => void): Disposable {
-    this.stateListeners.add(listener);
-    return { dispose: () => this.stateListeners.delete(listener) };
-  }
-
   override spawn(baseEnv: Record<string, string>, umask?: number): void {
     this.start(baseEnv, umask, false);
   }
@@ -116,47 +102,39 @@ export class AgentSession extends Session {
   resume(baseEnv: Record<string, string>, umask?: number): void {
     if (this.isRunning) throw new CcxError('E_USAGE', `session ${this.label} is running`, `talk to it: ccx send ${this.id} --wait TEXT`);
     if (!this.agent.claudeSessionId) throw new CcxError('E_NOT_FOUND', `session ${this.label} has no Claude session id to resume (it never got one)`, `start a new one: ccx start --agent claude`);
-    const r = this.record;
-    r.status = 'running';
-    r.endedAt = r.exitCode = r.signal = r.error = null;
+    this.status.resumed();
     this.cancelRequested = false;
     this.start(baseEnv, umask, true);
   }
 
   private start(baseEnv: Record<string, string>, umask: number | undefined, resume: boolean): void {
-    let child: ChildProcessWithoutNullStreams;
+    let backend: StreamJsonBackend;
     try {
-      child = spawnClaude({ sessionId: this.id, command: this.record.command, cwd: this.record.cwd, env: baseEnv, umask, agent: this.agent, resume, processes: this.agentDeps.processes, logger: this.agentDeps.logger });
+      backend = new StreamJsonBackend(spawnClaude({ sessionId: this.id, command: this.record.command, cwd: this.record.cwd, env: baseEnv, umask, agent: this.agent, resume, processes: this.agentDeps.processes, logger: this.agentDeps.logger }));
     } catch (error) {
-      const failure = error as CcxError;
-      this.record.status = 'failed';
-      this.record.error = failure.message;
-      this.record.endedAt = this.agentDeps.now().toISOString();
-      this.persist();
-      this.agentDeps.bus.publish('session-error', { sessionId: this.id, code: failure.code, message: failure.message });
-      this.agentDeps.bus.publish('session-status', { sessionId: this.id, status: 'failed' });
+      const failure = error instanceof CcxError ? error : new CcxError('E_SPAWN', `could not start ${this.record.command[0]}: ${(error as Error).message}`, 'check the command and its permissions');
+      this.status.failed(failure);
       throw failure;
     }
-    this.child = child;
+    this.pipes = backend;
     this.ledger.reset();
-    child.stderr.on('data', (chunk: Buffer) => {
+    backend.onStderr((chunk) => {
       if (this.stderrBytes >= MAX_STDERR_BYTES) return;
       this.stderrBytes += chunk.length;
       this.appendTranscript(`[stderr] ${chunk.toString('utf8').trimEnd()}\n`);
     });
-    this.client = new StreamJsonClient(child, {
+    this.client = new StreamJsonClient(backend, {
       onMessage: (m) => this.handleMessage(m),
       onPermission: (req) => this.approvals.request(req),
       onGarbage: (what) => this.agentDeps.logger.warn('Claude Code sent something that is not a stream-json message', { session: this.id, what }),
     });
     this.client.initialize().catch((error) => this.agentDeps.logger.warn('Claude Code did not take the initialize request', { session: this.id, error: String(error) }));
-    child.on('exit', (code, signal) => this.finish(code, signal));
-    this.record.pid = child.pid!;
-    this.record.processStartTime = readProcStat(child.pid!)?.startTime ?? null;
-    this.record.startedAt = this.agentDeps.now().toISOString();
-    this.persist();
+    backend.onExit((exit) => this.finish(exit));
+    this.status.started(backend.pid, readProcStat(backend.pid)?.startTime ?? null);
+    // Busy/idle/waiting come from the protocol (updateActivity), not from output; a new process starts idle.
+    this.activityTracker.speaksFor({ activity: 'idle', waitingFor: null, since: Date.now() });
     if (resume) this.appendTranscript(`\n[resumed Claude session ${this.agent.claudeSessionId}]\n`);
-    this.agentDeps.bus.publish('session-started', { sessionId: this.id, pid: this.record.pid, command: this.record.command });
+    this.agentDeps.bus.publish('session-started', { sessionId: this.id, pid: backend.pid, command: this.record.command });
   }
 
   /** A user message; see `submit`. */
@@ -246,14 +224,13 @@ export class AgentSession extends Session {
     const a = this.agent;
     return {
       ...super.info(),
-      activity: this.isRunning ? this.state.activity : null,
-      waitingFor: this.isRunning ? this.state.waitingFor : null,
       agent: { kind: a.kind, claudeSessionId: a.claudeSessionId, costUsd: a.costUsd, turns: a.turns, pendingApprovals: this.approvals.count },
     };
   }
 
   override dispose(): void {
     this.approvals.clear();
+    this.pipes?.dispose();
     super.dispose();
     this.listeners.clear();
   }
@@ -305,31 +282,25 @@ export class AgentSession extends Session {
   /** What this Claude process has cost so far (its results' total_cost_usd; a resumed one counts from 0 again). */
   private processCostUsd = 0;
 
+  /** Busy/idle/waiting from the protocol itself: a turn runs from a user message to its result; waiting while a permission is asked. */
   private updateActivity(): void {
+    if (!this.isRunning) return;
     const activity: AgentActivity['activity'] = this.approvals.count > 0 ? 'waiting' : this.turnsOutstanding > 0 ? 'busy' : 'idle';
     const waitingFor: AgentActivity['waitingFor'] = activity === 'waiting' ? 'permission' : null;
-    if (activity === this.state.activity && waitingFor === this.state.waitingFor) return;
-    this.state = { ...this.state, activity, waitingFor, since: Date.now() };
-    this.record.lastActivityAt = this.agentDeps.now().toISOString();
-    this.agentDeps.bus.publish('session-status', { sessionId: this.id, status: this.record.status, activity, ...(waitingFor ? { waitingFor } : {}) });
-    for (const listener of this.stateListeners) listener(this.state);
+    const was = this.activityTracker.agent;
+    if (was && activity === was.activity && waitingFor === was.waitingFor) return;
+    // The tracker announces it (the status machine's session-status) and tells the waiters (onAgentState).
+    this.activityTracker.reported({ activity, waitingFor, since: Date.now() });
   }
 
-  private finish(code: number | null, signal: NodeJS.Signals | null): void {
+  private finish({ exitCode, signal }: BackendExit): void {
     this.approvals.clear();
-    const r = this.record;
-    r.status = this.cancelRequested ? 'cancelled' : 'exited';
-    r.exitCode = signal ? null : code;
-    r.signal = signal;
-    r.endedAt = this.agentDeps.now().toISOString();
     this.processCostUsd = 0;
     this.client = undefined;
-    this.child = undefined;
-    this.state = { ...this.state, activity: 'idle', waitingFor: null, since: Date.now() };
+    this.pipes = undefined;
+    this.activityTracker.stop();
     this.output.close();
-    this.persist();
-    this.agentDeps.bus.publish('process-exit', { sessionId: this.id, code: r.exitCode, signal });
-    this.agentDeps.bus.publish('session-status', { sessionId: this.id, status: r.status });
+    this.status.ended({ exitCode, signalName: signalName(signal), cancelled: this.cancelRequested });
     const dropped = this.ledger.abort();
     if (dropped) this.appendTranscript(`[${dropped} message(s) sent during the last turn were never written: Claude Code ended]\n`);
     for (const waiter of this.exitListeners) waiter();

@@ -1,5 +1,5 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import type { SessionBackend } from '../session/backend.js';
 
 /**
  * A client of Claude Code's stream-json control protocol (what
@@ -36,6 +36,9 @@ export interface StreamJsonHandlers {
   onGarbage(what: string): void;
 }
 
+/** What the client talks through: Claude Code's stdin and stdout (stream-json-backend.ts). */
+export type StreamJsonPipe = Pick<SessionBackend, 'write' | 'onData' | 'onExit'> & { endInput(): void };
+
 export class StreamJsonClient {
   private readonly pending = new Map<string, { resolve: (r: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   private partial: Buffer[] = [];
@@ -43,13 +46,11 @@ export class StreamJsonClient {
   private skipping = false;
 
   constructor(
-    private readonly child: ChildProcessWithoutNullStreams,
+    private readonly pipe: StreamJsonPipe,
     private readonly handlers: StreamJsonHandlers,
   ) {
-    child.stdout.on('data', (chunk: Buffer) => this.take(chunk));
-    // A write after the child closed its stdin (it exited) must not throw in the daemon.
-    child.stdin.on('error', () => undefined);
-    child.on('exit', () => {
+    pipe.onData((chunk) => this.take(chunk));
+    pipe.onExit(() => {
       for (const [, p] of this.pending) {
         clearTimeout(p.timer);
         p.reject(new Error('Claude Code exited'));
@@ -78,7 +79,7 @@ export class StreamJsonClient {
 
   /** Closes Claude Code's input: it ends once its turn is done. */
   endInput(): void {
-    this.child.stdin.end();
+    this.pipe.endInput();
   }
 
   private request(request: Record<string, unknown>): Promise<unknown> {
@@ -94,7 +95,7 @@ export class StreamJsonClient {
   }
 
   private write(message: unknown): void {
-    if (this.child.stdin.writable) this.child.stdin.write(JSON.stringify(message) + '\n');
+    this.pipe.write(JSON.stringify(message) + '\n');
   }
 
   private take(chunk: Buffer): void {

@@ -83,13 +83,7 @@ export class ActivityTracker implements Disposable {
         return;
       }
       misses = 0;
-      const was = this.agentState;
-      this.agentState = state;
-      // Every change, also one the activity does not show (idle → idle after a turn too quick to see busy).
-      if (!was || was.activity !== state.activity || was.waitingFor !== state.waitingFor || was.since !== state.since) {
-        for (const listener of this.agentListeners) listener(state);
-      }
-      if (!was || was.activity !== state.activity || was.waitingFor !== state.waitingFor || this.current !== state.activity) this.set(state.activity, state.waitingFor);
+      this.reported(state);
     }, AGENT_STATE_POLL_MS);
     this.agentPoll.unref();
     const poll = this.agentPoll;
@@ -100,6 +94,30 @@ export class ActivityTracker implements Disposable {
         this.agentPoll = undefined;
       },
     };
+  }
+
+  /**
+   * From now on the program itself says what it is doing, pushed through
+   * `reported` (a structured session's protocol) rather than polled; it
+   * starts as `initial`, unannounced: nothing has changed yet.
+   */
+  speaksFor(initial: AgentActivity): void {
+    this.opts.clock.clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.agentState = initial;
+    this.current = initial.activity;
+    this.waiting = initial.activity === 'waiting' ? initial.waitingFor : null;
+  }
+
+  /** What the program says it is doing now (polled by watchAgentState, or pushed by a structured session). */
+  reported(state: AgentActivity): void {
+    const was = this.agentState;
+    this.agentState = state;
+    // Every change, also one the activity does not show (idle → idle after a turn too quick to see busy).
+    if (!was || was.activity !== state.activity || was.waitingFor !== state.waitingFor || was.since !== state.since) {
+      for (const listener of this.agentListeners) listener(state);
+    }
+    if (!was || was.activity !== state.activity || was.waitingFor !== state.waitingFor || this.current !== state.activity) this.set(state.activity, state.waitingFor);
   }
 
   /** Each change of what the program says it is doing. */

@@ -1,4 +1,19 @@
+import { constants as osConstants } from 'node:os';
 import type { Disposable } from '../disposable.js';
+
+const SIGNAL_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(osConstants.signals).map(([name, num]) => [num, name]),
+);
+
+/** A BackendExit's signal as the record keeps it (`SIGTERM`), or null. */
+export function signalName(signal: number | undefined): string | null {
+  return signal ? (SIGNAL_NAMES[signal] ?? String(signal)) : null;
+}
+
+/** The number of a signal Node names (a child process's `exit`), for a BackendExit. */
+export function signalNumber(name: NodeJS.Signals): number | undefined {
+  return osConstants.signals[name];
+}
 
 /** How a session's program ended: its exit code, or the number of the signal that killed it. */
 export interface BackendExit {

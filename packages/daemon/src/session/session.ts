@@ -1,4 +1,3 @@
-import { constants as osConstants } from 'node:os';
 import { CcxError, DEFAULT_WINDOW_SIZE, MAX_WAITING_TEXT_BYTES, shellCommand, type SendResult, type SessionInfo, type WindowSizePolicy } from '@ccx/shared';
 import type { InputTextMode } from '../config/settings.js';
 import { DisposableStore, type Disposable } from '../disposable.js';
@@ -10,7 +9,7 @@ import type { SessionStore } from '../store/session-store.js';
 import { ActivityTracker, systemClock } from './activity-tracker.js';
 import { isClaudeSession, readClaudeState, type AgentActivity } from './agent-state.js';
 import { AttachedClients } from './attached-clients.js';
-import type { BackendExit } from './backend.js';
+import { signalName as nameOfSignal, type BackendExit } from './backend.js';
 import type { InputPlan } from './input-plan.js';
 import { OutputLog } from './output-log.js';
 import { OutputLogWriter } from './output-log-writer.js';
@@ -47,10 +46,6 @@ export interface SessionDeps {
 
 export type OutputListener = (chunk: Buffer, endOffset: number) => void;
 
-const SIGNAL_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(osConstants.signals).map(([name, num]) => [num, name]),
-);
-
 /**
  * One program in a PTY, with its screen, output log and input queue: the
  * PTY session kind. What every kind shares has its own module: the record's
@@ -74,8 +69,10 @@ export class Session implements Disposable {
   private screenState: RemoteScreen | undefined;
   readonly output: OutputLog;
   private readonly logWriter: OutputLogWriter;
-  private readonly status: SessionStatusMachine;
-  private readonly activityTracker: ActivityTracker;
+  /** Every status change of the record, whatever the kind (a structured agent session's too). */
+  protected readonly status: SessionStatusMachine;
+  /** Busy/idle/waiting, whatever the kind: from output, Claude Code's state file, or a protocol (agent-session.ts). */
+  protected readonly activityTracker: ActivityTracker;
   private readonly input: PtyInput;
   /** Callers holding or waiting for the session: see TurnQueue. */
   readonly turns = new TurnQueue();
@@ -266,7 +263,7 @@ export class Session implements Disposable {
     // Keystrokes typed just before the end are reported before the exit.
     this.input.flush();
     this.activityTracker.stop();
-    const signalName = signal ? (SIGNAL_NAMES[signal] ?? String(signal)) : null;
+    const signalName = nameOfSignal(signal);
     this.output.close();
     this.backend?.closeInput();
     // What the program left running (a `setsid -f` child) stays until cancel, rm or daemon stop; `list` shows it.

@@ -9,7 +9,11 @@ import type { SessionRecord } from './session-record.js';
 /** Pause between attempts to save metadata that could not be written. */
 export const PERSIST_RETRY_MS = 2_000;
 
-/** Where each status may go: a session runs once, and an ended one stays ended. */
+/**
+ * Where each status may go: a session runs once, and an ended one stays
+ * ended — unless its kind can start its program again on the same record
+ * (a structured agent session's `resume`: see `resumed`).
+ */
 const NEXT_STATUSES: Record<SessionStatus, readonly SessionStatus[]> = {
   running: ['exited', 'cancelled', 'failed', 'lost'],
   exited: [],
@@ -50,6 +54,18 @@ export class SessionStatusMachine implements Disposable {
     this.record.processStartTime = processStartTime;
     this.record.startedAt = this.deps.now().toISOString();
     this.save();
+  }
+
+  /**
+   * An ended session's program is started again on the same record (a
+   * structured agent session's `claude --resume`): running again, its end
+   * forgotten; `started` follows with the new pid, or `failed`.
+   */
+  resumed(): void {
+    if (this.record.status === 'running') return this.refuse('running');
+    this.record.status = 'running';
+    this.record.endedAt = this.record.exitCode = this.record.signal = this.record.error = null;
+    this.deps.bus.publish('session-status', { sessionId: this.record.id, status: 'running' });
   }
 
   /** The program could not be started. */
