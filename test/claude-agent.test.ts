@@ -279,3 +279,47 @@ test.serial("the README's structured-mode commands do what their comments say, w
   t.is(outputs[10], 'resumed\n');
   await h.ccx(['cancel', 'cc']);
 });
+
+/** The fenced block after README's "Approvals from a script (cron)" line. */
+function cronApprovalsBlock(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('Approvals from a script (cron)'));
+  return /```sh\n([\s\S]*?)```/.exec(section)![1]!;
+}
+
+/** Runs the README's cron approvals script once, as cron would: sh, no terminal, ccx on PATH. */
+function runCronApprovals(a: Agent): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = { ...a.h.env, PATH: `${ccxOnPath(a.h)}:${process.env.PATH}` };
+  return new Promise((resolve) =>
+    execFile('bash', ['-c', cronApprovalsBlock()], { env, cwd: a.work, timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+test.serial("the README's cron approvals script approves `npm test` and denies any other command with its message", async (t) => {
+  const a = await startAgent();
+  // Anything but npm test: denied, and Claude is told why.
+  const file = join(a.work, 'cron-file');
+  const other = a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, `run touch ${file}`]);
+  await pendingApproval(a);
+  const denyRun = await runCronApprovals(a);
+  t.is(denyRun.code, 0, denyRun.stderr);
+  const denied = await other;
+  t.is(denied.code, 0, denied.stderr);
+  t.is(denied.stdout, 'tool failed: only npm test from cron\n');
+  t.false(existsSync(file));
+  // npm test: approved, so the tool runs (npm itself fails here: the work dir has no package.json).
+  const npm = a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, 'run npm test --silent']);
+  const request = await pendingApproval(a);
+  t.is(request.input.command, 'npm test --silent');
+  const approveRun = await runCronApprovals(a);
+  t.is(approveRun.code, 0, approveRun.stderr);
+  const approved = await npm;
+  t.is(approved.code, 0, approved.stderr);
+  t.notRegex(approved.stdout, /only npm test from cron/);
+  const events = eventsFromLog(a.h).filter((e) => e.sessionId === a.id && e.type === 'approval-confirmed');
+  t.deepEqual(events.map((e) => e.approved), [false, true]);
+  t.deepEqual(parseJson(await a.h.ccx(['approvals', '--json'])).approvals, []);
+  await a.h.ccx(['cancel', 'cc']);
+});

@@ -14,8 +14,10 @@ import test from 'ava';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { z } from 'zod';
 import { MethodParams, type MethodName } from '@ccx/shared/schemas';
+
+/** A zod schema as this test walks it (zod itself is not a dependency of test/). */
+type SchemaNode = unknown;
 
 const COMMANDS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'cli', 'dist', 'commands');
 
@@ -212,8 +214,8 @@ async function recordCommands(): Promise<Recorded[]> {
 }
 
 /** The object schema inside optional/refined wrappers, or undefined for a leaf. */
-function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
-  let s = schema as unknown as { shape?: Record<string, z.ZodType>; unwrap?: () => z.ZodType; def?: { innerType?: z.ZodType } };
+function objectShape(schema: SchemaNode): Record<string, SchemaNode> | undefined {
+  let s = schema as unknown as { shape?: Record<string, SchemaNode>; unwrap?: () => SchemaNode; def?: { innerType?: SchemaNode } };
   for (let i = 0; i < 8; i++) {
     if (s.shape) return s.shape;
     const inner = s.unwrap?.() ?? s.def?.innerType;
@@ -226,14 +228,14 @@ function objectShape(schema: z.ZodType): Record<string, z.ZodType> | undefined {
 /** Every field path of every method: `session.turn.wait.until`, … */
 function schemaFields(): string[] {
   const fields: string[] = [];
-  const walk = (prefix: string, shape: Record<string, z.ZodType>): void => {
+  const walk = (prefix: string, shape: Record<string, SchemaNode>): void => {
     for (const [key, field] of Object.entries(shape)) {
       fields.push(`${prefix}.${key}`);
       const inner = objectShape(field);
       if (inner) walk(`${prefix}.${key}`, inner);
     }
   };
-  for (const [method, schema] of Object.entries(MethodParams)) walk(method, objectShape(schema as z.ZodType)!);
+  for (const [method, schema] of Object.entries(MethodParams)) walk(method, objectShape(schema as SchemaNode)!);
   return fields;
 }
 

@@ -1,4 +1,5 @@
 import test from 'ava';
+import type { CcxEvent } from '@ccx/shared';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -96,7 +97,8 @@ test("unread events streams over a large events log keep the daemon's memory bou
 
 test('a log reader follows the current file through a rotation and reads what was appended meanwhile', (t) => {
   const dir = tempDir();
-  const event = (seq: number) => ({ seq, type: 'session-status' as const, time: new Date(0).toISOString(), pad: 'y'.repeat(100) });
+  // A valid session-status event padded to ~150 bytes, so a few fill the 4,000-byte log.
+  const event = (seq: number): CcxEvent => ({ seq, type: 'session-status', time: new Date(0).toISOString(), sessionId: 's'.repeat(100), status: 'running' });
   const log = new EventsLog(join(dir, 'events.log'), 4_000);
   for (let seq = 1; seq <= 10; seq++) log.append(event(seq));
   const reader = log.reader();
