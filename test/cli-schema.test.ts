@@ -74,6 +74,8 @@ const FORWARDS: Record<string, Record<string, Destination>> = {
     json: null,
   },
   presets: { json: null },
+  // ccx web serves HTTP itself; it calls the daemon's methods per request, with params from the HTTP body (test/web-api.test.ts).
+  web: { port: null, bind: null, 'rotate-token': null, json: null },
   prune: { 'older-than': 'session.prune.olderThanMs', json: null },
   rm: { ids: 'session.rm.targets', force: 'session.rm.force', json: null },
   resume: { id: 'session.resume.target', env: 'session.resume.env', json: null },
