@@ -235,7 +235,7 @@ export class Waiter implements Disposable {
     // While the program says it is busy with this turn, a quiet spell is not its end (a tool that runs long draws nothing).
     if (idleMs !== undefined && !(this.sawAgentBusy && this.session.agentActivity)) {
       clearTimeout(this.idleTimer);
-      this.idleTimer = setTimeout(() => void this.finish('idle'), idleMs);
+      this.idleTimer = setTimeout(() => void this.onIdle(idleMs), idleMs);
     }
     this.checkScreen();
   }
@@ -292,6 +292,27 @@ export class Waiter implements Disposable {
   }
 
   /** What the program drew since the mark, without the echo and its input box (screen-answer.ts); null if the screen could not say. */
+  /**
+   * A quiet spell. For a program that draws its answers and says nothing of
+   * its turns (Codex), quiet before anything new is drawn is a slow start
+   * (a loaded machine), not the answer: the quiet is timed again from now,
+   * until something is drawn or the wait's own timeout ends it.
+   */
+  private async onIdle(idleMs: number): Promise<void> {
+    if (this.finished) return;
+    const screen = this.session.screen;
+    if (this.spec.capture === 'output' && this.spec.reading && screen) {
+      const drawn = await this.drawnText(screen);
+      if (this.finished) return;
+      if (drawn === null || screenAnswer(drawn, this.spec.reading) === '') {
+        clearTimeout(this.idleTimer);
+        this.idleTimer = setTimeout(() => void this.onIdle(idleMs), idleMs);
+        return;
+      }
+    }
+    void this.finish('idle');
+  }
+
   private async drawnText(screen: RemoteScreen): Promise<string | null> {
     const [before, now] = await Promise.all([this.drawnBefore ?? Promise.resolve(null), screenNow(screen)]);
     if (now === null) return null;
