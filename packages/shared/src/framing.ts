@@ -56,19 +56,38 @@ export function encodeFrame(message: unknown): Buffer {
 
 /** Header JSON, then the bytes copied once into the frame. */
 function encodeBinaryFrame(message: BytesFrame): Buffer {
+  const [head, payload] = encodeBinaryFrameParts(message);
+  const frame = Buffer.allocUnsafe(head.length + payload.length);
+  head.copy(frame, 0);
+  frame.set(payload, head.length);
+  return frame;
+}
+
+/**
+ * A frame as the buffers to write one after the other: for a binary frame
+ * its length, tag and header, then the payload itself, not copied. A
+ * writer that sends both in one writev (a corked socket) then never copies
+ * the bytes in user space: the daemon sends one chunk of output to every
+ * follower from the same buffer.
+ */
+export function encodeFrameParts(message: unknown): Uint8Array[] {
+  return isBytesFrame(message) ? encodeBinaryFrameParts(message) : [encodeFrame(message)];
+}
+
+function encodeBinaryFrameParts(message: BytesFrame): [Buffer, Uint8Array] {
   const payload = message.data.data;
-  const header = Buffer.from(JSON.stringify({ ...message, data: { ...message.data, data: undefined } }), 'utf8');
-  const bodyBytes = BINARY_PREFIX_BYTES + header.length + payload.length;
+  const header = JSON.stringify({ ...message, data: { ...message.data, data: undefined } });
+  const headerBytes = Buffer.byteLength(header, 'utf8');
+  const bodyBytes = BINARY_PREFIX_BYTES + headerBytes + payload.length;
   if (bodyBytes > MAX_FRAME_BYTES) {
     throw new FrameError('oversized', `frame of ${bodyBytes} bytes exceeds ${MAX_FRAME_BYTES}`);
   }
-  const frame = Buffer.allocUnsafe(HEADER_BYTES + bodyBytes);
-  frame.writeUInt32BE(bodyBytes, 0);
-  frame[HEADER_BYTES] = BINARY_FRAME_TAG;
-  frame.writeUInt32BE(header.length, HEADER_BYTES + 1);
-  header.copy(frame, HEADER_BYTES + BINARY_PREFIX_BYTES);
-  frame.set(payload, HEADER_BYTES + BINARY_PREFIX_BYTES + header.length);
-  return frame;
+  const head = Buffer.allocUnsafe(HEADER_BYTES + BINARY_PREFIX_BYTES + headerBytes);
+  head.writeUInt32BE(bodyBytes, 0);
+  head[HEADER_BYTES] = BINARY_FRAME_TAG;
+  head.writeUInt32BE(headerBytes, HEADER_BYTES + 1);
+  head.write(header, HEADER_BYTES + BINARY_PREFIX_BYTES, 'utf8');
+  return [head, payload];
 }
 
 /**

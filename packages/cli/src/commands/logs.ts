@@ -16,9 +16,19 @@ interface LogsArgs {
   json?: boolean;
 }
 
-/** Writes to stdout; false when its buffer is full. */
+/**
+ * Bytes let wait in stdout's buffer before the stream stops reading from the
+ * daemon. stdout's own mark (16 KiB) is below one output frame: a frame
+ * that a pipe took only part of paused and resumed the connection every
+ * time, a few system calls and a wake-up on both ends per frame.
+ */
+const STDOUT_QUEUE_BYTES = 1024 * 1024;
+
+/** Writes to stdout; false when its buffer is full ('drain' follows once it is empty). */
 function writeOut(data: string | Buffer): boolean {
-  return data.length === 0 || process.stdout.write(data);
+  if (data.length === 0) return true;
+  process.stdout.write(data);
+  return process.stdout.writableLength < STDOUT_QUEUE_BYTES;
 }
 
 export const logsCommand: CommandModule<object, LogsArgs> = {

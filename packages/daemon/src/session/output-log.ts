@@ -1,9 +1,13 @@
 import { closeSync, ftruncateSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { RecentReads } from './recent-reads.js';
 
 /** Name of a segment file: its first byte's offset in the session's output, zero-padded so names sort. */
 const segmentName = (base: number): string => `output-${String(base).padStart(15, '0')}.log`;
 const SEGMENT_RE = /^output-(\d{15})\.log$/;
+
+/** Bytes of recent reads kept for other readers of the same range while the log is open (recent-reads.ts): four full frames. */
+const RECENT_READS_BYTES = 1024 * 1024;
 
 /**
  * A session's output, append-only on disk: the source of truth for logs,
@@ -19,7 +23,8 @@ const SEGMENT_RE = /^output-(\d{15})\.log$/;
  * is kept in memory rather than read from the directory on every read: with
  * many followers each reading every PTY chunk back, a readdir per read was
  * the largest cost of serving them. While the session runs, the newest
- * segment also stays open for reading, for the same reason.
+ * segment also stays open for reading, for the same reason, and the last
+ * chunks read are kept, so followers at the same offset share one read.
  */
 export class OutputLog {
   private fd: number | undefined;
@@ -29,6 +34,8 @@ export class OutputLog {
   private bases: number[];
   /** Read handle of the newest segment, kept only while the log is open for writing. */
   private reader: { base: number; fd: number } | undefined;
+  /** Chunks recently read, kept only while the log is open for writing (then followers are reading live). */
+  private readonly recent = new RecentReads(RECENT_READS_BYTES);
 
   constructor(
     private readonly dir: string,
@@ -90,6 +97,8 @@ export class OutputLog {
     const parts: Buffer[] = [];
     let remaining = Math.min(maxBytes, end - from);
     const at = from;
+    const shared = this.recent.find(at, remaining);
+    if (shared) return { offset: at, data: shared };
     for (let i = 0; i < segments.length && remaining > 0; i++) {
       const segBase = segments[i]!;
       const segEnd = i + 1 < segments.length ? segments[i + 1]! : end;
@@ -120,13 +129,16 @@ export class OutputLog {
         if (!keep) closeSync(fd);
       }
     }
-    return { offset: at, data: parts.length === 1 ? parts[0]! : Buffer.concat(parts) };
+    const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    if (this.fd !== undefined) this.recent.remember(at, data);
+    return { offset: at, data };
   }
 
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     this.closeReader();
+    this.recent.clear();
   }
 
   /** The newest segment's cached handle while writing; any other segment is opened for this one read. */

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { encodeFrame, FrameDecoder, FrameError } from '@ccx/shared';
+import { encodeFrame, encodeFrameParts, FrameDecoder, FrameError } from '@ccx/shared';
 import type { ErrorCode, ServerMessage } from '@ccx/shared';
 import type { Disposable } from '../disposable.js';
 import type { Logger } from '../logger.js';
@@ -73,19 +73,27 @@ export class Connection {
   /** Writes a message; false means the socket buffer is full and the writer should await `drained()`. */
   send(message: ServerMessage): boolean {
     if (this.closed) return false;
-    let frame: Buffer;
+    let parts: Uint8Array[];
     try {
-      frame = encodeFrame(message);
+      parts = encodeFrameParts(message);
     } catch (error) {
       this.logger.error('reply too large to send', { conn: this.id, error: String(error) });
-      frame = encodeFrame({
-        t: 'res',
-        id: 'id' in message ? message.id : 0,
-        ok: false,
-        error: { code: 'E_INTERNAL', message: 'reply exceeded the frame size limit' },
-      });
+      parts = [
+        encodeFrame({
+          t: 'res',
+          id: 'id' in message ? message.id : 0,
+          ok: false,
+          error: { code: 'E_INTERNAL', message: 'reply exceeded the frame size limit' },
+        }),
+      ];
     }
-    this.socket.write(frame);
+    if (parts.length === 1) this.socket.write(parts[0]!);
+    else {
+      // One writev for header and payload: the payload (output shared by every follower) is never copied.
+      this.socket.cork();
+      for (const part of parts) this.socket.write(part);
+      this.socket.uncork();
+    }
     this.lastServedAt = Date.now();
     return this.socket.writableLength < SOCKET_HIGH_WATER_BYTES;
   }
