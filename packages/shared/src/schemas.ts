@@ -512,6 +512,13 @@ export interface ClientInfo {
   lastInputAt: string | null;
   /** Seconds since its last keystroke (since it attached if it never typed). */
   idleSeconds: number;
+  /**
+   * Output-log offset up to which output has been handed to the client's
+   * connection. Far behind the session's `outputBytes`: the client (or what
+   * it reads through, such as `ccx web`) is not reading, and the daemon holds
+   * the rest back in the log instead of in memory.
+   */
+  sentOffset: number;
 }
 
 /** `session.clients` (`ccx clients --json`): who is attached, and how the window size follows them. */

@@ -70,9 +70,10 @@ export function attachHandlers(bus: EventBus, logger: Logger, configuredAllow: (
       // queued, so the replay shows exactly the output before `offset` and
       // live output resumes right after it: nothing missed, nothing twice.
       const offset = session.output.end;
+      client.sentOffset = offset;
       const replay = await screen.replay();
       await sendReplay(sink, replay, output);
-      const result = await followOutput(session, bus, sink, { from: offset, follow: true, transform: (data) => output.push(data) });
+      const result = await followOutput(session, bus, sink, { from: offset, follow: true, transform: (data) => output.push(data), onProgress: (at) => (client.sentOffset = at) });
       finishStream(session, sink, result);
     }),
   };

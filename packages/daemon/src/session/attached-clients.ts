@@ -17,6 +17,8 @@ export interface AttachedClient {
   lastInputAt: Date | undefined;
   /** Order of its last attach, keystroke or resize: `latest` follows the highest. */
   activeSeq: number;
+  /** Output-log offset up to which output has been handed to its connection (set by the attach stream). */
+  sentOffset: number;
   readonly detach: () => void;
 }
 
@@ -49,6 +51,7 @@ export class AttachedClients {
       attachedAt: this.now(),
       lastInputAt: undefined,
       activeSeq: ++this.activity,
+      sentOffset: 0,
       detach: opts.detach,
     };
     this.clients.set(client.number, client);
@@ -100,6 +103,7 @@ export class AttachedClients {
       attachedAt: c.attachedAt.toISOString(),
       lastInputAt: c.lastInputAt?.toISOString() ?? null,
       idleSeconds: Math.max(0, Math.floor((now - (c.lastInputAt ?? c.attachedAt).getTime()) / 1000)),
+      sentOffset: c.sentOffset,
     }));
   }
 

@@ -15,6 +15,8 @@ export interface FollowOptions {
    * it empties sends no frame. Frames keep the log offset of their chunk.
    */
   transform?: (data: Buffer) => Buffer;
+  /** Told the log offset read up to after each chunk handed to the stream (attach: how far behind a client is). */
+  onProgress?: (offset: number) => void;
 }
 
 /**
@@ -85,6 +87,7 @@ export async function followOutput(session: Session, bus: EventBus, sink: Stream
       }
       if (chunk.data.length > 0) {
         offset += chunk.data.length;
+        opts.onProgress?.(offset);
         const data = opts.transform ? opts.transform(chunk.data) : chunk.data;
         if (data.length === 0) continue;
         lastFrameAt = Date.now();
