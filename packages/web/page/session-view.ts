@@ -40,7 +40,12 @@ export function showSession(app: HTMLElement, banner: ConnectionBanner, id: stri
     render(s);
     if (!conversation && !terminal) showBody(s);
     const pending = await api<Approval[]>('GET', `/api/approvals?session=${encodeURIComponent(s.id)}`).catch(() => []);
-    approvals.replaceChildren(...pending.map((a) => approvalRow(a)));
+    // Rows are redrawn only when the pending set changes: a button must not be replaced under the user's click.
+    const keys = pending.map((a) => `${a.session}/${a.request}`).join(' ');
+    if (keys !== approvals.dataset.keys) {
+      approvals.dataset.keys = keys;
+      approvals.replaceChildren(...pending.map((a) => approvalRow(a)));
+    }
   };
   const describeApproval = (a: Approval): string =>
     a.kind === 'tui-permission' ? 'The program asks for a permission' : `Claude wants to run ${a.tool ?? 'a tool'}: ${JSON.stringify(a.input ?? {}).slice(0, 200)}`;
