@@ -8,6 +8,7 @@ import { inputAckDrill, ACK_DEFAULTS, ACK_SMOKE } from './input-ack.mjs';
 import { inputScaleDrill, INPUT_DEFAULTS, INPUT_SMOKE } from './input-scale.mjs';
 import { limitsDrill, LIMITS_DEFAULTS, LIMITS_SMOKE } from './limits.mjs';
 import { soakDrill, SOAK_DEFAULTS, SOAK_SMOKE } from './soak.mjs';
+import { webSoakDrill, WEB_SOAK_DEFAULTS, WEB_SOAK_SMOKE } from './web-soak.mjs';
 
 const num = (value, fallback) => (value === undefined || value === '' ? fallback : Number(value));
 
@@ -29,5 +30,6 @@ export const DRILLS = [
   { name: 'limits', run: limitsDrill, options: scaled(LIMITS_DEFAULTS, LIMITS_SMOKE, { idleConnections: 'STRESS_LIMITS_CONNECTIONS', streams: 'STRESS_LIMITS_STREAMS' }) },
   { name: 'input', run: inputScaleDrill, options: scaled(INPUT_DEFAULTS, INPUT_SMOKE, { sends: 'STRESS_INPUT_SENDS', attached: 'STRESS_INPUT_ATTACHED' }) },
   { name: 'input-ack', run: inputAckDrill, options: scaled(ACK_DEFAULTS, ACK_SMOKE, { sends: 'STRESS_ACK_SENDS', killRounds: 'STRESS_ACK_KILLS' }) },
+  { name: 'web-soak', run: webSoakDrill, options: scaled(WEB_SOAK_DEFAULTS, WEB_SOAK_SMOKE, { waves: 'STRESS_WEB_WAVES', sseClients: 'STRESS_WEB_SSE_CLIENTS' }) },
   { name: 'claude-prompts', run: claudePromptsDrill, options: scaled(CLAUDE_DEFAULTS, CLAUDE_SMOKE, { prompts: 'STRESS_CLAUDE_PROMPTS' }) },
 ];

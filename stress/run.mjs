@@ -10,7 +10,8 @@
 //   STRESS_SEED=N                replay a run's random choices
 //   STRESS_FUZZ_INPUTS, STRESS_SOAK_SESSIONS, STRESS_SOAK_FOLLOWERS,
 //   STRESS_FAULT_KILLS, STRESS_INPUT_SENDS, STRESS_INPUT_ATTACHED,
-//   STRESS_ACK_SENDS, STRESS_ACK_KILLS, STRESS_CLAUDE_PROMPTS   scale
+//   STRESS_ACK_SENDS, STRESS_ACK_KILLS, STRESS_CLAUDE_PROMPTS,
+//   STRESS_WEB_WAVES, STRESS_WEB_SSE_CLIENTS   scale
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,10 +1,11 @@
 import test from 'ava';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import WebSocket from 'ws';
 import type { ClientsResult } from '@ccx/shared';
-import { eventsFromLog, homesFor, parseJson, waitFor, waitForOutput, type Home } from './helpers/ccx.js';
+import { eventsFromLog, homesFor, parseJson, startSession, tempDirsFor, waitFor, waitForOutput, type Home } from './helpers/ccx.js';
+import { CLAUDE_BIN, claudeEnv, claudeHome, envArgs, fakeApiFor } from './helpers/claude.js';
 import { http, openSse, startGateway, type Gateway } from './helpers/web-gateway.js';
 import { OPENAPI_DOCUMENT, registeredRoutes } from '../packages/web/dist/index.js';
 
@@ -13,6 +14,8 @@ import { OPENAPI_DOCUMENT, registeredRoutes } from '../packages/web/dist/index.j
  * the gateway as a child process on a free port of 127.0.0.1.
  */
 const home = homesFor(test);
+const newDir = tempDirsFor(test, 'ccxwa-');
+const fakeApi = fakeApiFor(test);
 let h: Home;
 let gw: Gateway;
 const HEARTBEAT_MS = 300;
@@ -264,6 +267,45 @@ test.serial('every route the server registers is in /api/openapi.json', async (t
     const path = route.path.replace(/:([a-z]+)/g, '{$1}');
     t.truthy((served.json.paths[path] ?? {})[route.method.toLowerCase()], `${route.method} ${route.path} is documented`);
   }
+});
+
+test.serial("GET messages: a structured agent session's conversation (user message, tool call and result, answer); a terminal session's is 400", async (t) => {
+  // The real Claude Code on stream-json, offline against the fake Messages API, asking before tools.
+  const work = mkdtempSync(join(newDir(), 'w-'));
+  const agent = await startSession(h, ['--name', 'webagent', '--agent', 'claude', '--permission-mode', 'default', '--cwd', work, ...envArgs(claudeEnv(fakeApi(), claudeHome(newDir()))), '--', CLAUDE_BIN]);
+  const file = join(work, 'from-api');
+  const sent = await http(gw, 'POST', `/api/session/${agent.id}/prompt`, { body: { text: `run touch ${file}` } });
+  t.is(sent.status, 200, sent.text);
+  const pending = await waitFor(async () => (await http(gw, 'GET', `/api/approvals?session=${agent.id}`)).json[0], 120_000, 'the approval request');
+  // One request, listed once: as the agent's, not also as a terminal permission dialog.
+  t.deepEqual((await http(gw, 'GET', `/api/approvals?session=${agent.id}`)).json.map((a: any) => [a.kind, a.tool]), [['agent-tool', 'Bash']]);
+  const answered = await http(gw, 'POST', `/api/session/${agent.id}/approvals/${pending.request}`, { body: { approved: true } });
+  t.is(answered.status, 200, answered.text);
+  const done = await waitFor(async () => {
+    const r = await http(gw, 'GET', `/api/session/${agent.id}/messages`);
+    return r.json?.conversation?.some((e: any) => e.kind === 'result') ? r : undefined;
+  }, 120_000, 'the turn result in the conversation');
+  t.is(done.status, 200);
+  t.is(done.json.session, agent.id);
+  const kinds = done.json.conversation.map((e: any) => e.kind);
+  t.deepEqual(kinds, ['user', 'tool-use', 'tool-result', 'text', 'result']);
+  const [user, use, result, text] = done.json.conversation;
+  t.is(user.text, `run touch ${file}`);
+  t.is(use.tool, 'Bash');
+  t.is(use.input.command, `touch ${file}`);
+  t.is(result.toolUseId, use.toolUseId);
+  t.false(result.isError);
+  t.is(text.text, 'ran: (Bash completed with no output)');
+  t.true(done.json.messages.length >= kinds.length);
+  const tail = await http(gw, 'GET', `/api/session/${agent.id}/messages?tail=1`);
+  t.is(tail.json.messages.length, 1);
+  t.is((await http(gw, 'GET', `/api/session/${agent.id}/messages?tail=x`)).status, 400);
+  const bash = await startBash('nomessages');
+  const notAgent = await http(gw, 'GET', `/api/session/${bash}/messages`);
+  t.is(notAgent.status, 400);
+  t.regex(notAgent.json.error.message, /not a structured agent session/);
+  t.is((await http(gw, 'GET', '/api/session/nosuchsession/messages')).status, 404);
+  await h.ccx(['cancel', agent.id]);
 });
 
 test.serial('approvals: a shell has none pending, and an unknown request is 404', async (t) => {

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { homesFor, tempDirsFor, waitFor, type Home } from './helpers/ccx.js';
-import { claudeHome, claudeStartArgs, fakeApiFor } from './helpers/claude.js';
+import { homesFor, startSession, tempDirsFor, waitFor, type Home } from './helpers/ccx.js';
+import { CLAUDE_BIN, claudeEnv, claudeHome, claudeStartArgs, envArgs, fakeApiFor } from './helpers/claude.js';
 import { http, startGateway, type Gateway } from './helpers/web-gateway.js';
 
 /**
@@ -164,6 +164,41 @@ test.serial("a Claude Code session's permission dialog shows on its page, and Al
   t.is(readFileSync(out, 'utf8'), 'web-approved\n');
   await page.waitForFunction(() => document.querySelectorAll('#approvals .approval').length === 0, { timeout: 60_000 });
   await h.ccx(['kill', 'cc']);
+});
+
+test.serial("a structured agent session's page shows the conversation: the tool request with Allow/Deny, then the tool result and the answer", async (t) => {
+  // The real Claude Code on stream-json (start --agent claude), offline against the fake Messages API, asking before tools.
+  const work = mkdtempSync(join(newDir(), 'w-'));
+  const agent = await startSession(h, ['--name', 'agentweb', '--agent', 'claude', '--permission-mode', 'default', '--cwd', work, ...envArgs(claudeEnv(fakeApi(), claudeHome(newDir()))), '--', CLAUDE_BIN]);
+  const conversation = () => page.$eval('#conversation', (n) => (n as HTMLElement).innerText).catch(() => '');
+  t.teardown(async () => t.log(`status: ${await statusText()}; approvals: ${await page.$eval('#approvals', (n) => n.textContent).catch(() => '?')}; conversation: ${await conversation()}`));
+  await page.goto(`${gw.origin}/session/agentweb#token=${gw.token}`);
+  await page.waitForSelector('#conversation', { timeout: 30_000 });
+  const file = join(work, 'allowed-from-page');
+  await page.type('#prompt-form textarea', `run touch ${file}`);
+  await page.click('#prompt-form button[type=submit]');
+  await page.waitForSelector('#approvals .approval button.allow', { timeout: 120_000 });
+  const asked = await page.$eval('#approvals .approval', (n) => n.textContent ?? '');
+  t.regex(asked, /Bash/);
+  t.true(asked.includes(`touch ${file}`), asked);
+  t.false(existsSync(file), 'nothing ran before the answer');
+  // The user's message and the tool call with its input are in the conversation while it waits.
+  await page.waitForSelector('#conversation .entry-tool-use', { timeout: 60_000 });
+  t.true((await page.$eval('#conversation .entry-user', (n) => n.textContent ?? '')).includes(`run touch ${file}`));
+  t.true((await page.$eval('#conversation .entry-tool-use', (n) => n.textContent ?? '')).includes(`"command": "touch ${file}"`));
+  await shot('09-agent-approval');
+  await page.click('#approvals .approval button.allow');
+  await page.waitForSelector('#conversation .entry-tool-result', { timeout: 120_000 });
+  await waitFor(async () => /ran: \(Bash completed with no output\)/.test(await conversation()), 120_000, 'the final answer in the conversation');
+  t.true(existsSync(file));
+  t.regex(await page.$eval('#conversation .entry-tool-result', (n) => n.textContent ?? ''), /tool result/);
+  t.is(await page.$$eval('#conversation .entry-error', (n) => n.length), 0);
+  await page.waitForFunction(() => document.querySelectorAll('#approvals .approval').length === 0, { timeout: 60_000 });
+  t.deepEqual(await page.$$eval('#conversation .entry', (ns) => ns.map((n) => (n as HTMLElement).dataset.kind)), ['user', 'tool-use', 'tool-result', 'text', 'result']);
+  // No terminal socket for an agent session: nothing to reconnect to, so no banner.
+  t.true(await page.$eval('#banner', (n) => (n as HTMLElement).hidden));
+  await shot('10-agent-conversation');
+  await h.ccx(['cancel', agent.id]);
 });
 
 test.serial('the page keeps up with a 20 MB flood: it stays responsive and ends showing what came last', async (t) => {

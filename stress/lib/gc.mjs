@@ -50,3 +50,10 @@ export async function forceGc(pid, port) {
   }
   return true;
 }
+
+/** The JS heap in use (bytes) of a process `forceGc` can reach; undefined when it cannot be asked. */
+export async function heapUsedBytes(pid, port) {
+  const target = await inspectorTarget(pid, port);
+  const usage = target && (await inspectorCall(target, 'Runtime.getHeapUsage'));
+  return usage?.usedSize;
+}

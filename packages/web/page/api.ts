@@ -34,6 +34,8 @@ export interface Session {
   signal: string | null;
   createdAt: string;
   preset: string | null;
+  /** Structured agent sessions (start --agent claude): their kind, and more. */
+  agent?: { kind: string } | null;
 }
 
 export interface Approval {

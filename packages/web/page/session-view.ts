@@ -2,10 +2,12 @@ import { api, el, exitLabel, statusLabel, type Approval, type Session } from './
 import type { ConnectionBanner } from './connection-banner.js';
 import { followEvents } from './live-events.js';
 import { TerminalView } from './terminal-view.js';
+import { ConversationView } from './conversation-view.js';
 
 /**
  * `/session/:id`: the terminal, a prompt box, Abort and Interrupt, pending
- * approvals with Allow/Deny. `?readonly=1` watches without typing.
+ * approvals with Allow/Deny; for a structured agent session, the
+ * conversation instead of the terminal (it has no terminal to attach to). `?readonly=1` watches without typing.
  */
 export function showSession(app: HTMLElement, banner: ConnectionBanner, id: string): () => void {
   const readOnly = new URLSearchParams(location.search).get('readonly') === '1';
@@ -19,7 +21,9 @@ export function showSession(app: HTMLElement, banner: ConnectionBanner, id: stri
   const box = el('div', { class: 'terminal-box', id: 'terminal' });
   const textarea = el('textarea', { name: 'text', placeholder: 'prompt — sent as one turn (Enter pressed after it)' });
   const promptForm = el('form', { id: 'prompt-form' }, textarea, el('button', { type: 'submit' }, 'Send'));
-  app.replaceChildren(el('div', { class: 'bar' }, title, status, exit, abort, interrupt, message), approvals, box, promptForm);
+  const panes = el('div', { class: 'panes' }, box);
+  app.replaceChildren(el('div', { class: 'bar' }, title, status, exit, abort, interrupt, message), approvals, panes, promptForm);
+  let conversation: ConversationView | undefined;
 
   const say = (text: string): void => void (message.textContent = text);
   const path = `/api/session/${encodeURIComponent(id)}`;
@@ -34,8 +38,14 @@ export function showSession(app: HTMLElement, banner: ConnectionBanner, id: stri
     const s = await api<Session>('GET', `${path}/status`).catch(() => undefined);
     if (!s) return;
     render(s);
+    if (!conversation && !terminal) showBody(s);
     const pending = await api<Approval[]>('GET', `/api/approvals?session=${encodeURIComponent(s.id)}`).catch(() => []);
-    approvals.replaceChildren(...pending.map((a) => approvalRow(a)));
+    // Rows are redrawn only when the pending set changes: a button must not be replaced under the user's click.
+    const keys = pending.map((a) => `${a.session}/${a.request}`).join(' ');
+    if (keys !== approvals.dataset.keys) {
+      approvals.dataset.keys = keys;
+      approvals.replaceChildren(...pending.map((a) => approvalRow(a)));
+    }
   };
   const describeApproval = (a: Approval): string =>
     a.kind === 'tui-permission' ? 'The program asks for a permission' : `Claude wants to run ${a.tool ?? 'a tool'}: ${JSON.stringify(a.input ?? {}).slice(0, 200)}`;
@@ -69,15 +79,36 @@ export function showSession(app: HTMLElement, banner: ConnectionBanner, id: stri
       .catch((e: Error) => say(e.message));
   });
 
-  const terminal = new TerminalView(box, id, !readOnly, banner, {
-    onStart: (s) => render(s as Session),
-    onEnd: () => void refresh(),
-  });
-  if (!readOnly) terminal.focus();
+  let terminal: TerminalView | undefined;
+  // A structured agent session has a conversation, not a terminal: which one is known from its first status.
+  const showBody = (s: Session): void => {
+    if (s.agent) {
+      conversation = new ConversationView(path);
+      panes.replaceChildren(conversation.node);
+      return;
+    }
+    terminal = new TerminalView(box, id, !readOnly, banner, {
+      onStart: (started) => render(started as Session),
+      onEnd: () => void refresh(),
+    });
+    if (!readOnly) terminal.focus();
+  };
   void refresh();
-  const stopEvents = followEvents(`${path}/events`, banner, () => void refresh(), () => void refresh());
+  const stopEvents = followEvents(
+    `${path}/events`,
+    banner,
+    (event) => {
+      conversation?.onEvent(event);
+      void refresh();
+    },
+    () => {
+      conversation?.refresh();
+      void refresh();
+    },
+  );
   return () => {
     stopEvents();
-    terminal.dispose();
+    conversation?.dispose();
+    terminal?.dispose();
   };
 }

@@ -1,5 +1,6 @@
 import type { CancelResult, OutputFrame, OutputStreamEnd, RemoveResult, ScreenResult, SendResult, SessionInfo, StartResult, TurnResult, WaitResult } from '@ccx/shared';
 import { answerApproval, listApprovals } from './approvals.js';
+import { conversationOf } from './conversation.js';
 import { callDaemon, streamDaemon, type ConnectDaemon } from './daemon-link.js';
 import { HttpError, readJsonBody, sendJson } from './http-io.js';
 import { OPENAPI_DOCUMENT } from './openapi.js';
@@ -187,6 +188,17 @@ export const API_ROUTES: Route<ApiDeps>[] = [
         text: Buffer.concat(chunks).toString('utf8'),
         ...(end ? { status: end.status, exitCode: end.exitCode, signal: end.signal } : {}),
       });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/session/:id/messages',
+    summary: "A structured agent session's conversation (and its raw stream-json messages); tail= the last N messages",
+    handler: async ({ res, params, query }, { connect }) => {
+      const tail = query.get('tail');
+      if (tail !== null && !/^\d+$/.test(tail)) throw new HttpError(400, 'E_USAGE', 'tail must be a number of messages: an integer ≥ 0');
+      const result = await callDaemon(connect, 'session.messages', { target: params.id!, tail: tail === null ? undefined : Number(tail) });
+      sendJson(res, 200, { session: result.session, conversation: conversationOf(result.messages), messages: result.messages });
     },
   },
   {

@@ -35,6 +35,8 @@ export interface ApprovalAnswer {
 }
 
 export function pendingOf(session: SessionInfo): PendingApproval[] {
+  // An agent session waits for permission too, but its requests come from approvals.list, each with its own id.
+  if (session.agent) return [];
   if (session.status !== 'running' || session.activity !== 'waiting' || session.waitingFor !== 'permission') return [];
   return [{ session: session.id, name: session.name, request: TUI_PERMISSION_REQUEST, kind: 'tui-permission', since: session.lastActivityAt }];
 }

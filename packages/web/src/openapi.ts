@@ -53,6 +53,13 @@ export const OPENAPI_DOCUMENT = {
     '/api/session/{id}': { delete: { summary: 'Remove the session and its output', parameters: [id, { name: 'force', in: 'query', required: false, schema: { type: 'string' } }], responses: ok('{removed}') } },
     '/api/session/{id}/screen': { get: { summary: 'The rendered screen', parameters: [id, { name: 'ansi', in: 'query', required: false, schema: { type: 'string' } }], responses: ok('{text, cursor, cols, rows, offset, ansi?}') } },
     '/api/session/{id}/logs': { get: { summary: 'Output from offset `since` as text; `offset` says where to go on', parameters: [id, { name: 'since', in: 'query', required: false, schema: { type: 'integer' } }], responses: ok('{from, offset, text, truncated, status}') } },
+    '/api/session/{id}/messages': {
+      get: {
+        summary: "A structured agent session's conversation: user messages, assistant text, tool calls with their input, tool results, turn results (400 for a terminal session)",
+        parameters: [id, { name: 'tail', in: 'query', required: false, description: 'Only the last N raw messages', schema: { type: 'integer' } }],
+        responses: ok('{session, conversation: [{kind: user|text|tool-use|tool-result|result, text?, tool?, input?, toolUseId?, isError?}], messages: the raw stream-json messages}'),
+      },
+    },
     '/api/events': { get: { summary: 'Events of every session (SSE)', parameters: sseParams, responses: sse } },
     '/api/session/{id}/events': { get: { summary: 'Events of one session (SSE)', parameters: [id, ...sseParams], responses: sse } },
     '/api/approvals': { get: { summary: 'Pending approval requests', parameters: [{ name: 'session', in: 'query', required: false, schema: { type: 'string' } }], responses: ok('[{session, request, kind, since}]', { type: 'array' }) } },

@@ -170,6 +170,8 @@ export class AgentSession extends Session {
 
   private write(text: string): void {
     this.appendTranscript(renderUserText(text));
+    // Claude Code does not echo the user's messages: record them so messages.jsonl holds the whole conversation.
+    this.recordRaw({ type: 'user', message: { role: 'user', content: text } });
     this.client?.sendUser(text);
   }
 
