@@ -8,8 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ms } from '../lib/format.mjs';
-import { CCX_BIN, ROOT } from '../lib/paths.mjs';
-import { sleep, waitFor, withTimeout } from '../lib/proc.mjs';
+import { CCX_BIN, ROOT, sleep, waitFor, withTimeout } from '../../packages/testkit/dist/index.js';
 import { PtyClient } from '../lib/pty-client.mjs';
 import { summarize } from '../lib/stats.mjs';
 
