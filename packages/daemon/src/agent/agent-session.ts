@@ -52,7 +52,6 @@ export class AgentSession extends Session {
   private client: StreamJsonClient | undefined;
   readonly approvals: Approvals;
   private readonly listeners = new Set<OutputListener>();
-  private readonly exitListeners = new Set<() => void>();
   private readonly ledger = new TurnLedger<TurnOutcome>();
   private messagesBytes = 0;
   private turnMessages: Array<Record<string, unknown>> = [];
@@ -198,28 +197,8 @@ export class AgentSession extends Session {
     this.client?.endInput();
   }
 
-  override waitForExit(timeoutMs: number): Promise<boolean> {
-    if (!this.isRunning) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      const timer = setTimeout(() => {
-        this.exitListeners.delete(done);
-        resolve(false);
-      }, timeoutMs);
-      this.exitListeners.add(done);
-    });
-  }
-
-  override onOutput(listener: OutputListener): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  }
-
   override listenerCounts(): { output: number; exit: number } {
-    return { output: this.listeners.size, exit: this.exitListeners.size };
+    return { output: this.listeners.size, exit: super.listenerCounts().exit };
   }
 
   override info(): SessionInfo {
@@ -305,8 +284,7 @@ export class AgentSession extends Session {
     this.status.ended({ exitCode, signalName: signalName(signal), cancelled: this.cancelRequested });
     const dropped = this.ledger.abort();
     if (dropped) this.appendTranscript(`[${dropped} message(s) sent during the last turn were never written: Claude Code ended]\n`);
-    for (const waiter of this.exitListeners) waiter();
-    this.exitListeners.clear();
+    this.notifyExited();
   }
 
   private recordRaw(m: Record<string, unknown>): void {

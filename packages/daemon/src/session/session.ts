@@ -270,6 +270,11 @@ export class Session implements Disposable {
     this.leftovers = undefined;
     this.status.ended({ exitCode, signalName, cancelled: this.cancelRequested });
     this.backend = undefined;
+    this.notifyExited();
+  }
+
+  /** Wakes every `waitForExit`: the program has exited (a kind calls it once its exit is recorded). */
+  protected notifyExited(): void {
     for (const waiter of this.exitWaiters) waiter();
     this.exitWaiters.clear();
   }
