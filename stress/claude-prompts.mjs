@@ -7,17 +7,15 @@
 // (the fake model was asked it) and answered (its exact answer came back).
 // The test suite runs 20 of them (test/claude-prompts.test.ts); this is the
 // full run, about 2.5 s a prompt on a loaded 2-core machine.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeHome, ROOT } from '../packages/testkit/dist/index.js';
+import { CLAUDE_BIN, claudeEnv, claudeHome, envArgs, makeHome } from '../packages/testkit/dist/index.js';
 import { Report } from './lib/report.mjs';
 import { startFakeAnthropic } from '../test/fixtures/fake-anthropic.mjs';
 
 export const CLAUDE_DEFAULTS = { prompts: 100, seed: 1 };
 export const CLAUDE_SMOKE = { prompts: 5, seed: 1 };
 
-const CLAUDE_BIN = join(ROOT, 'test', 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe');
-const FAKE_KEY = 'sk-ant-api03-ccx-test-fixture-key-0123456789abcdefghij';
 /** Where the long prompt goes (and the one right after start is the first). */
 const LONG_AT = 12;
 
@@ -45,43 +43,19 @@ export function submitted(prompt, requests) {
   return requests.some((q) => JSON.stringify(q.body ?? {}).includes(lastLine));
 }
 
-function claudeEnvArgs(api, home) {
-  const env = {
-    HOME: home,
-    ANTHROPIC_BASE_URL: api.url,
-    ANTHROPIC_API_KEY: FAKE_KEY,
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    DISABLE_TELEMETRY: '1',
-    DISABLE_ERROR_REPORTING: '1',
-    DISABLE_AUTOUPDATER: '1',
-    CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: '1',
-    HTTPS_PROXY: api.url,
-    HTTP_PROXY: api.url,
-    NO_PROXY: '127.0.0.1',
-  };
-  return Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
-}
-
 export async function claudePromptsDrill(options = {}) {
   const opts = { ...CLAUDE_DEFAULTS, ...options };
   const report = new Report('claude TUI prompts');
   const home = makeHome('ccxcp-');
   const api = await startFakeAnthropic();
   try {
-    const claudeHome = join(home.dir, 'claude-home');
+    const claudeDir = claudeHome(home.dir);
     const work = join(home.dir, 'work');
     mkdirSync(work, { recursive: true });
-    mkdirSync(claudeHome, { recursive: true });
-    writeFileSync(join(claudeHome, '.claude.json'), JSON.stringify({
-      hasCompletedOnboarding: true,
-      theme: 'dark',
-      customApiKeyResponses: { approved: [FAKE_KEY.slice(-20)], rejected: [] },
-      projects: { '/': { hasTrustDialogAccepted: true } },
-    }));
     const prompts = claudePrompts(opts.prompts);
     report.check('the long prompt is over 1,200 characters', prompts.length <= LONG_AT || prompts[LONG_AT].text.length >= 1200);
     // No --wait-ready: the first send must wait for Claude Code to be ready, then see it take the prompt.
-    const start = await home.ccx(['start', '--name', 'cc', '--cwd', work, '--cols', '100', '--rows', '30', '--preset', 'claude', ...claudeEnvArgs(api, claudeHome), '--', CLAUDE_BIN]);
+    const start = await home.ccx(['start', '--name', 'cc', '--cwd', work, '--cols', '100', '--rows', '30', '--preset', 'claude', ...envArgs(claudeEnv(api, claudeDir)), '--', CLAUDE_BIN]);
     if (!report.check('start', start.code === 0, start.stderr)) return report.finish();
     const t0 = performance.now();
     let sub = 0;

@@ -5,11 +5,11 @@
 // sent the answer's last byte to the moment the command had printed it.
 // The structured half does the same against `ccx start --agent claude`
 // (Claude Code's stream-json protocol on pipes, no terminal).
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ms } from '../lib/format.mjs';
-import { CCX_BIN, ROOT } from '../../packages/testkit/dist/index.js';
+import { CCX_BIN, CLAUDE_BIN, claudeEnv, claudeHome, envArgs } from '../../packages/testkit/dist/index.js';
 import { timeOk } from '../lib/proc.mjs';
 import { summarize } from '../lib/stats.mjs';
 import { startFakeAnthropic } from '../../test/fixtures/fake-anthropic.mjs';
@@ -19,25 +19,18 @@ export const title = '8. Agent turn overhead (Claude Code TUI and structured)';
 export const description =
   'The real Claude Code 2.1 TUI in a ccx session (`--preset claude`), offline against a fake Messages API on 127.0.0.1. Each run is `ccx send cc "say …" --wait`; overhead = when the command exited minus when the fake sent the last byte of its answer (so it holds Claude Code drawing the answer, its state file update, ccx reading it every 250 ms, and the CLI printing). Before this, `send --wait` waited out 3 s of screen quiet. The structured rows do the same against `ccx start --agent claude` (stream-json on pipes): the overhead there is Claude Code reading the stream and writing its result message, the daemon parsing it, and the CLI printing.';
 
-const CLAUDE_BIN = join(ROOT, 'test', 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe');
-const KEY = 'sk-ant-api03-ccx-bench-fixture-key-0123456789abcdefghij';
 
 export async function run(ctx) {
   if (!existsSync(CLAUDE_BIN)) return { missing: 'Claude Code is not installed (test/ dev dependency)', targets: [{ target: 'TUI turn overhead p50 ≤ 0.5 s', measured: 'not measured', met: undefined }] };
   const api = await startFakeAnthropic();
   try {
     const home = ctx.newHome();
-    const claudeHome = mkdtempSync(join(ctx.tmp, 'claude-'));
-    writeFileSync(join(claudeHome, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true, theme: 'dark', customApiKeyResponses: { approved: [KEY.slice(-20)], rejected: [] }, projects: { '/': { hasTrustDialogAccepted: true } } }));
-    const env = {
-      HOME: claudeHome, ANTHROPIC_BASE_URL: api.url, ANTHROPIC_API_KEY: KEY, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1',
-      DISABLE_ERROR_REPORTING: '1', DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: '1', HTTPS_PROXY: api.url, HTTP_PROXY: api.url, NO_PROXY: '127.0.0.1',
-    };
+    const env = claudeEnv(api, claudeHome(ctx.tmp));
     const work = mkdtempSync(join(ctx.tmp, 'work-'));
-    await home.run(['start', '--name', 'cc', '--cwd', work, '--cols', '100', '--rows', '30', '--preset', 'claude', '--wait-ready', '--timeout', '120', ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]), '--', CLAUDE_BIN], { timeoutMs: 150_000 });
+    await home.run(['start', '--name', 'cc', '--cwd', work, '--cols', '100', '--rows', '30', '--preset', 'claude', '--wait-ready', '--timeout', '120', ...envArgs(env), '--', CLAUDE_BIN], { timeoutMs: 150_000 });
     ctx.pids.track(home.daemonPid());
     const tui = await turns(ctx, api, home, 'cc');
-    await home.run(['start', '--name', 'agent', '--agent', 'claude', '--permission-mode', 'default', '--cwd', work, ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]), '--', CLAUDE_BIN], { timeoutMs: 150_000 });
+    await home.run(['start', '--name', 'agent', '--agent', 'claude', '--permission-mode', 'default', '--cwd', work, ...envArgs(env), '--', CLAUDE_BIN], { timeoutMs: 150_000 });
     const structured = await turns(ctx, api, home, 'agent');
     const rows = (label, r) => [
       [`${label}: \`ccx send … "say …" --wait\` wall time`, ms(r.wall.median), ms(r.wall.p90), ms(r.wall.min), r.wall.n],

@@ -5,15 +5,11 @@
  * whose ~/.claude.json answers the first-run questions (theme, API key,
  * workspace trust) is made per test.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ROOT } from './ccx.js';
+import { CLAUDE_BIN, claudeEnv, claudeHome, envArgs } from '@ccx/testkit';
+
+export { CLAUDE_BIN, claudeEnv, claudeHome, envArgs };
 // @ts-expect-error: a plain ES module fixture, no type declarations
 import { startFakeAnthropic } from '../fixtures/fake-anthropic.mjs';
-
-export const CLAUDE_BIN = join(ROOT, 'test', 'node_modules', '@anthropic-ai', 'claude-code', 'bin', 'claude.exe');
-const FAKE_KEY = 'sk-ant-api03-ccx-test-fixture-key-0123456789abcdefghij';
 
 export interface FakeAnthropic {
   url: string;
@@ -23,41 +19,6 @@ export interface FakeAnthropic {
 
 export function startFakeApi(): Promise<FakeAnthropic> {
   return startFakeAnthropic();
-}
-
-/** A HOME for Claude Code with the first-run questions answered; `dirs` end up trusted through "/". */
-export function claudeHome(parent = tmpdir()): string {
-  const home = mkdtempSync(join(parent, 'claude-home-'));
-  const config = {
-    hasCompletedOnboarding: true,
-    theme: 'dark',
-    customApiKeyResponses: { approved: [FAKE_KEY.slice(-20)], rejected: [] },
-    projects: { '/': { hasTrustDialogAccepted: true } },
-  };
-  writeFileSync(join(home, '.claude.json'), JSON.stringify(config));
-  return home;
-}
-
-/** The environment Claude Code needs to run offline against the fake. */
-export function claudeEnv(api: FakeAnthropic, home: string): Record<string, string> {
-  return {
-    HOME: home,
-    ANTHROPIC_BASE_URL: api.url,
-    ANTHROPIC_API_KEY: FAKE_KEY,
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    DISABLE_TELEMETRY: '1',
-    DISABLE_ERROR_REPORTING: '1',
-    DISABLE_AUTOUPDATER: '1',
-    CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL: '1',
-    HTTPS_PROXY: api.url,
-    HTTP_PROXY: api.url,
-    NO_PROXY: '127.0.0.1',
-  };
-}
-
-/** `--env K=V` pairs for `ccx start`. */
-export function envArgs(env: Record<string, string>): string[] {
-  return Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
 }
 
 /** The fake API for a test file: started before its tests, closed after them; call the returned function for it. */

@@ -1,4 +1,5 @@
 // The one testkit of test/, bench/ and stress/ (plain .mjs import it from dist/).
+export * from './claude-offline.js';
 export * from './cli.js';
 export * from './disk.js';
 export * from './followers.js';
