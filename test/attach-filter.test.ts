@@ -55,7 +55,7 @@ async function receivedByAttached(h: Home, args: string[] = []): Promise<string>
   return client.received().toString('latin1');
 }
 
-test('by default attach drops clipboard writes, DCS and tmux passthrough, colour changes, titles, APC and queries from program output', async (t) => {
+test('by default attach drops from program output: clipboard writes, DCS or tmux passthrough, colour changes, titles, APC, queries', async (t) => {
   const received = await receivedByAttached(home());
   t.true(received.includes('ABCDEFEND'), 'the text around the sequences arrives, with nothing between');
   for (const [what, sequence] of Object.entries({ CLIPBOARD, TMUX_PASSTHROUGH, COLOUR, TITLE, KITTY_GRAPHICS, CURSOR_QUERY })) {
@@ -65,21 +65,36 @@ test('by default attach drops clipboard writes, DCS and tmux passthrough, colour
   t.false(received.includes('evil-title'));
 });
 
-test('attach --allow clipboard,passthrough,colors,title lets those through; a query still never reaches the terminal', async (t) => {
-  const received = await receivedByAttached(home(), ['--allow', 'clipboard,passthrough,colors,title']);
+const ALLOW_ALL = ['--allow', 'clipboard,passthrough,colors,title'];
+
+test('attach --allow clipboard,passthrough,colors,title lets those through', async (t) => {
+  const received = await receivedByAttached(home(), ALLOW_ALL);
   for (const [what, sequence] of Object.entries({ CLIPBOARD, TMUX_PASSTHROUGH, COLOUR, TITLE, KITTY_GRAPHICS })) {
     t.true(received.includes(sequence), `${what} reaches the attached terminal byte for byte`);
   }
+});
+
+test('with every kind allowed, a query still never reaches the attached terminal', async (t) => {
+  const received = await receivedByAttached(home(), ALLOW_ALL);
   t.false(received.includes(CURSOR_QUERY), 'the daemon answers queries: the attached terminal never sees them');
 });
 
-test('the config key attach.allow applies when attach names none, and --allow replaces it', async (t) => {
+/** A home whose config file allows titles in attach. */
+function homeAllowingTitle(): Home {
   const h = home();
   mkdirSync(join(h.dir, 'config'), { recursive: true });
   writeFileSync(join(h.dir, 'config', 'config.json'), JSON.stringify({ attach: { allow: ['title'] } }));
-  const configured = await receivedByAttached(h);
+  return h;
+}
+
+test('the config key attach.allow applies when attach names none', async (t) => {
+  const configured = await receivedByAttached(homeAllowingTitle());
   t.true(configured.includes(TITLE), 'the title, allowed by the config file, passes');
   t.false(configured.includes(CLIPBOARD), 'the clipboard write, not allowed, does not');
+});
+
+test('attach --allow replaces the config key attach.allow', async (t) => {
+  const h = homeAllowingTitle();
   const flagged = await receivedByAttached(h, ['--allow', 'clipboard']);
   t.true(flagged.includes(CLIPBOARD));
   t.false(flagged.includes(TITLE), '--allow replaces the config file value');
@@ -132,7 +147,14 @@ test('with two attached clients whose terminals answer too, the program still ge
   for (const c of clients) t.false(c.received().includes(CURSOR_QUERY), 'the query never reached an attached terminal');
 });
 
-test('a program that asks 2,000,000 queries without reading its input does not grow the daemon, and is answered again once it reads', async (t) => {
+let queryFlood: Promise<{ asked: number; answered: number; log: string }> | undefined;
+/** A program that asks 2,000,000 queries without reading its input, then reads (run once for the tests below): daemon RSS once asked and once answered, and what it printed. */
+function queryFloodRun(): Promise<{ asked: number; answered: number; log: string }> {
+  queryFlood ??= floodWithQueries();
+  return queryFlood;
+}
+
+async function floodWithQueries(): Promise<{ asked: number; answered: number; log: string }> {
   const h = home();
   const go = join(h.dir, 'go');
   const { id } = await startSession(h, ['--', 'python3', join(FIXTURES, 'query-flood.py'), go, '2000000']);
@@ -142,9 +164,18 @@ test('a program that asks 2,000,000 queries without reading its input does not g
   writeFileSync(go, '');
   const log = await waitForOutput(h, id, /DRAINED \d+ ANSWER [0-9a-f]*\r\n/, 60_000);
   const answered = await rssMiB();
+  return { asked, answered, log };
+}
+
+test('a program that asks 2,000,000 queries without reading its input does not grow the daemon', async (t) => {
+  const { asked, answered } = await queryFloodRun();
   // Unbounded (one message and one queued PTY write per answer): 473 MiB, and
   // the program still had not read its way through them after 60 s. Bounded: 128 MiB.
   t.true(Math.max(asked, answered) < 300, `daemon RSS ${asked} MiB once asked, ${answered} MiB once answered`);
+});
+
+test('a program that asked 2,000,000 queries without reading its input is answered again once it reads', async (t) => {
+  const { log } = await queryFloodRun();
   const [, drained, answer] = /DRAINED (\d+) ANSWER ([0-9a-f]*)/.exec(log)!;
   t.true(Number(drained) >= 1, 'the answers given before its input was full were kept');
   t.regex(Buffer.from(answer!, 'hex').toString('latin1'), /^\x1b\[\d+;\d+R/, 'a query asked after reading is answered');

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pty from 'node-pty';
-import { CCX_BIN, eventsFromLog, makeHome, parseJson, waitFor, type Home, startSession } from './helpers/ccx.js';
+import { CCX_BIN, eventsFromLog, makeHome, parseJson, waitFor, type Home, startSession, once } from './helpers/ccx.js';
 import { ptysFor } from './helpers/terminals.js';
 
 const homes: Home[] = [];
@@ -58,14 +58,19 @@ const linesOf = (s: ScreenResult): string[] => s.text.split('\n');
 const BASH = ['--cols', '80', '--rows', '24', '--env', 'PS1=$ ', '--', 'bash', '--norc', '--noprofile'];
 const DETACH = 'C-\\';
 
-test('two attached clients see the same screen; typing in one reaches the program; detach leaves it running; read-only cannot type', async (t) => {
+/**
+ * A bash session shared by two attach clients A and B: A types a command,
+ * B detaches, then a read-only client attaches and types while A types a
+ * marker. What each step showed.
+ */
+const sharedSession = once(async () => {
   const h = setup();
   const target = await start(h, ['--name', 'shared', ...BASH]);
   await h.ccx(['send', target, 'echo before-attach']);
   const a = await viewer(h, 'shared');
   const b = await viewer(h, 'shared');
   for (const v of [a, b]) await screenWhen(h, v, (s) => linesOf(s).includes('before-attach') && s.text.endsWith('$'), 'the replayed screen');
-  t.is((await session(h, target)).attachedClients, 2);
+  const attachedWithTwo = (await session(h, target)).attachedClients;
 
   await h.ccx(['send', a, 'echo typed-in-$((20+1))']);
   await screenWhen(h, target, (s) => linesOf(s).includes('typed-in-21'), 'the program to run what was typed in client A');
@@ -73,18 +78,14 @@ test('two attached clients see the same screen; typing in one reaches the progra
     const [ta, tb, tt] = await Promise.all([screen(h, a), screen(h, b), screen(h, target)]);
     return ta.text === tt.text && tb.text === tt.text && ta.text.endsWith('$') ? tt.text : undefined;
   }, 20_000, 'both clients to show the program screen');
-  t.true(same.includes('typed-in-21'));
 
   await h.ccx(['send', b, '--key', DETACH]);
   const detached = await waitFor(async () => {
     const s = await session(h, b);
     return s.status !== 'running' ? s : undefined;
   }, 20_000, 'client B to detach');
-  t.is(detached.exitCode, 0);
-  t.regex((await screen(h, b)).text, /\[ccx: detached from shared; it keeps running/);
-  const after = await session(h, target);
-  t.is(after.status, 'running');
-  t.is(after.attachedClients, 1);
+  const detachedText = (await screen(h, b)).text;
+  const afterDetach = await session(h, target);
 
   const ro = await viewer(h, 'shared', { args: ['--read-only'] });
   await screenWhen(h, ro, (s) => linesOf(s).includes('typed-in-21'), 'the read-only client to draw');
@@ -92,9 +93,32 @@ test('two attached clients see the same screen; typing in one reaches the progra
   await h.ccx(['send', a, 'echo marker-$((1+1))']);
   await screenWhen(h, target, (s) => linesOf(s).includes('marker-2'), 'the marker');
   await screenWhen(h, ro, (s) => linesOf(s).includes('marker-2'), 'the read-only client to see the marker');
-  t.false((await h.ccx(['logs', target])).stdout.includes('from-read-only'), 'keys typed in a read-only client never reach the program');
-
+  const programOutput = (await h.ccx(['logs', target])).stdout;
   const events = eventsFromLog(h).filter((e) => e.sessionId === target);
+  return { attachedWithTwo, same, detached, detachedText, afterDetach, programOutput, events };
+});
+
+test('typing in one of two attached clients reaches the program, both clients showing its screen', async (t) => {
+  const { attachedWithTwo, same } = await sharedSession();
+  t.is(attachedWithTwo, 2);
+  t.true(same.includes('typed-in-21'));
+});
+
+test('detaching a client leaves the program running', async (t) => {
+  const { detached, detachedText, afterDetach } = await sharedSession();
+  t.is(detached.exitCode, 0);
+  t.regex(detachedText, /\[ccx: detached from shared; it keeps running/);
+  t.is(afterDetach.status, 'running');
+  t.is(afterDetach.attachedClients, 1);
+});
+
+test('keys typed in a read-only client never reach the program', async (t) => {
+  const { programOutput } = await sharedSession();
+  t.false(programOutput.includes('from-read-only'), 'keys typed in a read-only client never reach the program');
+});
+
+test('each attach is a client-attached event, each detach a client-detached one', async (t) => {
+  const { events } = await sharedSession();
   t.is(events.filter((e) => e.type === 'client-attached').length, 3);
   t.is(events.filter((e) => e.type === 'client-detached').length, 1);
 });
@@ -131,7 +155,12 @@ test('reattaching to vim restores its screen', async (t) => {
   t.deepEqual(restored.cursor, expected.cursor);
 });
 
-test('window size follows the most recently active client and reaches the program (stty size); keys typed in a PTY client arrive; custom detach key', async (t) => {
+/**
+ * Two attach clients in PTYs of their own (100x30, then 90x25 with a
+ * tmux-style detach key): the first types stty size, resizes to 120x35 and
+ * types it again; then both detach. What the session's size and state were.
+ */
+const twoPtyClients = once(async () => {
   const h = setup();
   const target = await start(h, BASH);
   const client = (cols: number, rows: number, args: string[] = []): { p: pty.IPty; output: () => string; exit: Promise<number> } => {
@@ -155,7 +184,7 @@ test('window size follows the most recently active client and reaches the progra
 
   one.p.write('stty size\r');
   await waitFor(() => one.output().includes('30 100'), 20_000, 'stty to report the typing client size');
-  t.is(await size(), '100x30');
+  const sizeAfterTyping = await size();
 
   one.p.resize(120, 35);
   await waitFor(async () => (await size()) === '120x35', 20_000, 'the resize to reach the daemon');
@@ -164,13 +193,30 @@ test('window size follows the most recently active client and reaches the progra
   await waitFor(() => two.output().includes('35 120'), 20_000, 'the other client to see it too');
 
   one.p.write('\x1c');
-  t.is(await one.exit, 0);
+  const oneExit = await one.exit;
   two.p.write('\x02d');
-  t.is(await two.exit, 0, 'a tmux-style detach key works too');
-  t.is((await session(h, target)).status, 'running');
+  const twoExit = await two.exit;
+  return { sizeAfterTyping, oneExit, twoExit, statusAfter: (await session(h, target)).status };
 });
 
-test('attach prints the exit status and exits with the program exit code', async (t) => {
+test('window size follows the most recently active client, down to the program (stty size in the client that typed)', async (t) => {
+  t.is((await twoPtyClients()).sizeAfterTyping, '100x30');
+});
+
+test('the default detach key (C-\\) ends a PTY attach client with exit 0', async (t) => {
+  t.is((await twoPtyClients()).oneExit, 0);
+});
+
+test('a custom detach key (--detach-key "C-b d") detaches a PTY attach client', async (t) => {
+  t.is((await twoPtyClients()).twoExit, 0, 'a tmux-style detach key works too');
+});
+
+test('the session keeps running once its PTY attach clients detached', async (t) => {
+  t.is((await twoPtyClients()).statusAfter, 'running');
+});
+
+/** An attach client of a program that waits for a line, exits 7 once it gets one; then a plain attach (no terminal) of the ended session. */
+const attachedToExit = once(async () => {
   const h = setup();
   const target = await start(h, ['--name', 'leaving', '--', 'sh', '-c', 'echo waiting; read x; exit 7']);
   const v = await viewer(h, target);
@@ -180,22 +226,36 @@ test('attach prints the exit status and exits with the program exit code', async
     const s = await session(h, v);
     return s.status !== 'running' ? s : undefined;
   }, 20_000, 'the client to end');
-  t.is(ended.exitCode, 7);
-  t.regex((await screen(h, v)).text, /\[ccx: leaving exited with code 7\]/);
-
+  const clientText = (await screen(h, v)).text;
   const again = await h.ccx(['attach', target]);
-  t.is(again.code, 2, 'not a terminal: usage error first');
+  return { ended, clientText, again };
 });
 
-test('attach without a terminal is a usage error pointing to logs -f and send; an ended session cannot be attached', async (t) => {
+test('attach prints the exit status of the program', async (t) => {
+  t.regex((await attachedToExit()).clientText, /\[ccx: leaving exited with code 7\]/);
+});
+
+test('attach exits with the program exit code', async (t) => {
+  t.is((await attachedToExit()).ended.exitCode, 7);
+});
+
+test('attach without a terminal of an ended session is a usage error before anything else', async (t) => {
+  t.is((await attachedToExit()).again.code, 2, 'not a terminal: usage error first');
+});
+
+test('attach without a terminal is a usage error pointing to logs -f or send instead', async (t) => {
   const h = setup();
-  const target = await start(h, ['--name', 'bg', '--', 'sh', '-c', 'exit 0']);
+  await start(h, ['--name', 'bg', '--', 'sh', '-c', 'exit 0']);
   const r = await h.ccx(['attach', 'bg']);
   t.is(r.code, 2);
   t.regex(r.stderr, /attach needs a terminal on stdin and stdout \[E_USAGE\]/);
   t.regex(r.stderr, /ccx logs -f bg/);
   t.regex(r.stderr, /ccx send bg/);
+});
 
+test('an ended session cannot be attached', async (t) => {
+  const h = setup();
+  const target = await start(h, ['--name', 'bg', '--', 'sh', '-c', 'exit 0']);
   await waitFor(async () => (await session(h, target)).status === 'exited', 20_000, 'the program to exit');
   const v = await viewer(h, target);
   const ended = await waitFor(async () => {

@@ -1,4 +1,5 @@
-import test from 'ava';
+import type { SessionInfo } from '@ccx/shared';
+import test, { type ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -45,8 +46,8 @@ function plantRecord(h: Home, id: string, text: string): void {
   writeFileSync(join(sessionsDir(h), id, 'meta.json'), text, { mode: 0o600 });
 }
 
-test('a meta.json holding null, {}, [], wrong types or no JSON is set aside and listed as lost, and every later start works', async (t) => {
-  const h = home();
+/** Plants six unreadable meta.json files and one good record (bbbbbbb2); the unreadable ones by id. */
+function plantBadRecords(h: Home): Record<string, string> {
   const bad: Record<string, string> = {
     aaaaaaa2: 'null',
     aaaaaaa3: '{}',
@@ -57,33 +58,62 @@ test('a meta.json holding null, {}, [], wrong types or no JSON is set aside and 
   };
   for (const [id, text] of Object.entries(bad)) plantRecord(h, id, text);
   plantRecord(h, 'bbbbbbb2', JSON.stringify(goodRecord('bbbbbbb2')));
+  return bad;
+}
 
+/** Plants the records, then lists every session as JSON (the daemon reading them for the first time). */
+async function listOverBadRecords(t: ExecutionContext) {
+  const h = home();
+  const bad = plantBadRecords(h);
   const list = await h.ccx(['list', '--all', '--json']);
   t.is(list.code, 0, list.stderr);
-  const byId = new Map<string, any>(parseJson<any[]>(list).map((s) => [s.id, s]));
+  const byId = new Map<string, SessionInfo>(parseJson<SessionInfo[]>(list).map((s) => [s.id, s]));
+  return { h, bad, byId };
+}
+
+test('a meta.json holding null, {}, [], wrong types or no JSON is set aside unchanged', async (t) => {
+  const { h, bad } = await listOverBadRecords(t);
   for (const id of Object.keys(bad)) {
-    t.is(byId.get(id)?.status, 'lost', id);
-    t.regex(byId.get(id)?.error ?? '', /^unreadable record: .*set aside as meta\.json\.unreadable-\d+$/, id);
     const files = readdirSync(join(sessionsDir(h), id));
     t.true(files.some((f) => f.startsWith('meta.json.unreadable-')), `${id}: the bad file is kept under a quarantine name`);
     t.is(readFileSync(join(sessionsDir(h), id, files.find((f) => f.startsWith('meta.json.unreadable-'))!), 'utf8'), bad[id]!, `${id}: set aside unchanged`);
   }
+});
+
+test('a session whose meta.json holds null, {}, [], wrong types or no JSON is listed as lost', async (t) => {
+  const { bad, byId } = await listOverBadRecords(t);
+  for (const id of Object.keys(bad)) {
+    t.is(byId.get(id)?.status, 'lost', id);
+    t.regex(byId.get(id)?.error ?? '', /^unreadable record: .*set aside as meta\.json\.unreadable-\d+$/, id);
+  }
+});
+
+test('a good record beside unreadable ones is listed as saved, in JSON or as text', async (t) => {
+  const { h, byId } = await listOverBadRecords(t);
   t.like(byId.get('bbbbbbb2'), { status: 'exited', name: 'good', command: ['true'] });
   const human = await h.ccx(['list', '--all']);
   t.is(human.code, 0, human.stderr);
+});
 
+test('after unreadable records were set aside, the next daemon start lists the same, quarantining nothing new', async (t) => {
+  const { h, bad } = await listOverBadRecords(t);
   // The next daemon reads the records the first one saved for them: no new quarantine, same listing.
   t.is((await h.ccx(['daemon', 'restart'])).code, 0);
   const again = await h.ccx(['list', '--all', '--json']);
   t.is(again.code, 0, again.stderr);
-  t.is(parseJson<any[]>(again).filter((s) => s.status === 'lost').length, Object.keys(bad).length);
+  t.is(parseJson<SessionInfo[]>(again).filter((s) => s.status === 'lost').length, Object.keys(bad).length);
   for (const id of Object.keys(bad)) t.is(readdirSync(join(sessionsDir(h), id)).filter((f) => f.startsWith('meta.json.unreadable-')).length, 1);
+});
+
+test('a session lost to an unreadable record can be removed like any other', async (t) => {
+  const { h, bad } = await listOverBadRecords(t);
   // Lost sessions can be removed like any other.
   const rm = await h.ccx(['rm', ...Object.keys(bad)]);
   t.is(rm.code, 0, rm.stderr);
 });
 
-test('event lines with a seq that is not a number are skipped, and numbering goes on from the largest valid one', async (t) => {
+/** A home whose events log holds valid seqs 3 and 7 between lines whose seq is not a number. */
+function homeWithBadSeqs(): Home {
   const h = home();
   mkdirSync(join(h.dir, 'state'), { recursive: true, mode: 0o700 });
   const time = new Date(0).toISOString();
@@ -96,6 +126,11 @@ test('event lines with a seq that is not a number are skipped, and numbering goe
     { seq: 1e300, type: 'session-removed', time, sessionId: 'zzzzzzz7' },
   ];
   writeFileSync(join(h.dir, 'state', 'events.log'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n', { mode: 0o600 });
+  return h;
+}
+
+test('event lines with a seq that is not a number are skipped', async (t) => {
+  const h = homeWithBadSeqs();
   const r = await h.ccx(['events', '--json']);
   t.is(r.code, 0, r.stderr);
   const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
@@ -109,10 +144,15 @@ test('event lines with a seq that is not a number are skipped, and numbering goe
   );
   const human = await h.ccx(['events']);
   t.is(human.code, 0, human.stderr);
+});
+
+test('event numbering goes on from the largest valid seq', async (t) => {
+  const h = homeWithBadSeqs();
+  await h.ccx(['events', '--json']);
   t.is(parseJson((await h.ccx(['daemon', 'status', '--json']))).events.lastSeq, 8);
 });
 
-test('disk full and kill -9: the next daemon starts, leaves no lock temp file, and lists the session acknowledged while full as lost (needs root: mounts a tmpfs)', async (t) => {
+test('kill -9 on a full disk: the next daemon starts cleanly (no lock temp file left), listing the session acknowledged while full as lost (needs root: mounts a tmpfs)', async (t) => {
   const h = home();
   const state = join(h.dir, 'state');
   mkdirSync(state, { recursive: true, mode: 0o700 });
@@ -149,7 +189,7 @@ test('disk full and kill -9: the next daemon starts, leaves no lock temp file, a
     const status = parseJson(await h.ccx(['daemon', 'status', '--json']));
     pids.push(status.pid);
     t.not(status.pid, first);
-    const byId = new Map<string, any>(parseJson<any[]>(list).map((s) => [s.id, s]));
+    const byId = new Map<string, SessionInfo>(parseJson<SessionInfo[]>(list).map((s) => [s.id, s]));
     t.is(byId.get(keep.id)?.status, 'lost');
     t.is(byId.get(bornFull.id)?.status, 'lost', 'the session acknowledged while full is not deleted');
     t.regex(byId.get(bornFull.id)?.error ?? '', /never saved.*acknowledged/);

@@ -35,7 +35,7 @@ test('an output frame is a binary frame whose body ends with the raw bytes', (t)
   t.true(frame.length < ALL_BYTES.length + 100, `${frame.length} bytes on the wire for ${ALL_BYTES.length} of output`);
 });
 
-test('the decoder gives back an output frame with its bytes as a Buffer and its header fields', (t) => {
+test('the decoder gives back an output frame whole: its header fields, its bytes as a Buffer', (t) => {
   const [message] = new FrameDecoder().push(encodeFrame(outFrame(ALL_BYTES, 4096))) as any[];
   t.is(message.t, 'frame');
   t.is(message.id, 7);
@@ -45,13 +45,23 @@ test('the decoder gives back an output frame with its bytes as a Buffer and its 
   t.deepEqual(message.data.data, ALL_BYTES);
 });
 
-test('a binary frame of exactly MAX_FRAME_BYTES is decoded and one byte more is refused from its length prefix', (t) => {
-  const overhead = encodeFrame(outFrame(Buffer.alloc(0))).length - 4;
+/** The bytes an output frame's body takes besides its data. */
+const frameOverhead = (): number => encodeFrame(outFrame(Buffer.alloc(0))).length - 4;
+
+test('a binary frame of exactly MAX_FRAME_BYTES is decoded', (t) => {
+  const overhead = frameOverhead();
   const largest = encodeFrame(outFrame(Buffer.alloc(MAX_FRAME_BYTES - overhead, 0xff)));
   t.is(largest.readUInt32BE(0), MAX_FRAME_BYTES);
   const [message] = new FrameDecoder().push(largest) as any[];
   t.is(message.data.data.length, MAX_FRAME_BYTES - overhead);
+});
+
+test('a binary frame one byte over MAX_FRAME_BYTES is refused by the encoder', (t) => {
+  const overhead = frameOverhead();
   t.throws(() => encodeFrame(outFrame(Buffer.alloc(MAX_FRAME_BYTES - overhead + 1))), { instanceOf: FrameError });
+});
+
+test('a binary frame one byte over MAX_FRAME_BYTES is refused by the decoder from its length prefix', (t) => {
   // Only the 4-byte length and the tag arrive: the decoder refuses without waiting for the body.
   const prefix = Buffer.from([0, 0, 0, 0, 0x00]);
   prefix.writeUInt32BE(MAX_FRAME_BYTES + 1, 0);
@@ -113,7 +123,7 @@ test('logs: the output reaches the client in binary frames that carry the log by
   t.true(bodies.filter((b) => b[0] !== 0x00).every((b) => b[0] === 0x7b), 'every other frame is JSON (welcome, start, end)');
 });
 
-test('hello: a protocol-1 client is refused with E_VERSION in a JSON fatal frame, and no output frame follows', async (t) => {
+test('hello: the only answer a protocol-1 client gets is a JSON fatal frame with E_VERSION', async (t) => {
   const h = home();
   await startSession(h, ['--name', 'keep', '--', 'sleep', '600']);
   const c = await rawClient(h);
@@ -129,7 +139,7 @@ test('hello: a protocol-1 client is refused with E_VERSION in a JSON fatal frame
   t.regex(fatal.error.message, /protocol 1\) cannot talk to daemon .* \(protocol 2\)/);
 });
 
-test('a client still reading the end of a stream gets all of it and the end, however long ago it sent its request', async (t) => {
+test('a client still reading the end of a stream gets all of it, up to the end frame, however long ago it sent its request', async (t) => {
   // Output now reaches a follower faster than a slow reader takes it: the
   // stream can end with a megabyte still queued for the client, long after
   // its request, and the idle deadline (3 s here) must not cut that off.

@@ -4,11 +4,12 @@
  * Messages API (test/helpers/claude.ts). Nothing is faked but the model's
  * HTTP API.
  */
+import type { SessionInfo, ApprovalInfo, ApprovalsResult } from '@ccx/shared';
 import test from 'ava';
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ccxOnPath, eventsFromLog, homesFor, parseJson, ROOT, startSession, tempDirsFor, waitFor, type Home } from './helpers/ccx.js';
+import { ccxOnPath, eventsFromLog, homesFor, parseJson, ROOT, startSession, tempDirsFor, waitFor, type Home, once } from './helpers/ccx.js';
 import { CLAUDE_BIN, claudeEnv, claudeHome, envArgs, fakeApiFor } from './helpers/claude.js';
 import { startReceiver, type Receiver } from './helpers/receiver.js';
 
@@ -39,14 +40,33 @@ async function startAgent(extra: string[] = []): Promise<Agent> {
   return { h, work, id: info.id, env };
 }
 
-async function agentInfo(a: Agent): Promise<any> {
-  return parseJson(await a.h.ccx(['list', '--all', '--json'])).find((s: any) => s.id === a.id);
+/** A structured session's `list` entry: it has an `agent` part. */
+type AgentSessionInfo = SessionInfo & { agent: NonNullable<SessionInfo['agent']> };
+
+/** The session's `list --all --json` entry; throws when it is not listed or not an agent session. */
+async function agentInfo(a: Agent): Promise<AgentSessionInfo> {
+  const info = parseJson<SessionInfo[]>(await a.h.ccx(['list', '--all', '--json'])).find((s) => s.id === a.id);
+  if (!info?.agent) throw new Error(`session ${a.id} is not listed as an agent session`);
+  return info as AgentSessionInfo;
 }
 
 /** Waits until the session has a pending approval request; returns it. */
-async function pendingApproval(a: Agent): Promise<any> {
-  return waitFor(async () => parseJson(await a.h.ccx(['approvals', 'cc', '--json'])).approvals[0], 90_000, 'an approval request');
+async function pendingApproval(a: Agent): Promise<ApprovalInfo> {
+  return waitFor(async () => parseJson<ApprovalsResult>(await a.h.ccx(['approvals', 'cc', '--json'])).approvals[0], 90_000, 'an approval request');
 }
+
+test.serial('logs -f of a structured session prints an answer while the session still runs', async (t) => {
+  const a = await startAgent();
+  const follower = a.h.spawnCcx(['logs', '-f', 'cc']);
+  let seen = '';
+  follower.stdout!.on('data', (c: Buffer) => (seen += c.toString('utf8')));
+  const r = await a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, 'say streamed to the follower']);
+  t.is(r.code, 0, r.stderr);
+  // Output of an agent session wakes its followers as a PTY session's does, not only its end.
+  await t.notThrowsAsync(waitFor(() => seen.includes('streamed to the follower'), 30_000, 'the answer at the follower'));
+  t.is((await agentInfo(a)).status, 'running');
+  await a.h.ccx(['cancel', 'cc']);
+});
 
 test.serial('two turns of a structured session: send --wait prints exactly the final answer of each', async (t) => {
   const a = await startAgent();
@@ -60,7 +80,7 @@ test.serial('two turns of a structured session: send --wait prints exactly the f
   t.is(info.status, 'running');
   t.is(info.activity, 'idle');
   t.is(info.agent.kind, 'claude');
-  t.regex(info.agent.claudeSessionId, /^[0-9a-f-]{36}$/);
+  t.regex(String(info.agent.claudeSessionId), /^[0-9a-f-]{36}$/);
   t.is(info.agent.turns, 2);
   t.true(info.agent.costUsd > 0);
   t.regex((await a.h.ccx(['list'])).stdout, /\[claude [0-9a-f]{8} \$0\.\d{4}\] /);
@@ -82,119 +102,204 @@ test.serial('two turns of a structured session: send --wait prints exactly the f
   t.is((await agentInfo(a)).status, 'cancelled');
 });
 
-test.serial('messages sent while a turn runs wait their turn, and each send --wait prints the answer to its own message', async (t) => {
+/** A slow turn, then a plain send and a send --wait while it runs. */
+const sendsDuringATurn = once(async () => {
   const a = await startAgent();
   const words = Array.from({ length: 30 }, (_, i) => `s${i + 1}`).join(' ');
   // A plain send returns at once; the slow turn is still running when the next ones come.
   const slow = await a.h.ccx(['send', 'cc', `slow 3 ${words}`]);
-  t.is(slow.code, 0, slow.stderr);
   const plain = await a.h.ccx(['send', 'cc', 'say queued plain']);
-  t.is(plain.code, 0, plain.stderr);
   const mine = await a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, 'say my own answer']);
-  t.is(mine.code, 0, mine.stderr);
-  t.is(mine.stdout, 'my own answer\n');
-  // One message, one turn, in the order sent.
   const events = eventsFromLog(a.h).filter((e) => e.sessionId === a.id && e.type === 'turn-completed');
-  t.deepEqual(events.map((e) => e.result), [words, 'queued plain', 'my own answer']);
   await a.h.ccx(['cancel', 'cc']);
+  return { words, slow, plain, mine, events };
 });
 
-test.serial('a tool use Claude asks about runs once approved, and a second answer says who answered first', async (t) => {
+test.serial('messages sent while a turn runs wait their turn: one turn each, in the order sent', async (t) => {
+  const { words, slow, plain, events } = await sendsDuringATurn();
+  t.is(slow.code, 0, slow.stderr);
+  t.is(plain.code, 0, plain.stderr);
+  // One message, one turn, in the order sent.
+  t.deepEqual(events.map((e) => e.result), [words, 'queued plain', 'my own answer']);
+});
+
+test.serial('each send --wait sent during a turn prints the answer to its own message', async (t) => {
+  const { mine } = await sendsDuringATurn();
+  t.is(mine.code, 0, mine.stderr);
+  t.is(mine.stdout, 'my own answer\n');
+});
+
+/** A tool use Claude asks about, with a status-level webhook added: the request, the session while it asks, ccx approve, the turn's answer, a late deny, the events and the webhook delivery. */
+const approvedToolUse = once(async () => {
   const a = await startAgent();
   // A status-level webhook: what someone is paged by when Claude waits for an answer.
   const hook = await startReceiver();
   receivers.push(hook);
-  t.is((await a.h.ccx(['hooks', 'add', hook.url, '--level', 'status'])).code, 0);
+  const hookAdded = (await a.h.ccx(['hooks', 'add', hook.url, '--level', 'status'])).code;
   const file = join(a.work, 'approved-file');
   const turn = a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, `run touch ${file}`]);
   const request = await pendingApproval(a);
+  const waiting = await agentInfo(a);
+  const ranBeforeAnswer = existsSync(file);
+  const approved = await a.h.ccx(['approve', 'cc']);
+  const answer = await turn;
+  const ranAfter = existsSync(file);
+  const late = await a.h.ccx(['deny', 'cc', request.requestId]);
+  const events = eventsFromLog(a.h).filter((e) => e.sessionId === a.id);
+  await waitFor(() => hook.accepted().find((q) => q.json.event.type === 'approval-request'), 30_000, 'the approval request at the status-level webhook');
+  const delivered = hook.accepted().find((q) => q.json.event.type === 'approval-request')!.json.event;
+  await a.h.ccx(['cancel', 'cc']);
+  return { file, hookAdded, request, waiting, ranBeforeAnswer, approved, answer, ranAfter, late, events, delivered };
+});
+
+test.serial('a tool use Claude asks about is an approval request naming the tool, its input, the suggestions', async (t) => {
+  const { file, request, events } = await approvedToolUse();
   t.is(request.tool, 'Bash');
   t.is(request.input.command, `touch ${file}`);
   t.true(Array.isArray(request.suggestions));
-  const waiting = await agentInfo(a);
-  t.is(waiting.activity, 'waiting');
-  t.is(waiting.waitingFor, 'permission');
-  t.false(existsSync(file));
-  const approved = await a.h.ccx(['approve', 'cc']);
-  t.is(approved.code, 0, approved.stderr);
-  const answer = await turn;
-  t.is(answer.code, 0, answer.stderr);
-  t.is(answer.stdout, 'ran: (Bash completed with no output)\n');
-  t.true(existsSync(file));
-  const late = await a.h.ccx(['deny', 'cc', request.requestId]);
-  t.not(late.code, 0);
-  t.regex(late.stderr, /already approved by ccx approve \(pid \d+\)/);
-  const events = eventsFromLog(a.h).filter((e) => e.sessionId === a.id);
   t.true(events.some((e) => e.type === 'approval-request' && e.requestId === request.requestId && e.tool === 'Bash'));
-  await waitFor(() => hook.accepted().find((q) => q.json.event.type === 'approval-request'), 30_000, 'the approval request at the status-level webhook');
-  const delivered = hook.accepted().find((q) => q.json.event.type === 'approval-request')!.json.event;
-  t.is(delivered.requestId, request.requestId);
-  t.is(delivered.input.command, `touch ${file}`);
-  t.true(events.some((e) => e.type === 'approval-confirmed' && e.requestId === request.requestId && e.approved === true && /ccx approve/.test(String(e.by))));
-  await a.h.ccx(['cancel', 'cc']);
 });
 
-test.serial('a tool use denied with a message is not run, and Claude is told the message', async (t) => {
+test.serial('while Claude asks about a tool use, the session waits for a permission, the tool not run', async (t) => {
+  const { waiting, ranBeforeAnswer } = await approvedToolUse();
+  t.is(waiting.activity, 'waiting');
+  t.is(waiting.waitingFor, 'permission');
+  t.false(ranBeforeAnswer);
+});
+
+test.serial('a tool use Claude asks about runs once approved', async (t) => {
+  const { request, approved, answer, ranAfter, events } = await approvedToolUse();
+  t.is(approved.code, 0, approved.stderr);
+  t.is(answer.code, 0, answer.stderr);
+  t.is(answer.stdout, 'ran: (Bash completed with no output)\n');
+  t.true(ranAfter);
+  t.true(events.some((e) => e.type === 'approval-confirmed' && e.requestId === request.requestId && e.approved === true && /ccx approve/.test(String(e.by))));
+});
+
+test.serial('a second answer to an approval request says who answered first', async (t) => {
+  const { late } = await approvedToolUse();
+  t.not(late.code, 0);
+  t.regex(late.stderr, /already approved by ccx approve \(pid \d+\)/);
+});
+
+test.serial('a status-level webhook delivers the approval request', async (t) => {
+  const { file, hookAdded, request, delivered } = await approvedToolUse();
+  t.is(hookAdded, 0);
+  t.is(delivered.requestId, request.requestId);
+  t.is(delivered.input.command, `touch ${file}`);
+});
+
+/** A tool use denied with the message "not in this repo", then an approve of nothing pending. */
+const deniedToolUse = once(async () => {
   const a = await startAgent();
   const file = join(a.work, 'denied-file');
   const turn = a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, `run touch ${file}`]);
   const request = await pendingApproval(a);
   const denied = await a.h.ccx(['deny', 'cc', request.requestId, '--message', 'not in this repo']);
-  t.is(denied.code, 0, denied.stderr);
   const answer = await turn;
-  t.is(answer.code, 0, answer.stderr);
-  t.is(answer.stdout, 'tool failed: not in this repo\n');
-  t.false(existsSync(file));
+  const ran = existsSync(file);
   const again = await a.h.ccx(['approve', 'cc']);
-  t.not(again.code, 0);
-  t.regex(again.stderr, /no pending approval request \(the last one, .+, was denied by ccx deny/);
-  t.deepEqual(parseJson(await a.h.ccx(['approvals', '--json'])).approvals, []);
+  const pending = parseJson(await a.h.ccx(['approvals', '--json'])).approvals;
   await a.h.ccx(['cancel', 'cc']);
+  return { denied, answer, ran, again, pending };
 });
 
-test.serial('--approval-timeout denies an unanswered request and records it as expired', async (t) => {
+test.serial('a tool use denied is not run', async (t) => {
+  const { denied, ran } = await deniedToolUse();
+  t.is(denied.code, 0, denied.stderr);
+  t.false(ran);
+});
+
+test.serial('Claude is told the message a tool use was denied with', async (t) => {
+  const { answer } = await deniedToolUse();
+  t.is(answer.code, 0, answer.stderr);
+  t.is(answer.stdout, 'tool failed: not in this repo\n');
+});
+
+test.serial('an approve after the denial says nothing is pending, naming the denial', async (t) => {
+  const { again, pending } = await deniedToolUse();
+  t.not(again.code, 0);
+  t.regex(again.stderr, /no pending approval request \(the last one, .+, was denied by ccx deny/);
+  t.deepEqual(pending, []);
+});
+
+/** A tool use nobody answers under --approval-timeout 2s, then a late approve of it. */
+const expiredToolUse = once(async () => {
   const a = await startAgent(['--approval-timeout', '2s']);
   const file = join(a.work, 'expired-file');
   const answer = await a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, `run touch ${file}`]);
-  t.is(answer.code, 0, answer.stderr);
-  t.regex(answer.stdout, /^tool failed: nobody answered the permission request in time/);
-  t.false(existsSync(file));
+  const ran = existsSync(file);
   const events = eventsFromLog(a.h).filter((e) => e.sessionId === a.id);
   const request = events.find((e) => e.type === 'approval-request');
-  t.truthy(request);
-  t.true(events.some((e) => e.type === 'approval-expired' && e.requestId === request!.requestId));
-  const late = await a.h.ccx(['approve', 'cc', String(request!.requestId)]);
-  t.not(late.code, 0);
-  t.regex(late.stderr, /already denied by the approval timeout/);
+  const late = request ? await a.h.ccx(['approve', 'cc', String(request.requestId)]) : undefined;
   await a.h.ccx(['cancel', 'cc']);
+  return { answer, ran, events, request, late };
 });
 
-test.serial('interrupt aborts a turn under way; the session stays and the next turn answers', async (t) => {
+test.serial('--approval-timeout denies an unanswered request', async (t) => {
+  const { answer, ran } = await expiredToolUse();
+  t.is(answer.code, 0, answer.stderr);
+  t.regex(answer.stdout, /^tool failed: nobody answered the permission request in time/);
+  t.false(ran);
+});
+
+test.serial('--approval-timeout records an unanswered request as expired', async (t) => {
+  const { events, request } = await expiredToolUse();
+  t.truthy(request);
+  t.true(events.some((e) => e.type === 'approval-expired' && e.requestId === request!.requestId));
+});
+
+test.serial('a late answer to an expired request says the approval timeout denied it', async (t) => {
+  const { late } = await expiredToolUse();
+  t.not(late!.code, 0);
+  t.regex(late!.stderr, /already denied by the approval timeout/);
+});
+
+/** A slow turn (100 words over 60 s) interrupted while it streams, then one more turn, then an interrupt while idle. */
+const interruptedTurn = once(async () => {
   const a = await startAgent();
   const words = Array.from({ length: 100 }, (_, i) => `w${i + 1}`).join(' ');
   // 100 words over 60 s: the turn is still streaming when it is interrupted.
   const slow = a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, `slow 60 ${words}`]);
   await waitFor(async () => (await a.h.ccx(['logs', 'cc'])).stdout.includes('w1 '), 90_000, 'the slow answer to start');
-  t.is((await agentInfo(a)).activity, 'busy');
+  const activityBefore = (await agentInfo(a)).activity;
   const interrupted = await a.h.ccx(['interrupt', 'cc']);
-  t.is(interrupted.code, 0, interrupted.stderr);
   const cut = await slow;
-  t.is(cut.code, 0, cut.stderr);
-  t.false(cut.stdout.includes('w100'));
-  t.is((await agentInfo(a)).status, 'running');
+  const status = (await agentInfo(a)).status;
   const next = await a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, 'say after the interrupt']);
-  t.is(next.code, 0, next.stderr);
-  t.is(next.stdout, 'after the interrupt\n');
   // Idle: nothing to interrupt, and nothing is done.
   const idle = parseJson(await a.h.ccx(['interrupt', 'cc', '--json']));
-  t.is(idle.skipped, 'idle');
   await a.h.ccx(['cancel', 'cc']);
+  return { activityBefore, interrupted, cut, status, next, idle };
 });
 
-test.serial('after kill -9 of the daemon the session is lost, and resume continues the same conversation', async (t) => {
+test.serial('interrupt aborts a turn under way', async (t) => {
+  const { activityBefore, interrupted, cut } = await interruptedTurn();
+  t.is(activityBefore, 'busy');
+  t.is(interrupted.code, 0, interrupted.stderr);
+  t.is(cut.code, 0, cut.stderr);
+  t.false(cut.stdout.includes('w100'));
+});
+
+test.serial('a structured session stays running after its turn was interrupted', async (t) => {
+  t.is((await interruptedTurn()).status, 'running');
+});
+
+test.serial('the turn after an interrupted one answers', async (t) => {
+  const { next } = await interruptedTurn();
+  t.is(next.code, 0, next.stderr);
+  t.is(next.stdout, 'after the interrupt\n');
+});
+
+test.serial('interrupt of an idle structured session is skipped', async (t) => {
+  t.is((await interruptedTurn()).idle.skipped, 'idle');
+});
+
+/** Two turns, kill -9 of the daemon, a send to the lost session, ccx resume, one more turn asking for the history. */
+const lostAndResumed = once(async () => {
   const a = await startAgent();
-  t.is((await a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, 'say first turn'])).stdout, 'first turn\n');
-  t.is((await a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, 'say second turn'])).stdout, 'second turn\n');
+  const firstTurn = (await a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, 'say first turn'])).stdout;
+  const secondTurn = (await a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, 'say second turn'])).stdout;
   const before = await agentInfo(a);
   const daemon = a.h.daemonPid()!;
   process.kill(daemon, 'SIGKILL');
@@ -207,22 +312,33 @@ test.serial('after kill -9 of the daemon the session is lost, and resume continu
     }
   }, 10_000, 'the daemon to die');
   const lost = await agentInfo(a);
+  const stillLost = await a.h.ccx(['send', 'cc', 'say nobody hears this']);
+  const resumed = await a.h.ccx(['resume', 'cc', '--json', ...a.env]);
+  if (resumed.code === 0) a.h.track(parseJson(resumed).pid);
+  const recall = await a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, 'history']);
+  const after = await agentInfo(a);
+  await a.h.ccx(['cancel', 'cc']);
+  return { firstTurn, secondTurn, before, lost, stillLost, resumed, recall, after };
+});
+
+test.serial('after kill -9 of the daemon a structured session is lost, its conversation id kept', async (t) => {
+  const { before, lost, stillLost } = await lostAndResumed();
   t.is(lost.status, 'lost');
   t.is(lost.agent.claudeSessionId, before.agent.claudeSessionId);
-  const stillLost = await a.h.ccx(['send', 'cc', 'say nobody hears this']);
   t.not(stillLost.code, 0);
   t.regex(stillLost.stderr, /ccx resume/);
-  const resumed = await a.h.ccx(['resume', 'cc', '--json', ...a.env]);
+});
+
+test.serial('resume of a lost structured session continues the same conversation', async (t) => {
+  const { firstTurn, secondTurn, before, resumed, recall, after } = await lostAndResumed();
+  t.is(firstTurn, 'first turn\n');
+  t.is(secondTurn, 'second turn\n');
   t.is(resumed.code, 0, resumed.stderr);
-  a.h.track(parseJson(resumed).pid);
   t.is(parseJson(resumed).status, 'running');
-  const recall = await a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, 'history']);
   t.is(recall.code, 0, recall.stderr);
   t.is(recall.stdout, 'history: say first turn | say second turn\n');
-  const after = await agentInfo(a);
   t.is(after.agent.claudeSessionId, before.agent.claudeSessionId);
   t.is(after.agent.turns, 3);
-  await a.h.ccx(['cancel', 'cc']);
 });
 
 test.serial('agent flags are checked before anything starts', async (t) => {
@@ -297,29 +413,41 @@ function runCronApprovals(a: Agent): Promise<{ code: number; stdout: string; std
   );
 }
 
-test.serial("the README's cron approvals script approves `npm test` and denies any other command with its message", async (t) => {
+/** The README's cron approvals script run twice: on a request to touch a file, then on one to run npm test. */
+const cronApprovals = once(async () => {
   const a = await startAgent();
   // Anything but npm test: denied, and Claude is told why.
   const file = join(a.work, 'cron-file');
   const other = a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, `run touch ${file}`]);
   await pendingApproval(a);
   const denyRun = await runCronApprovals(a);
-  t.is(denyRun.code, 0, denyRun.stderr);
   const denied = await other;
-  t.is(denied.code, 0, denied.stderr);
-  t.is(denied.stdout, 'tool failed: only npm test from cron\n');
-  t.false(existsSync(file));
+  const ran = existsSync(file);
   // npm test: approved, so the tool runs (npm itself fails here: the work dir has no package.json).
   const npm = a.h.ccx(['send', 'cc', '--wait', ...TURN_TIMEOUT, 'run npm test --silent']);
   const request = await pendingApproval(a);
-  t.is(request.input.command, 'npm test --silent');
   const approveRun = await runCronApprovals(a);
-  t.is(approveRun.code, 0, approveRun.stderr);
   const approved = await npm;
+  const events = eventsFromLog(a.h).filter((e) => e.sessionId === a.id && e.type === 'approval-confirmed');
+  const pending = parseJson(await a.h.ccx(['approvals', '--json'])).approvals;
+  await a.h.ccx(['cancel', 'cc']);
+  return { denyRun, denied, ran, request, approveRun, approved, events, pending };
+});
+
+test.serial("the README's cron approvals script denies any command but `npm test`, with its message", async (t) => {
+  const { denyRun, denied, ran } = await cronApprovals();
+  t.is(denyRun.code, 0, denyRun.stderr);
+  t.is(denied.code, 0, denied.stderr);
+  t.is(denied.stdout, 'tool failed: only npm test from cron\n');
+  t.false(ran);
+});
+
+test.serial("the README's cron approvals script approves `npm test`", async (t) => {
+  const { request, approveRun, approved, events, pending } = await cronApprovals();
+  t.is(request.input.command, 'npm test --silent');
+  t.is(approveRun.code, 0, approveRun.stderr);
   t.is(approved.code, 0, approved.stderr);
   t.notRegex(approved.stdout, /only npm test from cron/);
-  const events = eventsFromLog(a.h).filter((e) => e.sessionId === a.id && e.type === 'approval-confirmed');
   t.deepEqual(events.map((e) => e.approved), [false, true]);
-  t.deepEqual(parseJson(await a.h.ccx(['approvals', '--json'])).approvals, []);
-  await a.h.ccx(['cancel', 'cc']);
+  t.deepEqual(pending, []);
 });

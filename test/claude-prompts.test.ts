@@ -12,7 +12,7 @@ import test from 'ava';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { homesFor, parseJson, tempDirsFor } from './helpers/ccx.js';
-import { claudeHome, claudeStartArgs, fakeApiFor } from './helpers/claude.js';
+import { claudeHome, claudeStartArgs, fakeApiFor, throttledClaudeStart } from './helpers/claude.js';
 // @ts-expect-error: a plain ES module, no type declarations
 import { answered, claudePrompts, submitted } from '../stress/claude-prompts.mjs';
 
@@ -22,14 +22,14 @@ const fakeApi = fakeApiFor(test);
 
 const PROMPTS = 20;
 
-test('20 prompts to the real Claude Code TUI, the first right after start, long and multi-line ones too: each submitted and answered exactly', async (t) => {
+test('20 prompts to the real Claude Code TUI (the first right after start, long or multi-line ones among them): each submitted, answered exactly', async (t) => {
   t.timeout(10 * 60_000);
   const h = newHome();
   const work = mkdtempSync(join(newDir(), 'w-'));
   const all: Array<{ text: string }> = claudePrompts(PROMPTS);
   t.true(all.some((p) => p.text.length >= 1200) && all.some((p) => p.text.includes('\n')), 'a long and a multi-line prompt are among them');
   // No --wait-ready: the first send must wait for Claude Code to be ready, then see it take the prompt.
-  const started = await h.ccx(claudeStartArgs(fakeApi(), work, claudeHome(newDir()), { ready: false }));
+  const started = await throttledClaudeStart(() => h.ccx(claudeStartArgs(fakeApi(), work, claudeHome(newDir()), { ready: false })));
   t.is(started.code, 0, started.stderr);
   const t0 = Date.now();
   let sub = 0;

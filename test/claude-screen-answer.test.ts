@@ -22,7 +22,7 @@ function turn(n: number, answer = [`● ANSWER ${n}`]): string[] {
   return [`❯ say ANSWER ${n}`, '', ...answer, '', `✻ Baked for 0s · done 10:53 PM`, ''];
 }
 
-test('the answer of a turn is what was drawn after the screen at the mark, without the echo, the mark, the chrome and the input box', (t) => {
+test('the answer of a turn is what was drawn after the screen at the mark, without the echo, the mark, the chrome or the input box', (t) => {
   const before = turn(1);
   const transcript = new DrawnTranscript(screen(before), reading);
   transcript.update(screen([...before, ...turn(2)]));

@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,15 +27,27 @@ function daemonsOf(h: Home): number[] {
 
 // ---- issue 12 point 3: a daemon whose files were removed ------------------------
 
-test('a removed socket file is re-created by the running daemon within seconds; its sessions stay reachable', async (t) => {
-  const h = home();
+/** A daemon with a session keep whose socket file was removed, once the socket is back; the session id and the daemon pid. */
+async function socketRemovedUnderDaemon(h: Home): Promise<{ id: string; pid: number }> {
   const id = await ccxOk(h, ['start', '--name', 'keep', '--', 'sleep', '600']);
   const pid = h.daemonPid()!;
   const socket = join(h.dir, 'run', 'ccxd.sock');
   rmSync(socket);
   await waitFor(() => existsSync(socket), WAIT_MS, 'the socket to be re-created');
+  return { id, pid };
+}
+
+test('the sessions of a daemon whose socket file was removed stay reachable', async (t) => {
+  const h = home();
+  const { id } = await socketRemovedUnderDaemon(h);
   const list = parseJson<Array<{ id: string; status: string }>>(await h.ccx(['list', '--json']));
   t.deepEqual(list.map((s) => [s.id, s.status]), [[id, 'running']]);
+});
+
+test('a removed socket file is re-created by the running daemon itself', async (t) => {
+  const h = home();
+  const { pid } = await socketRemovedUnderDaemon(h);
+  await h.ccx(['list', '--json']);
   t.is(h.daemonPid(), pid, 'the same daemon answers');
   t.deepEqual(daemonsOf(h), [pid], 'no second daemon was started');
 });
@@ -60,11 +72,11 @@ test('SIGUSR1 makes the daemon re-create its socket, as tmux does', async (t) =>
   t.is((await h.ccx(['list'])).code, 0);
 });
 
-test('removing CCX_HOME makes its daemon end its sessions and exit; the next command starts one fresh daemon', async (t) => {
-  const h = home();
+/** A daemon with a session orphan whose CCX_HOME was removed, once the daemon and the session's program ended. */
+async function homeRemovedUnderDaemon(t: ExecutionContext, h: Home): Promise<{ daemon: number } | undefined> {
   await ccxOk(h, ['start', '--name', 'orphan', '--', 'sleep', '600']);
   const [info] = parseJson<Array<{ pid: number }>>(await h.ccx(['list', '--json']));
-  if (!info) return t.fail('no session listed');
+  if (!info) return void t.fail('no session listed');
   const daemon = h.daemonPid()!;
   h.track(daemon);
   h.track(info.pid);
@@ -78,7 +90,20 @@ test('removing CCX_HOME makes its daemon end its sessions and exit; the next com
   }, WAIT_MS, 'the home to be removed');
   await waitFor(() => !isAlive(daemon), WAIT_MS, 'the daemon to exit');
   await waitFor(() => !isAlive(info.pid), WAIT_MS, "the session's program to end");
+  return { daemon };
+}
+
+test('removing CCX_HOME ends its daemon with its sessions, the home not re-created', async (t) => {
+  const h = home();
+  if (!(await homeRemovedUnderDaemon(t, h))) return;
   t.false(existsSync(h.dir), 'the dying daemon did not re-create the home');
+});
+
+test('after CCX_HOME was removed, the next command starts one fresh daemon', async (t) => {
+  const h = home();
+  const removed = await homeRemovedUnderDaemon(t, h);
+  if (!removed) return;
+  const { daemon } = removed;
   const list = await h.ccx(['list', '--json', '--all']);
   t.is(list.code, 0, list.stderr);
   t.deepEqual(JSON.parse(list.stdout), []);
@@ -124,30 +149,56 @@ test('run into a pipe shows a prompt before the program ends', async (t) => {
   t.pass();
 });
 
-test('logs -f: a redraw that adds to the shown line prints the addition; one that changes it continues on a new line', async (t) => {
-  const h = home();
+/** A program that prints a prompt, then on each Enter redraws its line: extended (ask> more), changed (10%), finished (20%). Its id and a logs -f of it, up to the extended line. */
+async function redrawingProgram(h: Home) {
   const script = "stty -echo; printf 'ask> '; read x; printf '\\r\\033[Kask> more'; read x; printf '\\r10%%\\033[K'; read x; printf '\\r20%%\\033[K\\n'; sleep 600";
   const id = await ccxOk(h, ['start', '--', 'bash', '-c', script]);
   const follower = collect(h.spawnCcx(['logs', '-f', id]));
   await waitFor(() => follower.text() === 'ask> ', WAIT_MS, 'the prompt');
   await ccxOk(h, ['send', id, '']);
   await waitFor(() => follower.text() === 'ask> more', WAIT_MS, 'the redrawn line, extended');
+  return { id, follower };
+}
+
+/** The redrawing program taken to its finished line, followed all along. */
+async function redrawnToTheEnd(h: Home) {
+  const { id, follower } = await redrawingProgram(h);
   await ccxOk(h, ['send', id, '']);
   await waitFor(() => follower.text() === 'ask> more\n10%', WAIT_MS, 'the changed line on a new line');
   await ccxOk(h, ['send', id, '']);
   await waitFor(() => follower.text() === 'ask> more\n10%\n20%\n', WAIT_MS, 'the finished line');
+  return id;
+}
+
+test('logs -f: a redraw that adds to the shown line prints only the addition', async (t) => {
+  await redrawingProgram(home());
+  t.pass();
+});
+
+test('logs -f: a redraw that changes the shown line continues on a new line', async (t) => {
+  await redrawnToTheEnd(home());
+  t.pass();
+});
+
+test('logs without -f prints each redrawn line once, as it finally looks', async (t) => {
+  const h = home();
+  const id = await redrawnToTheEnd(h);
   // Without -f each line is printed once, as it finally looks.
   t.is((await h.ccx(['logs', id])).stdout, '20%\n');
 });
 
 // ---- issue 12 point 9: run's standard input ------------------------------------
 
-test('run types a piped stdin into the program and ends it with the terminal EOF', async (t) => {
+test('run types a piped stdin into the program', async (t) => {
   const h = home();
   const r = await h.ccx(['run', '--', 'cat'], { input: 'hi\n' });
   t.is(r.code, 0, r.stderr);
   // cat's copy (the terminal echoes the typed line too, as any PTY does).
   t.true(r.stdout.split('\n').filter((l) => l === 'hi').length >= 1, r.stdout);
+});
+
+test('run ends a piped stdin with the terminal EOF, a last line without newline included', async (t) => {
+  const h = home();
   const noNewline = await h.ccx(['run', '--', 'sh', '-c', 'read x; echo "read:$x"'], { input: 'abc' });
   t.is(noNewline.code, 0, noNewline.stderr);
   t.true(noNewline.stdout.includes('read:abc\n'), noNewline.stdout);
@@ -180,11 +231,15 @@ test('run on a terminal forwards keystrokes raw: Ctrl-D at line start ends cat',
   }
 });
 
-test('run exits 127 for a program that is not found and 126 for one that cannot be executed', async (t) => {
+test('run exits 127 for a program that is not found', async (t) => {
   const h = home();
   const missing = await h.ccx(['run', '--', 'ccx-no-such-program']);
   t.is(missing.code, 127, missing.stderr);
   t.regex(missing.stderr, /command not found: ccx-no-such-program \[E_SPAWN\]/);
+});
+
+test('run exits 126 for a program that cannot be executed', async (t) => {
+  const h = home();
   const file = join(h.dir, 'not-executable.sh');
   writeFileSync(file, 'echo hi\n', { mode: 0o644 });
   const denied = await h.ccx(['run', '--', file]);
@@ -195,14 +250,19 @@ test('run exits 127 for a program that is not found and 126 for one that cannot 
 
 // ---- issue 12 point 10: rotation and bad settings -------------------------------
 
-test('after rotation, text starts at a line boundary; the notice goes to stderr, never with --tail', async (t) => {
-  const h = home();
+/** seq 1 100000 under a 64 KiB output log cap, once ended: its id and logs --raw of it. */
+async function rotatedSeq(t: ExecutionContext, h: Home) {
   const env = { CCX_OUTPUT_LOG_BYTES: '64k' };
   t.is((await h.ccx(['daemon', 'start'], { env })).code, 0);
   const id = await ccxOk(h, ['start', '--', 'seq', '1', '100000']);
   await waitFor(async () => parseJson<Array<{ id: string; status: string }>>(await h.ccx(['list', '--all', '--json'])).some((s) => s.id === id && s.status !== 'running'), WAIT_MS, 'seq to end');
   const raw = await h.ccx(['logs', id, '--raw']);
-  t.regex(raw.stderr, /rotated out of the log/);
+  return { id, raw };
+}
+
+test('after rotation, logs text starts at a line boundary', async (t) => {
+  const h = home();
+  const { id, raw } = await rotatedSeq(t, h);
   // What is kept starts inside a line whose start was rotated away: text begins after its end.
   const kept = raw.stdout;
   const expected = kept.slice(kept.indexOf('\n') + 1).replace(/\r\n/g, '\n');
@@ -212,13 +272,26 @@ test('after rotation, text starts at a line boundary; the notice goes to stderr,
   const text = await h.ccx(['logs', id]);
   t.is(text.code, 0, text.stderr);
   t.is(text.stdout, expected);
-  t.regex(text.stderr, /^ccx: the first .* were rotated out of the log/);
   const tail = await h.ccx(['logs', id, '--tail', '1000000']);
   t.is(tail.stdout, expected);
-  t.notRegex(tail.stdout + tail.stderr, /rotated/);
   t.is((await h.ccx(['logs', id, '--tail', '2'])).stdout, '99999\n100000\n');
   const follow = await h.ccx(['logs', '-f', id]);
   t.is(follow.stdout, expected);
+});
+
+test('after rotation, logs says on stderr what was rotated out', async (t) => {
+  const h = home();
+  const { id, raw } = await rotatedSeq(t, h);
+  t.regex(raw.stderr, /rotated out of the log/);
+  const text = await h.ccx(['logs', id]);
+  t.regex(text.stderr, /^ccx: the first .* were rotated out of the log/);
+});
+
+test('after rotation, logs --tail prints no rotation notice', async (t) => {
+  const h = home();
+  const { id } = await rotatedSeq(t, h);
+  const tail = await h.ccx(['logs', id, '--tail', '1000000']);
+  t.notRegex(tail.stdout + tail.stderr, /rotated/);
 });
 
 test('a bad CCX_OUTPUT_LOG_BYTES (or other setting) keeps the daemon from starting, with a clear message', async (t) => {

@@ -24,6 +24,17 @@ const COMMANDS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'packag
 /** An option's destination: `method.field` (a dotted path into nested objects), several, or null: the CLI's own. */
 type Destination = string | string[] | null;
 
+/** The options `run` and `start` share: both start a session with session.start. */
+const START_OPTIONS: Record<string, Destination> = {
+  cmd: 'session.start.command',
+  name: 'session.start.name',
+  cwd: 'session.start.cwd',
+  env: 'session.start.env',
+  cols: 'session.start.cols',
+  rows: 'session.start.rows',
+  'window-size': 'session.start.windowSize',
+};
+
 /** Per command (`start`, `hooks add`, …): where each of its options and positionals goes. */
 const FORWARDS: Record<string, Record<string, Destination>> = {
   approve: { id: 'session.approve.target', req: 'session.approve.requestId', input: 'session.approve.input', preset: 'session.approve.preset', json: null },
@@ -81,13 +92,7 @@ const FORWARDS: Record<string, Record<string, Destination>> = {
   resume: { id: 'session.resume.target', env: 'session.resume.env', json: null },
   resize: { id: 'session.resize.target', size: ['session.resize.cols', 'session.resize.rows'], 'window-size': 'session.resize.windowSize', json: null },
   run: {
-    cmd: 'session.start.command',
-    name: 'session.start.name',
-    cwd: 'session.start.cwd',
-    env: 'session.start.env',
-    cols: 'session.start.cols',
-    rows: 'session.start.rows',
-    'window-size': 'session.start.windowSize',
+    ...START_OPTIONS,
     preset: 'session.start.preset',
     // run's own deadline: it cancels the session when it passes.
     timeout: null,
@@ -118,13 +123,7 @@ const FORWARDS: Record<string, Record<string, Destination>> = {
     json: null,
   },
   start: {
-    cmd: 'session.start.command',
-    name: 'session.start.name',
-    cwd: 'session.start.cwd',
-    env: 'session.start.env',
-    cols: 'session.start.cols',
-    rows: 'session.start.rows',
-    'window-size': 'session.start.windowSize',
+    ...START_OPTIONS,
     preset: ['session.start.preset', 'session.wait.preset'],
     reuse: 'session.start.reuse',
     'wait-ready': 'session.wait.ready',
@@ -243,7 +242,7 @@ function schemaFields(): string[] {
 
 const destinations = (d: Destination): string[] => (d === null ? [] : [d].flat());
 
-test('every option and positional of every command is declared here: forwarded to a field or the client’s own', async (t) => {
+test('every option or positional of every command is declared here: forwarded to a field or the client’s own', async (t) => {
   const recorded = await recordCommands();
   t.true(recorded.length >= 30, `commands found: ${recorded.map((r) => r.name).join(', ')}`);
   for (const { name, options } of recorded) {

@@ -10,7 +10,7 @@
 import test from 'ava';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { homesFor, parseJson, ROOT, tempDirsFor } from './helpers/ccx.js';
+import { homesFor, parseJson, ROOT, tempDirsFor, type RunResult, once } from './helpers/ccx.js';
 // @ts-expect-error: a plain ES module fixture, no type declarations
 import { startFakeOpenAI } from './fixtures/fake-openai.mjs';
 
@@ -64,20 +64,32 @@ function codexStartArgs(work: string, home: string): string[] {
   return ['start', '--name', 'cx', '--cwd', work, '--cols', '100', '--rows', '30', '--preset', 'codex', '--wait-ready', '--timeout', '90', ...envArgs, '--', process.execPath, CODEX_BIN];
 }
 
-test('start --preset codex --wait-ready returns once the Codex TUI takes input; send --wait prints the answer it drew, exactly', async (t) => {
+/** A Codex TUI started with --wait-ready (its screen then), then three send --wait. */
+const codexThreeAnswers = once(async () => {
   const h = newHome();
   const work = mkdtempSync(join(newDir(), 'w-'));
   const started = await h.ccx(codexStartArgs(work, codexHome(work)));
+  const screen = (await h.ccx(['screen', 'cx'])).stdout;
+  const answers: Array<{ n: number; r: RunResult }> = [];
+  for (const n of [1, 2, 3]) answers.push({ n, r: await h.ccx(['send', 'cx', `say CODEX ANSWER ${n}`, '--wait', '--timeout', '90']) });
+  await h.ccx(['kill', 'cx']);
+  return { started, screen, answers };
+});
+
+test('start --preset codex --wait-ready returns once the Codex TUI takes input', async (t) => {
+  const { started, screen } = await codexThreeAnswers();
   t.is(started.code, 0, started.stderr);
-  t.regex((await h.ccx(['screen', 'cx'])).stdout, /^› /m);
-  for (const n of [1, 2, 3]) {
-    const r = await h.ccx(['send', 'cx', `say CODEX ANSWER ${n}`, '--wait', '--timeout', '90']);
+  t.regex(screen, /^› /m);
+});
+
+test('send --wait to Codex prints the answer it drew, exactly, asking only the fake API', async (t) => {
+  const { answers } = await codexThreeAnswers();
+  for (const { n, r } of answers) {
     t.is(r.code, 0, r.stderr);
     t.is(r.stdout, `CODEX ANSWER ${n}\n`);
   }
   t.true(api.requests.some((r) => r.method === 'POST' && r.path === '/v1/responses'));
   t.false(api.requests.some((r) => r.method !== 'CONNECT' && r.path !== '/v1/responses' && r.path !== '/v1/models'), JSON.stringify(api.requests.map((r) => `${r.method} ${r.path}`)));
-  await h.ccx(['kill', 'cx']);
 });
 
 test('wait --until after a send to Codex matches the answer it drew, not the echo of the prompt', async (t) => {

@@ -59,14 +59,26 @@ async function startDaemon(h: Home, env: NodeJS.ProcessEnv = {}): Promise<void> 
   if (r.code !== 0) throw new Error(`daemon start failed: ${r.stderr}`);
 }
 
-test('a greeted connection that sends nothing and has no stream is closed after the idle deadline; one with a stream stays', async (t) => {
-  const h = home();
+/** A daemon whose idle deadline is 400 ms, with a following connection and an idle one, once the idle one was closed. */
+async function idleClosedBesideStream(h: Home): Promise<{ stream: RawClient; idle: RawClient }> {
   await startDaemon(h, { CCX_IDLE_CONNECTION_MS: '400' });
   const stream = await following(h);
   const idle = await greeted(h);
   await idle.closed;
+  return { stream, idle };
+}
+
+test('a greeted connection that sends nothing, with no stream, is closed after the idle deadline', async (t) => {
+  const h = home();
+  const { stream, idle } = await idleClosedBesideStream(h);
   const fatal = idle.replies.find((r) => r.t === 'fatal');
   t.regex(fatal?.error.message ?? '', /no request for 400 ms and no open stream/);
+  stream.socket.destroy();
+});
+
+test('a greeted connection with an open stream stays past the idle deadline', async (t) => {
+  const h = home();
+  const { stream } = await idleClosedBesideStream(h);
   // A second idle connection opened after the first one closed goes too: by then the stream's connection was idle for longer still.
   const later = await greeted(h);
   await later.closed;

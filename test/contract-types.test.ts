@@ -25,7 +25,7 @@ function tsc(args: string[]): Promise<{ code: number | null; output: string }> {
   });
 }
 
-test('tsc rejects every misuse of the contracts: wrong handler results and frames, wrong params and results at call sites, wrong event payloads', async (t) => {
+test('tsc rejects every misuse of the contracts: wrong handler results or frames, wrong params or results at call sites, wrong event payloads', async (t) => {
   const r = await tsc(['-p', PROJECT, '--pretty', 'false']);
   t.is(r.code, 0, `tsc accepted a misuse the contract should reject:\n${r.output}`);
 });

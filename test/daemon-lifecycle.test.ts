@@ -5,7 +5,7 @@ import { homesFor, isAlive, parseJson, waitFor } from './helpers/ccx.js';
 
 const home = homesFor(test);
 
-test('first call auto-starts the daemon; status reports it', async (t) => {
+test('the first call auto-starts the daemon', async (t) => {
   const h = home();
   const before = await h.ccx(['daemon', 'status']);
   t.is(before.code, 4, 'status with no daemon exits 4');
@@ -14,6 +14,12 @@ test('first call auto-starts the daemon; status reports it', async (t) => {
   t.deepEqual(parseJson(list), []);
   const pid = h.daemonPid();
   t.truthy(pid && isAlive(pid));
+});
+
+test('daemon status reports the daemon a first call started', async (t) => {
+  const h = home();
+  await h.ccx(['list', '--json']);
+  const pid = h.daemonPid();
   const status = parseJson(await h.ccx(['daemon', 'status', '--json']));
   t.is(status.pid, pid);
   t.is(status.running, true);
@@ -24,7 +30,7 @@ test('first call auto-starts the daemon; status reports it', async (t) => {
   t.true(status.events.counts['daemon-started'] >= 1);
 });
 
-test('daemon stop leaves no daemon process and no socket file', async (t) => {
+test('daemon stop leaves neither a daemon process nor a socket file', async (t) => {
   const h = home();
   t.is((await h.ccx(['daemon', 'start'])).code, 0);
   const pid = h.daemonPid()!;

@@ -49,7 +49,7 @@ test('every event of a shell session (start, send, resize, cancel, rm, daemon st
   }
 });
 
-test('every event of a structured agent session (turns, an approved and an expired approval, cancel) parses with the strict event schema', async (t) => {
+test('every event of a structured agent session (turns, an approved approval, an expired one, cancel) parses with the strict event schema', async (t) => {
   const h = home();
   const work = mkdtempSync(join(tempDir(), 'w-'));
   // Long enough to answer the first request by hand on a loaded machine; the second is left to expire.

@@ -1,5 +1,5 @@
-import test from 'ava';
-import type { CcxEvent } from '@ccx/shared';
+import test, { type ExecutionContext } from 'ava';
+import type { CcxEvent, DaemonStatus } from '@ccx/shared';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -51,9 +51,9 @@ function openStream(h: Home, params: Record<string, unknown>, read: boolean, met
 }
 
 /** `daemon status --json`, or undefined while the daemon does not answer in time. */
-async function status(h: Home): Promise<any> {
+async function status(h: Home): Promise<DaemonStatus | undefined> {
   const r = await h.ccx(['daemon', 'status', '--json']);
-  return r.code === 0 ? parseJson(r) : undefined;
+  return r.code === 0 ? parseJson<DaemonStatus>(r) : undefined;
 }
 
 test("unread events streams over a large events log keep the daemon's memory bounded", async (t) => {
@@ -74,10 +74,10 @@ test("unread events streams over a large events log keep the daemon's memory bou
     // Every stream has filled its socket: the daemon holds what it could not send.
     const after = await waitFor(async () => {
       const now = await status(h);
-      return now && now.resources.queuedWriteBytes >= STREAMS * 512 * 1024 ? now : undefined;
+      return now?.resources && now.resources.queuedWriteBytes >= STREAMS * 512 * 1024 ? now : undefined;
     }, 120_000, 'every unread stream to fill its socket');
     const grownMiB = (after.rssBytes - before.rssBytes) / 1024 / 1024;
-    t.log(`RSS ${Math.round(before.rssBytes / 1048576)} → ${Math.round(after.rssBytes / 1048576)} MiB with ${STREAMS} unread streams over a ${Math.round((perFile * 2 * 200) / 1048576)} MiB log; queued ${Math.round(after.resources.queuedWriteBytes / 1048576)} MiB`);
+    t.log(`RSS ${Math.round(before.rssBytes / 1048576)} → ${Math.round(after.rssBytes / 1048576)} MiB with ${STREAMS} unread streams over a ${Math.round((perFile * 2 * 200) / 1048576)} MiB log; queued ${Math.round((after.resources?.queuedWriteBytes ?? 0) / 1048576)} MiB`);
     // Each stream may hold its socket buffer (~1 MiB of frames and Node's bookkeeping for them) and a
     // read chunk, a few MiB; the whole log parsed per stream held ~50 MiB each (on main: 158 → 682 MiB).
     t.true(grownMiB < STREAMS * 8, `RSS grew by ${grownMiB.toFixed(1)} MiB`);
@@ -95,12 +95,19 @@ test("unread events streams over a large events log keep the daemon's memory bou
   }
 });
 
-test('a log reader follows the current file through a rotation and reads what was appended meanwhile', (t) => {
-  const dir = tempDir();
-  // A valid session-status event padded to ~150 bytes, so a few fill the 4,000-byte log.
-  const event = (seq: number): CcxEvent => ({ seq, type: 'session-status', time: new Date(0).toISOString(), sessionId: 's'.repeat(100), status: 'running' });
-  const log = new EventsLog(join(dir, 'events.log'), 4_000);
-  for (let seq = 1; seq <= 10; seq++) log.append(event(seq));
+/** A valid session-status event padded to ~150 bytes, so a few fill the 4,000-byte log. */
+const paddedEvent = (seq: number): CcxEvent => ({ seq, type: 'session-status', time: new Date(0).toISOString(), sessionId: 's'.repeat(100), status: 'running' });
+
+/** An events log that rotates at 4,000 bytes, holding events 1..10. */
+function smallLog(): InstanceType<typeof EventsLog> {
+  const log = new EventsLog(join(tempDir(), 'events.log'), 4_000);
+  for (let seq = 1; seq <= 10; seq++) log.append(paddedEvent(seq));
+  return log;
+}
+
+test('a log reader follows the current file through a rotation, reading exactly what was appended meanwhile', (t) => {
+  const log = smallLog();
+  const event = paddedEvent;
   const reader = log.reader();
   const seen: number[] = [];
   const drain = (): void => {
@@ -112,6 +119,13 @@ test('a log reader follows the current file through a rotation and reads what wa
   drain();
   t.deepEqual(seen, Array.from({ length: 25 }, (_, i) => i + 1));
   t.false(reader.lost);
+  reader.close();
+});
+
+test('a log reader that two rotations left behind says events were lost instead of skipping them', (t) => {
+  const log = smallLog();
+  const event = paddedEvent;
+  for (let seq = 11; seq <= 25; seq++) log.append(event(seq));
   // Two rotations while a reader sits in the old file: it says events were lost instead of skipping them.
   const behind = log.reader();
   for (let seq = 26; seq <= 90; seq++) log.append(event(seq));
@@ -119,7 +133,6 @@ test('a log reader follows the current file through a rotation and reads what wa
   for (let batch = behind.next(); batch.length > 0; batch = behind.next()) got.push(...batch.map((e: { seq: number }) => e.seq));
   t.true(got.length > 0 && got.every((s, i) => i === 0 || s === got[i - 1]! + 1), 'what it read is contiguous');
   t.true(behind.lost, 'the lost file is reported');
-  reader.close();
   behind.close();
 });
 
@@ -130,7 +143,8 @@ function rawStream(h: Home, method: string, params: Record<string, unknown>): Pr
 
 const ALL_TYPES = ['session-created', 'session-started', 'input-sent', 'session-output', 'session-resized', 'process-exit', 'client-attached', 'client-detached'];
 
-test('every event has a unique seq, output events included, and the echo of sent text comes after its input-sent', async (t) => {
+/** Every event a follower got while a cat session was sent three words, then killed. */
+async function eventsOfCatSession(t: ExecutionContext) {
   const h = home();
   const started = await h.ccx(['daemon', 'start']);
   t.is(started.code, 0, started.stderr);
@@ -143,11 +157,20 @@ test('every event has a unique seq, output events included, and the echo of sent
     return got.some((e) => e.type === 'process-exit' && e.sessionId === id) ? got : undefined;
   }, 30_000, 'the session to end')) as Array<{ seq: number; type: string; [k: string]: unknown }>;
   follower.socket.destroy();
+  return events;
+}
+
+test('every event has a unique seq, output events included', async (t) => {
+  const events = await eventsOfCatSession(t);
   const seqs = events.map((e) => e.seq);
   t.is(new Set(seqs).size, seqs.length, `unique seqs: ${seqs.join(',')}`);
   t.true(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), 'in seq order');
   const outputs = events.filter((e) => e.type === 'session-output');
   t.true(outputs.length >= 3);
+});
+
+test('the echo of sent text comes after its input-sent event', async (t) => {
+  const events = await eventsOfCatSession(t);
   // cat echoes each word: the output that holds it comes after the input-sent that typed it.
   const firstInput = events.findIndex((e) => e.type === 'input-sent');
   const firstOutput = events.findIndex((e) => e.type === 'session-output');
@@ -160,7 +183,8 @@ test('every event has a unique seq, output events included, and the echo of sent
   }
 });
 
-test('keystrokes typed in attach are input-sent events with source attach (batched, bytes only), and resizes are session-resized events', async (t) => {
+/** A cat session attached at 100x30 over a raw stream, typed into key by key, then resized to 90x20; what an events follower got. */
+async function typedAndResizedInAttach() {
   const h = home();
   const id = (await h.ccx(['start', '--cols', '80', '--rows', '24', '--', 'cat'])).stdout.trim();
   const follower = await rawStream(h, 'events.stream', { follow: true, types: ALL_TYPES, target: id });
@@ -174,10 +198,24 @@ test('keystrokes typed in attach are input-sent events with source attach (batch
   attach.control({ t: 'resize', cols: 90, rows: 20 });
   const of = (type: string) => follower.frames.filter((f) => f.t === 'frame' && f.data.type === type).map((f) => f.data);
   await waitFor(() => of('input-sent').reduce((n, e) => n + e.bytes, 0) === typed.length && of('session-resized').length >= 2, 15_000, 'input and resize events');
+  return { h, id, typed, of, follower, attach };
+}
+
+test('keystrokes typed in attach are input-sent events with source attach (batched, bytes only)', async (t) => {
+  const { id, typed, of, follower, attach } = await typedAndResizedInAttach();
   const inputs = of('input-sent');
   t.true(inputs.every((e) => e.source === 'attach' && e.sessionId === id));
   t.true(inputs.length < typed.length, `batched: ${inputs.length} events for ${typed.length} keystrokes`);
   t.false(JSON.stringify(inputs).includes('secret'), 'keystrokes are counted, never recorded');
+  // The first keystroke's event comes before its echo.
+  const all = follower.frames.filter((f) => f.t === 'frame').map((f) => f.data);
+  t.true(all.findIndex((e) => e.type === 'input-sent') < all.findIndex((e) => e.type === 'session-output'));
+  attach.socket.destroy();
+  follower.socket.destroy();
+});
+
+test('the sizes of an attach client (at attach, at a later resize) are session-resized events', async (t) => {
+  const { h, id, of, follower, attach } = await typedAndResizedInAttach();
   t.deepEqual(
     of('session-resized').map((e) => [e.cols, e.rows]),
     [
@@ -186,9 +224,6 @@ test('keystrokes typed in attach are input-sent events with source attach (batch
     ],
     'attaching at another size, then resizing',
   );
-  // The first keystroke's event comes before its echo.
-  const all = follower.frames.filter((f) => f.t === 'frame').map((f) => f.data);
-  t.true(all.findIndex((e) => e.type === 'input-sent') < all.findIndex((e) => e.type === 'session-output'));
   // Persisted: the events log holds them too.
   const logged = (await h.ccx(['events', id, '--type', 'input-sent', '--type', 'session-resized', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
   t.is(logged.filter((e) => e.type === 'session-resized').length, 2);
@@ -213,7 +248,7 @@ test('after kill -9 of the daemon, the next one never hands out again a seq an o
   await waitFor(() => { try { process.kill(oldDaemon, 0); return undefined; } catch { return true; } }, 15_000, 'the daemon to die');
   // The next command starts a new daemon, which marks the session lost: its events are numbered above every output seq.
   t.is((await h.ccx(['list', '--all', '--json'])).code, 0);
-  const after = parseJson(await h.ccx(['events', '--json', '--since', String(lastOutputSeq)]).then((r) => ({ ...r, stdout: `[${r.stdout.trim().split('\n').filter(Boolean).join(',')}]` })));
-  t.true(after.some((e: any) => e.type === 'daemon-started'), JSON.stringify(after.map((e: any) => `${e.seq}:${e.type}`)));
-  t.true(after.every((e: any) => e.seq > lastOutputSeq));
+  const after = parseJson<CcxEvent[]>(await h.ccx(['events', '--json', '--since', String(lastOutputSeq)]).then((r) => ({ ...r, stdout: `[${r.stdout.trim().split('\n').filter(Boolean).join(',')}]` })));
+  t.true(after.some((e) => e.type === 'daemon-started'), JSON.stringify(after.map((e) => `${e.seq}:${e.type}`)));
+  t.true(after.every((e) => e.seq > lastOutputSeq));
 });

@@ -55,7 +55,7 @@ async function lastSeq(h: Home): Promise<number> {
   return parseJson(await h.ccx(['daemon', 'status', '--json'])).events.lastSeq;
 }
 
-test('events --since resume: no gap and no duplicate, with events flowing during the hand-over', async (t) => {
+test('events --since resumes with no gap or duplicate, even with events flowing during the hand-over', async (t) => {
   const h = home();
   await ok(h, ['daemon', 'start']);
   const first = follow(h, ['-f']);
@@ -88,10 +88,16 @@ test('events --since resume: no gap and no duplicate, with events flowing during
   t.log(`first follower: seq 1..${resumeFrom}; second: ${resumeFrom + 1}..${end} (${resumed.length} events)`);
 });
 
-test('events filters by session and type, and prints a readable line per event', async (t) => {
-  const h = home();
+/** Two sessions, fa and fb, started and cancelled; the id of fa. */
+async function twoLifecycles(h: Home): Promise<string> {
   const a = await lifecycle(h, 'fa');
   await lifecycle(h, 'fb');
+  return a;
+}
+
+test('events filters by session, by type', async (t) => {
+  const h = home();
+  const a = await twoLifecycles(h);
   const exits = (await ok(h, ['events', 'fa', '--type', 'process-exit', '--type', 'cancel-initiated', '--json'])).split('\n').map((l) => JSON.parse(l));
   t.deepEqual(
     exits.map((e) => [e.type, e.sessionId]),
@@ -100,36 +106,64 @@ test('events filters by session and type, and prints a readable line per event',
       ['process-exit', a],
     ],
   );
+});
+
+test('events prints a readable line per event', async (t) => {
+  const h = home();
+  const a = await twoLifecycles(h);
   const human = await ok(h, ['events', a]);
   t.regex(human, new RegExp(`^\\s*\\d+  \\S+Z  session-created\\s+${a}  name=fa`, 'm'));
   t.regex(human, /process-exit\s+\w+\s+code=null signal=SIGINT/);
+});
+
+test("a removed session's events can still be asked for by its id", async (t) => {
+  const h = home();
+  const a = await twoLifecycles(h);
   // A removed session's events can still be asked for by its id.
   await ok(h, ['rm', 'fa']);
   t.true((await ok(h, ['events', a, '--json'])).split('\n').length >= 5);
+});
+
+test('events of an unknown session is not found (exit 3)', async (t) => {
+  const h = home();
   const unknown = await h.ccx(['events', 'nosuchsession']);
   t.is(unknown.code, 3);
 });
 
-test('--since older than the rotated events log keeps is an error that says so; past the end too', async (t) => {
+/** A home whose events log keeps seq 100..104 only, as after rotation dropped 1..99. */
+function homeWithRotatedLog(): Home {
   const h = home();
   // A log whose oldest kept event is seq 100, as after rotation dropped 1..99.
   mkdirSync(join(h.dir, 'state'), { recursive: true, mode: 0o700 });
   const old = Array.from({ length: 5 }, (_, i) => JSON.stringify({ seq: 100 + i, type: 'session-removed', time: new Date().toISOString(), sessionId: 'zzzzzzzz' }) + '\n');
   writeFileSync(join(h.dir, 'state', 'events.log'), old.join(''));
+  return h;
+}
+
+test('--since older than the rotated events log keeps is an error that says so', async (t) => {
+  const h = homeWithRotatedLog();
   const gap = await h.ccx(['events', '--since', '5']);
   t.is(gap.code, 1);
   t.regex(gap.stderr, /events 6…99 are no longer kept.*starts at seq 100 \[E_GAP\]/);
   t.regex(gap.stderr, /hint: .*ccx events --since 99/);
   const json = await h.ccx(['events', '--since', '5', '--json']);
   t.like(JSON.parse(json.stderr).error, { code: 'E_GAP', details: { oldestSeq: 100, since: 5 } });
+});
+
+test('--since just before the oldest kept event reads the rotated log from there', async (t) => {
+  const h = homeWithRotatedLog();
   const kept = (await ok(h, ['events', '--since', '99', '--json'])).split('\n').map((l) => JSON.parse(l).seq);
   t.deepEqual(kept, [100, 101, 102, 103, 104, 105], 'from the oldest kept on, the new daemon-started (105) included');
+});
+
+test('--since past the last event is an error that says so', async (t) => {
+  const h = homeWithRotatedLog();
   const past = await h.ccx(['events', '--since', '500']);
   t.is(past.code, 2);
   t.regex(past.stderr, /past the last event \(seq 105\)/);
 });
 
-test('a follower that stops reading is cut off with E_OVERFLOW and a resume point, not buffered without bound', async (t) => {
+test('a follower that stops reading is cut off (E_OVERFLOW, with a resume point) instead of buffered without bound', async (t) => {
   const h = home({ events: { followerQueueMax: 20 } });
   const id = await ok(h, ['start', '--', 'bash', '-c', 'sleep 1; while :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; done']);
   const subscribers = async (): Promise<number> => parseJson(await h.ccx(['daemon', 'status', '--json'])).events.subscribers;
@@ -156,7 +190,7 @@ test('a follower that stops reading is cut off with E_OVERFLOW and a resume poin
   t.true(status.rssBytes < 512 * 1024 * 1024);
 });
 
-test('busy and idle session-status events follow the configured quiet period', async (t) => {
+test('session-status busy/idle events follow the configured quiet period', async (t) => {
   const h = home({ idleAfterMs: 300 });
   const id = await ok(h, ['start', '--', 'bash', '-c', 'echo one; sleep 1.5; echo two; sleep 30']);
   const follower = follow(h, [id, '--type', 'session-status', '-f']);

@@ -91,7 +91,7 @@ function assertRefused(t: ExecutionContext, r: { code: number; stderr: string },
   t.regex(r.stderr, /\nhint: .+/);
 }
 
-test('start refuses a runtime dir nobody made in TMPDIR, and the planted socket receives nothing', async (t) => {
+test('a runtime dir in TMPDIR that nobody made is refused by start, nothing sent to its planted socket', async (t) => {
   const h = home();
   const tmp = stickyDir();
   const runtime = join(tmp, 'ccx-0');
@@ -148,14 +148,24 @@ test('a socket owned by another user in our own runtime dir is refused, nothing 
   t.is(server.received(), 0);
 });
 
-test('a state dir that is a symlink into a dir nobody controls is refused by the CLI and by the daemon itself', async (t) => {
+/** A home whose state dir is a symlink to a 0700 dir that nobody owns. */
+function homeWithStateLinkedToNobody(): { h: Home; theirs: string } {
   const h = home();
   const theirs = join(stickyDir(), 'theirs');
   mkdirSync(theirs, { mode: 0o700 });
   chownSync(theirs, NOBODY_UID, NOBODY_GID);
   symlinkSync(theirs, join(h.dir, 'state'));
+  return { h, theirs };
+}
+
+test('a state dir that is a symlink into a dir nobody controls is refused by the CLI', async (t) => {
+  const { h } = homeWithStateLinkedToNobody();
   const r = await h.ccx(['list']);
   assertRefused(t, r, join(h.dir, 'state'), /owned by uid 65534/);
+});
+
+test('a state dir that is a symlink into a dir nobody controls is refused by the daemon itself', async (t) => {
+  const { h, theirs } = homeWithStateLinkedToNobody();
   // The daemon started directly (as a service manager would) refuses too, and writes nothing there.
   const daemon = spawn(process.execPath, [DAEMON_MAIN, 'run', '--foreground'], { env: h.env, stdio: ['ignore', 'ignore', 'pipe'] });
   children.push(daemon);
@@ -276,7 +286,7 @@ function writeConfig(h: Home, config: Record<string, unknown>): void {
   writeFileSync(join(h.dir, 'config', 'config.json'), JSON.stringify(config));
 }
 
-test('hooks add reads the secret and header values from files or stdin, never only argv', async (t) => {
+test('hooks add reads secret or header values from files or stdin, never only argv', async (t) => {
   const h = home();
   const receiver = await startReceiver();
   t.teardown(() => receiver.stop());
@@ -294,29 +304,43 @@ test('hooks add reads the secret and header values from files or stdin, never on
   t.is(first!.headers['x-extra'], 'two');
   t.true(signatureValid(first!, 'file-secret-value'));
   t.is(second!.headers.authorization, 'Bearer stdin-token');
+});
+
+test('stdin holds the secret or the headers for hooks add, never both', async (t) => {
+  const h = home();
+  const receiver = await startReceiver();
+  t.teardown(() => receiver.stop());
   const both = await h.ccx(['hooks', 'add', receiver.url, '--secret', '-', '--header-file', '-'], { input: 'x' });
   t.is(both.code, 2);
   t.regex(both.stderr, /stdin can hold the secret or the headers, not both/);
 });
 
-test('input-sent carries the byte count and no text by default; send --no-record leaves no event', async (t) => {
-  const h = home();
+/** Three sends to cat: a password, one with --no-record, then `after`; the two sends' results, the input-sent events once two are logged, and the events log. */
+async function sendsWithAndWithoutRecord(h: Home) {
   const s = await startSession(h, ['--', 'cat']);
   const sent = await h.ccx(['send', s.id, 'hunter2-typed-password']);
-  t.is(sent.code, 0, sent.stderr);
   const hidden = await h.ccx(['send', s.id, '--no-record', 'unrecorded-password']);
-  t.is(hidden.code, 0, hidden.stderr);
   await waitForOutput(h, s.id, 'unrecorded-password');
   await h.ccx(['send', s.id, 'after']);
   const inputs = await waitFor(() => {
     const found = eventsFromLog(h).filter((e) => e.type === 'input-sent');
     return found.length >= 2 ? found : undefined;
   }, 15_000, 'two input-sent events');
-  t.is(inputs.length, 2, JSON.stringify(inputs));
+  return { sent, hidden, inputs, log: readFileSync(join(h.dir, 'state', 'events.log'), 'utf8') };
+}
+
+test('input-sent carries the byte count, no text, by default', async (t) => {
+  const { sent, inputs, log } = await sendsWithAndWithoutRecord(home());
+  t.is(sent.code, 0, sent.stderr);
   t.is(inputs[0]!.bytes, Buffer.byteLength('hunter2-typed-password\r'));
   t.is(inputs[0]!.text, undefined);
-  const log = readFileSync(join(h.dir, 'state', 'events.log'), 'utf8');
   t.false(log.includes('hunter2'));
+});
+
+test('send --no-record leaves no event', async (t) => {
+  const { hidden, inputs, log } = await sendsWithAndWithoutRecord(home());
+  t.is(hidden.code, 0, hidden.stderr);
+  t.is(inputs.length, 2, JSON.stringify(inputs));
   t.false(log.includes('unrecorded'));
 });
 
@@ -332,7 +356,7 @@ test('config events.inputText "preview" keeps the first 200 characters, "full" a
   }
 });
 
-test('list and error messages print control characters of user strings escaped', async (t) => {
+test('list prints control characters of user strings escaped', async (t) => {
   const h = home();
   const hostile = 'x\x1b]52;c;aGk=\x07\x1b[2Jy';
   await startSession(h, ['--name', 'esc', '--', 'sh', '-c', 'sleep 60', hostile]);
@@ -340,6 +364,10 @@ test('list and error messages print control characters of user strings escaped',
   t.is(list.code, 0, list.stderr);
   t.false(/[\x00-\x09\x0b-\x1f\x7f]/.test(list.stdout), JSON.stringify(list.stdout));
   t.true(list.stdout.includes('x\\x1b]52;c;aGk=\\x07\\x1b[2Jy'), list.stdout);
+});
+
+test('error messages print control characters of user strings escaped', async (t) => {
+  const h = home();
   const missing = await h.ccx(['send', 'no\x1b[31mpe', 'hi']);
   t.is(missing.code, 3);
   t.false(/[\x00-\x09\x0b-\x1f\x7f]/.test(missing.stderr), JSON.stringify(missing.stderr));

@@ -5,7 +5,7 @@
  * pids hierarchy here); the tests marked "fallback" run the daemon with
  * CCX_CGROUP=off, where it finds processes by the terminal they hold.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import type { SessionInfo } from '@ccx/shared';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ function escapee(pidFile: string, opts: { detach: boolean; env?: 'empty' | 'unse
 }
 
 /** Starts a session whose program leaves an escapee behind, waits for its pid, tracks it for teardown. */
-async function startWithEscapee(h: Home, opts: { detach: boolean; env?: 'empty' | 'unset-marker'; leaderExits?: boolean; env2?: NodeJS.ProcessEnv }): Promise<{ session: any; escapee: number }> {
+async function startWithEscapee(h: Home, opts: { detach: boolean; env?: 'empty' | 'unset-marker'; leaderExits?: boolean; env2?: NodeJS.ProcessEnv }): Promise<{ session: SessionInfo; escapee: number }> {
   const pidFile = join(tempDir(), 'escapee.pid');
   // A leader that exits first waits for the pid file: exiting before the child's
   // setsid() would SIGHUP it (it is still in the terminal's foreground group).
@@ -47,14 +47,14 @@ async function startWithEscapee(h: Home, opts: { detach: boolean; env?: 'empty' 
 
 const gone = (pid: number, what: string): Promise<true> => waitFor(() => !isAlive(pid), 15_000, `${what}: pid ${pid} to end`);
 
-test('cancel ends a program that left with setsid -f, env -i and closed its terminal', async (t) => {
+test('cancel ends a program that left with setsid -f, env -i, its terminal closed', async (t) => {
   const h = home();
   const { session, escapee: pid } = await startWithEscapee(h, { detach: true });
   await ccxOk(h, ['cancel', session.id, '--grace', '1']);
   t.true(await gone(pid, 'escapee after cancel'));
 });
 
-test('kill ends a program that unset CCX_SESSION_ID and left with setsid -f', async (t) => {
+test('kill ends a program that unset CCX_SESSION_ID before leaving with setsid -f', async (t) => {
   const h = home();
   const { session, escapee: pid } = await startWithEscapee(h, { detach: true, env: 'unset-marker' });
   await ccxOk(h, ['kill', session.id]);
@@ -79,13 +79,24 @@ test('the start-up reaper ends a detached escapee of a session whose daemon was 
   t.true(await gone(pid, 'escapee after the reaper'));
 });
 
-test('a leader that exits leaves its setsid -f child listed in leftoverPids; cancel of the ended session ends it', async (t) => {
+/** A session whose leader exited, leaving its setsid -f child. */
+async function leaderExitedWithChild(h: Home) {
+  const started = await startWithEscapee(h, { detach: true, leaderExits: true });
+  await waitFor(async () => parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.id === started.session.id)?.status === 'exited', 15_000, 'leader exit');
+  return started;
+}
+
+test('a leader that exits leaves its setsid -f child listed in leftoverPids', async (t) => {
   const h = home();
-  const { session, escapee: pid } = await startWithEscapee(h, { detach: true, leaderExits: true });
-  await waitFor(async () => parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.id === session.id)?.status === 'exited', 15_000, 'leader exit');
+  const { session, escapee: pid } = await leaderExitedWithChild(h);
   const listed = parseJson<SessionInfo[]>(await h.ccx(['list', '--json'])).find((s) => s.id === session.id)!;
   t.truthy(listed, 'an ended session with processes left is listed without --all');
   t.deepEqual(listed.leftoverPids, [pid]);
+});
+
+test('cancel of an ended session ends the setsid -f child its leader left', async (t) => {
+  const h = home();
+  const { session, escapee: pid } = await leaderExitedWithChild(h);
   const cancelled = parseJson(await h.ccx(['cancel', session.id, '--json']));
   t.is(cancelled.session.status, 'exited', 'the session keeps its status');
   t.deepEqual(cancelled.session.leftoverPids, []);
@@ -128,7 +139,8 @@ test('fallback without cgroups: cancel ends an env -i setsid -f program that sti
   t.true(await gone(pid, 'escapee after cancel (fallback)'));
 });
 
-test('a daemon started inside a session for another home carries no session marker and survives cancel of that session', async (t) => {
+/** A session of one home that started, by a ccx start, the daemon of another home and a session there. */
+async function daemonStartedInsideSession() {
   const outer = home();
   const inner = home();
   // The outer session starts a daemon for the inner home (by starting a session there), then waits.
@@ -138,8 +150,17 @@ test('a daemon started inside a session for another home carries no session mark
   await waitForOutput(outer, outerSession.id, 'INNER-STARTED', 60_000);
   const innerDaemon = await waitFor(() => inner.daemonPid(), 15_000, 'inner daemon');
   inner.track(innerDaemon);
+  return { outer, inner, outerSession, innerDaemon };
+}
+
+test('a daemon started inside a session for another home carries no session marker', async (t) => {
+  const { innerDaemon } = await daemonStartedInsideSession();
   const environ = readFileSync(`/proc/${innerDaemon}/environ`, 'utf8');
   t.false(environ.includes('CCX_SESSION_ID='), 'the inner daemon inherited the outer session marker');
+});
+
+test('a daemon started inside a session for another home survives cancel of that session', async (t) => {
+  const { outer, inner, outerSession, innerDaemon } = await daemonStartedInsideSession();
   const innerSession = parseJson<SessionInfo[]>(await inner.ccx(['list', '--json'])).find((s) => s.name === 'inner')!;
   inner.track(innerSession.pid);
   await ccxOk(outer, ['cancel', outerSession.id, '--grace', '1']);
@@ -149,7 +170,8 @@ test('a daemon started inside a session for another home carries no session mark
   t.is(parseJson<SessionInfo[]>(await inner.ccx(['list', '--json'])).find((s) => s.name === 'inner')?.status, 'running');
 });
 
-test('a foreground ccx daemon run inside a session (marker, cgroup, process group and all) is never signalled by that session cancel', async (t) => {
+/** A foreground ccx daemon of another home run in the background of a session's sh, with a session of its own; then that outer session cancelled. */
+async function foregroundDaemonInCancelledSession(t: ExecutionContext) {
   const outer = home();
   const inner = home();
   const ccx = join(process.cwd(), 'packages', 'cli', 'bin', 'ccx');
@@ -162,9 +184,18 @@ test('a foreground ccx daemon run inside a session (marker, cgroup, process grou
   const innerSession = await startSession(inner, ['--name', 'inner', '--', 'sleep', '1000']);
   await ccxOk(outer, ['cancel', outerSession.id, '--grace', '1']);
   await waitFor(() => !isAlive(outerSession.pid), 15_000, 'outer session to end');
+  return { inner, innerDaemon, innerSession };
+}
+
+test('a foreground ccx daemon run inside a session (with its marker, cgroup, process group) is never signalled by that session cancel', async (t) => {
+  const { inner, innerDaemon, innerSession } = await foregroundDaemonInCancelledSession(t);
   t.true(isAlive(innerDaemon), 'cancel of the outer session signalled the inner daemon');
   t.true(isAlive(innerSession.pid), "cancel of the outer session ended the inner daemon's session");
   t.is(parseJson<SessionInfo[]>(await inner.ccx(['list', '--json'])).find((s) => s.name === 'inner')?.status, 'running');
+});
+
+test('a foreground ccx daemon whose session was cancelled under it still stops', async (t) => {
+  const { inner, innerDaemon } = await foregroundDaemonInCancelledSession(t);
   // Its terminal is gone now: the echo of its log lines to stderr fails (EIO) and must not spin it.
   t.is((await inner.ccx(['daemon', 'stop'])).code, 0);
   t.true(await waitFor(() => !isAlive(innerDaemon), 15_000, 'inner daemon to stop'));

@@ -7,17 +7,23 @@ import test from 'ava';
 import type { SessionInfo } from '@ccx/shared';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, homesFor, parseJson, startSession, tempDirsFor, waitFor, waitForOutput } from './helpers/ccx.js';
+import { FIXTURES, homesFor, parseJson, startSession, tempDirsFor, waitFor, waitForOutput, type Home } from './helpers/ccx.js';
 
 const home = homesFor(test);
 const tempDir = tempDirsFor(test, 'ccxk-');
 
-test('send --key delivers single characters, function keys, Meta, S-Tab and C-Space exactly; an unknown key lists the names', async (t) => {
-  const h = home();
-  const dir = tempDir();
-  const file = join(dir, 'keys.bin');
+/** The paste recorder fixture writing what it reads to keys.bin, once READY. */
+async function keyRecorder(h: Home): Promise<{ id: string; file: string }> {
+  const file = join(tempDir(), 'keys.bin');
   const rec = await startSession(h, ['--', 'python3', join(FIXTURES, 'paste-recorder.py'), file]);
   await waitForOutput(h, rec.id, 'READY');
+  return { id: rec.id, file };
+}
+
+test('send --key delivers single characters, function keys, Meta, S-Tab, C-Space exactly', async (t) => {
+  const h = home();
+  const rec = await keyRecorder(h);
+  const file = rec.file;
   const keys = ['q', '3', ':', 'F1', 'F12', 'M-x', 'S-Tab', 'C-Space', 'Enter'];
   const r = await h.ccx(['send', rec.id, ...keys.flatMap((k) => ['--key', k])]);
   t.is(r.code, 0, r.stderr);
@@ -31,7 +37,11 @@ test('send --key delivers single characters, function keys, Meta, S-Tab and C-Sp
     }
   }, 30_000, 'the keys to reach the program');
   t.is(got, expected);
+});
 
+test('send --key of an unknown key is a usage error listing the key names', async (t) => {
+  const h = home();
+  const rec = await keyRecorder(h);
   const bad = await h.ccx(['send', rec.id, '--key', 'F13']);
   t.is(bad.code, 2);
   t.regex(bad.stderr, /unknown key: F13 \[E_USAGE\]/);
@@ -57,7 +67,7 @@ test('send --no-paste types the text without paste markers to a program that ena
   t.is(got, expected);
 });
 
-test('vim can be driven: send --no-paste ggOgamma --key Escape, then :wq, writes gamma above the first line', async (t) => {
+test('vim can be driven by send --no-paste with --key: ggOgamma, Escape, :wq write gamma above the first line', async (t) => {
   const h = home();
   const dir = tempDir();
   const file = join(dir, 'notes.txt');

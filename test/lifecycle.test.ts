@@ -38,7 +38,8 @@ test('a part that takes time is awaited before the part registered before it end
   t.deepEqual(ended, ['screen worker', 'server']);
 });
 
-test('a part that throws or rejects is reported and the others still end', async (t) => {
+/** Disposes a store of four parts, the middle two of which reject and throw; what ended and what was reported. */
+async function disposeWithFailingParts(): Promise<{ ended: string[]; errors: string[] }> {
   const ended: string[] = [];
   const errors: string[] = [];
   const store = new AsyncDisposableStore((error) => errors.push(String(error)));
@@ -47,20 +48,39 @@ test('a part that throws or rejects is reported and the others still end', async
   store.add({ dispose: () => { throw new Error('cgroup gone'); } });
   store.add({ dispose: () => void ended.push('last') });
   await store.dispose();
-  t.deepEqual(ended, ['last', 'first']);
+  return { ended, errors };
+}
+
+test('a part that throws or rejects is reported', async (t) => {
+  const { errors } = await disposeWithFailingParts();
   t.deepEqual(errors, ['Error: cgroup gone', 'Error: worker would not stop']);
 });
 
-test('disposing twice ends each part once; a part added while stopping ends at once', async (t) => {
+test('the other parts still end when one throws or rejects', async (t) => {
+  const { ended } = await disposeWithFailingParts();
+  t.deepEqual(ended, ['last', 'first']);
+});
+
+/** Disposes a store twice at once, with one part added while the first dispose runs: how often the first part ended, and whether the late one did. */
+async function disposeTwiceAddingLate(fail: () => void): Promise<{ ends: number; lateEnded: boolean }> {
   let ends = 0;
-  const store = new AsyncDisposableStore(() => t.fail('no part failed'));
+  const store = new AsyncDisposableStore(fail);
   store.add({ dispose: () => void ends++ });
   const first = store.dispose();
   const late = { ended: false };
   store.add({ dispose: () => void (late.ended = true) });
   await Promise.all([first, store.dispose()]);
+  return { ends, lateEnded: late.ended };
+}
+
+test('disposing twice ends each part once', async (t) => {
+  const { ends } = await disposeTwiceAddingLate(() => t.fail('no part failed'));
   t.is(ends, 1);
-  t.true(late.ended);
+});
+
+test('a part added while stopping ends at once', async (t) => {
+  const { lateEnded } = await disposeTwiceAddingLate(() => t.fail('no part failed'));
+  t.true(lateEnded);
 });
 
 test('a part that is not disposable itself is registered with how it ends', async (t) => {

@@ -50,7 +50,17 @@ function rssKiB(pid: number): number {
 
 const MiB = (kib: number): string => `${(kib / 1024).toFixed(1)} MiB`;
 
-test('10 followers of a 20 MB printer get identical full output; a stopped follower stops none of them; what the daemon holds for it stays bounded', async (t) => {
+let followedRun: ReturnType<typeof followTwentyMegabytes> | undefined;
+/** The 20 MB run below, once for the tests that read it. */
+const followed = (): ReturnType<typeof followTwentyMegabytes> => (followedRun ??= followTwentyMegabytes());
+
+/**
+ * A 20 MB printer followed by 10 logs -f --raw and one more that is stopped
+ * (SIGSTOP) once warmed up, then continued once the others ended: their exit
+ * codes, byte counts and hashes, the daemon's RSS along the way and what it
+ * queued for clients while one was stopped.
+ */
+async function followTwentyMegabytes() {
   const h = makeHome();
   homes.push(h);
   const SIZE = 20 * 1000 * 1000;
@@ -66,7 +76,7 @@ test('10 followers of a 20 MB printer get identical full output; a stopped follo
   const followers = Array.from({ length: 10 }, () => follow(h, id));
   const stalled = follow(h, id);
   await Promise.all([...followers, stalled].map((f) => f.firstData));
-  t.is((await h.ccx(['send', id, 'warm up'])).code, 0);
+  const warmUp = (await h.ccx(['send', id, 'warm up'])).code;
   await waitFor(() => [...followers, stalled].every((f) => f.tail.endsWith('warmed up\r\n')), 60_000, 'every follower to get the warm-up output');
   process.kill(stalled.child.pid!, 'SIGSTOP');
   stopped.add(stalled.child.pid!);
@@ -82,9 +92,8 @@ test('10 followers of a 20 MB printer get identical full output; a stopped follo
     }
   })();
 
-  t.is((await h.ccx(['send', id, 'go'])).code, 0);
+  const go = (await h.ccx(['send', id, 'go'])).code;
   const codes = await Promise.all(followers.map((f) => f.exited));
-  t.deepEqual(codes, Array(10).fill(0), 'every follower ends with the program exit code (0)');
   // The stopped follower is still stopped, 20 MB behind: give the daemon time to show any growth.
   await sleep(2000);
   const whileStopped = rssKiB(daemonPid);
@@ -93,24 +102,48 @@ test('10 followers of a 20 MB printer get identical full output; a stopped follo
   await sampler;
 
   const log = outputLogBytes(h, id);
-  t.true(log.length > SIZE);
   const expected = createHash('sha256').update(log).digest('hex');
-  for (const f of followers) {
-    t.is(f.bytes, log.length);
-    t.is(f.hash.digest('hex'), expected);
-  }
-  t.is(stalled.bytes, stalledBytesAtStop, 'the stopped follower printed nothing while stopped');
+  const ended = followers.map((f) => ({ bytes: f.bytes, hash: f.hash.digest('hex') }));
+  const stalledBytesWhileStopped = stalled.bytes;
 
   process.kill(stalled.child.pid!, 'SIGCONT');
   stopped.delete(stalled.child.pid!);
-  t.is(await stalled.exited, 0);
-  t.is(stalled.bytes, log.length, 'after SIGCONT the stopped follower catches up from disk');
-  t.is(stalled.hash.digest('hex'), expected);
+  const stalledExit = await stalled.exited;
+  const stalledEnd = { bytes: stalled.bytes, hash: stalled.hash.digest('hex') };
   const afterAll = rssKiB(daemonPid);
-
-  t.log(`daemon RSS: before output ${MiB(baseline)}, peak during 20 MB x 11 followers ${MiB(peak)}, ` +
+  const report = (`daemon RSS: before output ${MiB(baseline)}, peak during 20 MB x 11 followers ${MiB(peak)}, ` +
     `while the stopped follower was ${MiB((log.length - stalledBytesAtStop) / 1024)} behind ${MiB(whileStopped)}, after it caught up ${MiB(afterAll)}; ` +
     `bytes queued for clients while it was stopped: ${queuedWhileStopped}`);
+  return { SIZE, warmUp, go, codes, log, expected, ended, stalledBytesAtStop, stalledBytesWhileStopped, stalledExit, stalledEnd, queuedWhileStopped, report };
+}
+
+test('10 followers of a 20 MB printer get identical full output', async (t) => {
+  const { SIZE, warmUp, go, log, expected, ended } = await followed();
+  t.is(warmUp, 0);
+  t.is(go, 0);
+  t.true(log.length > SIZE);
+  for (const f of ended) {
+    t.is(f.bytes, log.length);
+    t.is(f.hash, expected);
+  }
+});
+
+test('a stopped follower stops none of the other followers', async (t) => {
+  const { codes } = await followed();
+  t.deepEqual(codes, Array(10).fill(0), 'every follower ends with the program exit code (0)');
+});
+
+test('a stopped follower prints nothing while stopped, catching up from disk once continued', async (t) => {
+  const { log, expected, stalledBytesAtStop, stalledBytesWhileStopped, stalledExit, stalledEnd } = await followed();
+  t.is(stalledBytesWhileStopped, stalledBytesAtStop, 'the stopped follower printed nothing while stopped');
+  t.is(stalledExit, 0);
+  t.is(stalledEnd.bytes, log.length, 'after SIGCONT the stopped follower catches up from disk');
+  t.is(stalledEnd.hash, expected);
+});
+
+test('what the daemon holds for a stopped follower stays bounded', async (t) => {
+  const { queuedWhileStopped, report } = await followed();
+  t.log(report);
   // A follower that buffered in memory would hold the ~19 MiB it has not sent
   // (~26 MiB as base64 frames). The daemon's writers pause once a socket holds
   // 1 MiB (SOCKET_HIGH_WATER_BYTES), so a bounded follower holds about that

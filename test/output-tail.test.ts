@@ -15,7 +15,7 @@ test.after.always(async () => {
 // node-pty on Linux drops the last few KiB of a program that prints fast and
 // exits (libuv takes POLLHUP after a short PTY read for end-of-file). The
 // daemon drains the PTY itself; every byte must reach the output log.
-test('a program that prints 2 MB and exits at once loses no output', async (t) => {
+test('a program that exits right after printing 2 MB loses no output', async (t) => {
   const h = makeHome();
   homes.push(h);
   const dir = mkdtempSync(join(tmpdir(), 'ccxo-'));

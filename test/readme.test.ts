@@ -32,7 +32,7 @@ function sh(command: string, env: NodeJS.ProcessEnv): Promise<{ code: number; st
   });
 }
 
-test('the README quick start prints what it shows: an id, the answer 42, the session in list, and cancel succeeds', async (t) => {
+test('the README quick start does what it shows: an id, the answer 42, the session in list, a cancel that succeeds', async (t) => {
   const h = home();
   const env = { ...h.env, PATH: `${ccxOnPath(h)}:${process.env.PATH}` };
   const lines = quickStart();

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FIXTURES, ccxOk, homesFor, outputLogBytes, parseJson, startSession, waitFor } from './helpers/ccx.js';
 // The daemon's compiled modules (the suite runs on a fresh build).
+import type { CcxError } from '@ccx/shared';
+import type { Logger } from '../packages/daemon/dist/logger.js';
 import { ScreenHost } from '../packages/daemon/dist/session/screen-host.js';
 import { Screen } from '../packages/daemon/dist/session/screen.js';
 import { screenText } from '../packages/daemon/dist/session/screen-render.js';
@@ -16,9 +18,9 @@ import { screenText } from '../packages/daemon/dist/session/screen-render.js';
 const home = homesFor(test);
 
 /** A logger that keeps what it was told. */
-function memoryLogger() {
+function memoryLogger(): Logger & { lines: Array<{ level: string; msg: string }> } {
   const lines: Array<{ level: string; msg: string }> = [];
-  const log = (level: string, msg: string) => void lines.push({ level, msg });
+  const log = (level: string, msg: string): void => void lines.push({ level, msg });
   return { lines, log, info: (msg: string) => log('info', msg), warn: (msg: string) => log('warn', msg), error: (msg: string) => log('error', msg) };
 }
 
@@ -47,7 +49,7 @@ test('screen right after a large burst: the session screen equals the whole outp
 });
 
 test('screen host: answers come after every write before them, for several screens at once', async (t) => {
-  const host = new ScreenHost({ logger: memoryLogger() as any });
+  const host = new ScreenHost({ logger: memoryLogger() });
   try {
     const a = host.open(40, 10);
     const b = host.open(60, 5);
@@ -80,18 +82,35 @@ test('screen host: answers come after every write before them, for several scree
   }
 });
 
-test('screen host: a worker that dies fails its open questions at once and is replaced with blank screens', async (t) => {
+/** A screen host on the dying-screen-worker fixture (its worker exits when a screen is written "die"), one 80x24 screen open. */
+function hostWithDyingWorker() {
   const logger = memoryLogger();
-  const host = new ScreenHost({ logger: logger as any, workerUrl: pathToFileURL(join(FIXTURES, 'dying-screen-worker.mjs')) });
+  const host = new ScreenHost({ logger, workerUrl: pathToFileURL(join(FIXTURES, 'dying-screen-worker.mjs')) });
+  return { logger, host, screen: host.open(80, 24) };
+}
+
+test('screen host: a worker that dies fails its open questions at once', async (t) => {
+  const { logger, host, screen } = hostWithDyingWorker();
   try {
-    const screen = host.open(80, 24);
     screen.write(Buffer.from('before'));
     t.is(await screen.text(), 'before');
     screen.write(Buffer.from('die'));
     const error = await t.throwsAsync(screen.text());
-    t.is((error as any).code, 'E_INTERNAL');
+    t.is((error as CcxError).code, 'E_INTERNAL');
     t.is(host.restarts, 1);
     t.true(logger.lines.some((l) => l.level === 'error' && /screen worker exited/.test(l.msg)), JSON.stringify(logger.lines));
+  } finally {
+    await host.dispose();
+  }
+});
+
+test('screen host: a worker that died is replaced with blank screens that take output again', async (t) => {
+  const { host, screen } = hostWithDyingWorker();
+  try {
+    screen.write(Buffer.from('before'));
+    await screen.text();
+    screen.write(Buffer.from('die'));
+    await screen.text().catch(() => undefined);
     // While the new worker starts, questions fail fast; then the screen is blank and takes output again.
     const answer = await waitFor(() => screen.text().then((text) => ({ text }), () => undefined), 15_000, 'a new screen worker');
     t.is(answer.text, '');
@@ -100,11 +119,16 @@ test('screen host: a worker that dies fails its open questions at once and is re
   } finally {
     await host.dispose();
   }
+});
+
+test('screen host: once stopped, a screen opened on it fails as stopped', async (t) => {
+  const { host } = hostWithDyingWorker();
+  await host.dispose();
   await t.throwsAsync(host.open(10, 10).text(), { message: /stopped/ });
 });
 
 test('screen host: stopping it fails open questions instead of leaving them waiting', async (t) => {
-  const host = new ScreenHost({ logger: memoryLogger() as any });
+  const host = new ScreenHost({ logger: memoryLogger() });
   const screen = host.open(80, 24);
   screen.write(Buffer.alloc(2_000_000, 'y'));
   const pending = screen.text();

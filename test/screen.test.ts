@@ -35,12 +35,18 @@ async function screenWhen(h: Home, id: string, ready: (s: ScreenResult) => boole
 
 const BASH = ['--env', 'PS1=$ ', '--', 'bash', '--norc', '--noprofile'];
 
-test('screen of bash after commands: the prompt, output, a wrapped line joined, title and cursor in --json', async (t) => {
+/** A bash session named sh after two commands, one printing a 150-column line and setting a title; its screen once the prompt is back. */
+async function bashAfterCommands() {
   const h = await setup();
   const id = await start(h, ['--name', 'sh', ...BASH]);
   await h.ccx(['send', 'sh', 'echo one; echo two']);
   await h.ccx(['send', 'sh', "printf 'x%.0s' {1..150}; echo; printf '\\e]0;my title\\a'"]);
   const screen = await screenWhen(h, id, (s) => /^x{150}$/m.test(s.text) && /\n\$$/.test(s.text), 'the long line and a fresh prompt');
+  return { h, id, screen };
+}
+
+test('screen --json of bash after commands gives the prompt, output, a wrapped line joined, title, cursor', async (t) => {
+  const { id, screen } = await bashAfterCommands();
   const lines: string[] = screen.text.split('\n');
   t.true(lines.includes('one') && lines.includes('two'), screen.text);
   t.true(lines.includes('x'.repeat(150)), 'a line wrapped at 80 columns comes back as one line');
@@ -50,26 +56,49 @@ test('screen of bash after commands: the prompt, output, a wrapped line joined, 
   // The prompt is the last logical line; the 150 x's took two rows of the screen.
   t.deepEqual(screen.cursor, { x: 2, y: lines.length });
   t.true(screen.offset > 0);
+});
 
+test('screen without --json prints the text of screen --json', async (t) => {
+  const { h, screen } = await bashAfterCommands();
   const plain = await h.ccx(['screen', 'sh']);
   t.is(plain.code, 0);
   t.is(plain.stdout, screen.text + '\n');
 });
 
-test('screen --ansi keeps colours; --scrollback adds lines that scrolled off the top', async (t) => {
+/** A bash session that printed 60 lines, then a red word, on a 24-row screen. */
+async function bashPrintedSixtyLines() {
   const h = await setup();
   const id = await start(h, BASH);
   await h.ccx(['send', id, "seq 1 60; printf '\\e[31mRED\\e[0m plain\\n'"]);
   await screenWhen(h, id, (s) => s.text.includes('RED plain') && /\n\$$/.test(s.text), 'the red line');
+  return { h, id };
+}
+
+test('screen --ansi keeps colours', async (t) => {
+  const { h, id } = await bashPrintedSixtyLines();
   const ansi = await h.ccx(['screen', id, '--ansi']);
   t.is(ansi.code, 0);
   t.regex(ansi.stdout, /\x1b\[31mRED\x1b\[(0|39)m plain/);
   t.notRegex(ansi.stdout, /\x1b\[\?1049/, 'no mode switches in printed output');
+});
+
+test('screen --scrollback adds lines that scrolled off the top', async (t) => {
+  const { h, id } = await bashPrintedSixtyLines();
   const visible = parseJson(await h.ccx(['screen', id, '--json'])).text.split('\n');
   t.false(visible.includes('10'), 'line 10 scrolled off a 24-row screen');
   const more = parseJson(await h.ccx(['screen', id, '--json', '--scrollback', '40'])).text.split('\n');
   t.true(more.includes('10'));
   t.deepEqual(more.slice(-visible.length), visible);
+});
+
+test('screen after a million-line flood is exactly its last 1023 lines: 23 rows, 1000 of scrollback', async (t) => {
+  // Most of a plain flood is never parsed (session/screen-feed.ts): what is shown must be what parsing every byte shows.
+  const h = await setup();
+  const id = await start(h, ['--', 'seq', '1', '1000000']);
+  await h.ccx(['wait', id, '--exit', '--timeout', '60s']);
+  const screen = parseJson<ScreenResult>(await h.ccx(['screen', id, '--json', '--scrollback', '1000']));
+  t.is(screen.text, Array.from({ length: 1023 }, (_, i) => String(1_000_000 - 1022 + i)).join('\n'));
+  t.deepEqual(screen.cursor, { x: 0, y: 23 });
 });
 
 test('screen after clear shows only the fresh prompt', async (t) => {
@@ -83,7 +112,7 @@ test('screen after clear shows only the fresh prompt', async (t) => {
   t.deepEqual(screen.cursor, { x: 2, y: 0 });
 });
 
-test('screen of vim editing a file: buffer text and status line; alternate screen', async (t) => {
+test('screen of vim editing a file is the alternate screen vim draws: buffer text, status line, an edit', async (t) => {
   const h = await setup();
   const dir = mkdtempSync(join(tmpdir(), 'ccxv-'));
   scratch.push(dir);
@@ -106,7 +135,7 @@ test('screen of vim editing a file: buffer text and status line; alternate scree
   await waitFor(async () => parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.id === id)?.status === 'exited', 15_000, 'vim to quit');
 });
 
-test('screen of a full-screen TUI (box-ui fixture): frame, input box and status line', async (t) => {
+test('screen of a full-screen TUI (box-ui fixture) is what it drew: frame, input box, status line', async (t) => {
   const h = await setup();
   const id = await start(h, ['--', process.execPath, join(FIXTURES, 'box-ui.js')]);
   await screenWhen(h, id, (s) => s.text.includes('q to quit'), 'box-ui drawn');
@@ -122,10 +151,14 @@ test('screen of a full-screen TUI (box-ui fixture): frame, input box and status 
   t.deepEqual(screen.cursor, { x: 4, y: 21 });
 });
 
-test('screen of an unknown session is E_NOT_FOUND; an ended session keeps its last screen', async (t) => {
+test('screen of an unknown session is E_NOT_FOUND', async (t) => {
   const h = await setup();
   const missing = await h.ccx(['screen', 'nosuchsession']);
   t.is(missing.code, 3);
+});
+
+test('an ended session keeps its last screen', async (t) => {
+  const h = await setup();
   const id = await start(h, ['--', 'sh', '-c', 'echo last words']);
   await waitFor(async () => parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.id === id)?.status === 'exited', 15_000, 'exit');
   const r = await h.ccx(['screen', id]);

@@ -51,23 +51,38 @@ test('a python REPL answers a sequence of send --wait calls: one answer per call
   t.true(j.wait.offset > j.offset);
 });
 
-test('bash: send --wait --until waits for a marker line; --timeout exits 124 in time', async (t) => {
+/** A bash session named sh with the shell preset; its id. */
+const startSh = (h: Home): Promise<string> => start(h, ['--name', 'sh', '--preset', 'shell', '--', 'bash', '--norc', '--noprofile']);
+
+/** send sh 'sleep 30' waiting for a line never printed, with --timeout 2. */
+const sendSleepWithTimeout = (h: Home): Promise<RunResult> => h.ccx(['send', 'sh', 'sleep 30', '--until', 'never-printed', '--timeout', '2', '--json']);
+
+test('bash: send --wait --until waits for a marker line', async (t) => {
   const h = home();
-  const id = await start(h, ['--name', 'sh', '--preset', 'shell', '--', 'bash', '--norc', '--noprofile']);
+  await startSh(h);
   const r = await h.ccx(['send', 'sh', 'for i in 1 2 3; do echo n$i; sleep 0.2; done; echo END-MARK', '--wait', '--until', '^END-MARK$', '--timeout', '60']);
   t.is(r.code, 0, r.stderr);
   // The echoed command line also contains END-MARK, but not at the start of a line: the answer is the output.
   t.is(r.stdout, 'n1\nn2\nn3\nEND-MARK\n');
+});
 
+test('bash: send --until with --timeout exits 124 in time', async (t) => {
+  const h = home();
+  await startSh(h);
   const started = Date.now();
-  const slow = await h.ccx(['send', 'sh', 'sleep 30', '--until', 'never-printed', '--timeout', '2', '--json']);
+  const slow = await sendSleepWithTimeout(h);
   const elapsed = Date.now() - started;
   t.is(slow.code, 124, slow.stderr);
   t.true(elapsed >= 2_000, `took ${elapsed} ms`);
   t.true(elapsed < 2_000 + 20_000, `took ${elapsed} ms`);
   t.is(parseJson(slow).wait.reason, 'timeout');
   t.regex(slow.stderr, /E_TIMEOUT/);
+});
 
+test("bash: interrupt presses the preset's key (C-c), stopping the command while the shell stays", async (t) => {
+  const h = home();
+  const id = await startSh(h);
+  await sendSleepWithTimeout(h);
   // interrupt: the preset's key (C-c) stops sleep; the shell stays.
   t.is((await h.ccx(['interrupt', 'sh'])).code, 0);
   const after = await h.ccx(['send', 'sh', 'echo alive', '--wait', '--timeout', '60']);
@@ -75,7 +90,7 @@ test('bash: send --wait --until waits for a marker line; --timeout exits 124 in 
   t.is((await info(h, id)).status, 'running');
 });
 
-test('wait --exit returns the program\'s code (128+N for a signal); 125 when it ends while waiting for a match', async (t) => {
+test('wait --exit returns the program\'s code (128+N for a signal)', async (t) => {
   const h = home();
   const three = await start(h, ['--', 'sh', '-c', 'sleep 0.5; exit 3']);
   t.is((await h.ccx(['wait', three, '--exit', '--timeout', '60'])).code, 3);
@@ -86,14 +101,17 @@ test('wait --exit returns the program\'s code (128+N for a signal); 125 when it 
   const r = await h.ccx(['wait', term, '--exit', '--timeout', '60', '--json']);
   t.is(r.code, 143);
   t.like(parseJson(r), { reason: 'exit', signal: 'SIGTERM', met: true });
+});
 
+test('wait exits 125 when the program ends while waiting for a match', async (t) => {
+  const h = home();
   const ends = await start(h, ['--', 'sh', '-c', 'sleep 0.5; echo bye']);
   const ended = await h.ccx(['wait', ends, '--from', '0', '--until', 'never-printed', '--timeout', '60', '--json']);
   t.is(ended.code, 125, ended.stderr);
   t.like(parseJson(ended), { reason: 'ended', met: false, status: 'exited', exitCode: 0 });
 });
 
-test('wait: output that came before the request is seen from --from; a match reports its groups', async (t) => {
+test('wait --from 0 matches output that came before the request, reporting the match with its groups', async (t) => {
   const h = home();
   const id = await start(h, ['--', 'sh', '-c', 'echo "result=41+1"; sleep 60']);
   await waitFor(async () => (await info(h, id)).outputBytes > 0, 30_000, 'output');
@@ -152,21 +170,38 @@ test('a waiting client that goes away leaves no listener behind in the daemon', 
   await h.ccx(['kill', id]);
 });
 
-test('run -- sh -c "echo hi; exit 7" prints hi and exits 7; the session stays listed', async (t) => {
-  const h = home();
-  const r = await h.ccx(['run', '--name', 'one-shot', '--', 'sh', '-c', 'echo hi; exit 7']);
+/** run --name one-shot -- sh -c "echo hi; exit 7". */
+const runOneShot = (h: Home): Promise<RunResult> => h.ccx(['run', '--name', 'one-shot', '--', 'sh', '-c', 'echo hi; exit 7']);
+
+test('run -- sh -c "echo hi; exit 7" exits 7', async (t) => {
+  const r = await runOneShot(home());
   t.is(r.code, 7, r.stderr);
+});
+
+test('run -- sh -c "echo hi; exit 7" prints hi', async (t) => {
+  const r = await runOneShot(home());
   t.is(r.stdout, 'hi\n');
+});
+
+test('the session of a run stays listed once it ended', async (t) => {
+  const h = home();
+  await runOneShot(h);
   const listed = parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json'])).find((s) => s.name === 'one-shot')!;
   t.like(listed, { status: 'exited', exitCode: 7 });
+});
 
+test('run --json prints a start line, the output as text, an end line with the exit', async (t) => {
+  const h = home();
   const j = await h.ccx(['run', '--json', '--', 'sh', '-c', 'printf "\\033[1mbold\\033[0m\\n"; kill -TERM $$']);
   t.is(j.code, 143);
   const lines = j.stdout.trim().split('\n').map((l) => JSON.parse(l));
   t.is(lines[0].type, 'start');
   t.is(lines.filter((l) => l.type === 'output').map((l) => l.text).join(''), 'bold\n');
   t.like(lines.at(-1), { type: 'end', signal: 'SIGTERM', code: 143 });
+});
 
+test('run --timeout exits 124 once the time is up', async (t) => {
+  const h = home();
   const timed = await h.ccx(['run', '--timeout', '1', '--', 'sleep', '60']);
   t.is(timed.code, 124);
   t.regex(timed.stderr, /timed out/);
@@ -185,15 +220,22 @@ test('Ctrl-C on run cancels the session', async (t) => {
   t.is(listed.status, 'cancelled');
 });
 
-test('--reuse twice returns the same id; two concurrent start --reuse create one session', async (t) => {
+test('--reuse twice returns the same id', async (t) => {
   const h = home();
   const first = await start(h, ['--name', 'once', '--reuse', '--', 'sleep', '120']);
   const second = await start(h, ['--name', 'once', '--reuse', '--', 'sleep', '120']);
   t.is(second, first);
+});
+
+test('a start without --reuse of a name --reuse took is E_NAME_TAKEN', async (t) => {
+  const h = home();
+  await start(h, ['--name', 'once', '--reuse', '--', 'sleep', '120']);
   const plain = await h.ccx(['start', '--name', 'once', '--', 'sleep', '120']);
   t.is(plain.code, 1);
   t.regex(plain.stderr, /E_NAME_TAKEN/);
+});
 
+test('two concurrent start --reuse create one session', async (t) => {
   const fresh = home();
   const both = await Promise.all([0, 1].map(() => fresh.ccx(['start', '--name', 'cron', '--reuse', '--json', '--', 'sleep', '120'])));
   for (const r of both) t.is(r.code, 0, r.stderr);
@@ -202,33 +244,57 @@ test('--reuse twice returns the same id; two concurrent start --reuse create one
   t.is(sessions.length, 1);
 });
 
-test('user presets from the config file; unknown presets are usage errors', async (t) => {
+/** A home whose config file defines the preset quick (shell, idle after 200 ms, interrupt with C-d). */
+function homeWithQuickPreset(): Home {
   const h = home();
   mkdirSync(join(h.dir, 'config'), { recursive: true });
   writeFileSync(join(h.dir, 'config', 'config.json'), JSON.stringify({ presets: { quick: { extends: 'shell', idleMs: 200, interruptKey: 'C-d' } } }));
+  return h;
+}
+
+test('user presets come from the config file, listed with the built-in ones', async (t) => {
+  const h = homeWithQuickPreset();
   const presets = parseJson<Preset[]>(await h.ccx(['presets', '--json']));
   t.deepEqual(presets.map((p) => p.name).sort(), ['claude', 'codex', 'python', 'quick', 'shell']);
   t.like(presets.find((p) => p.name === 'quick'), { prompt: BUILTIN_PRESETS.shell!.prompt, idleMs: 200, interruptKey: 'C-d' });
   t.like(presets.find((p) => p.name === 'claude'), { interruptKey: 'Escape' });
+});
 
+test('a session started with a user preset keeps it, using its keys', async (t) => {
+  const h = homeWithQuickPreset();
+  // As before the split: the presets are read (and the daemon up) before the session starts.
+  await h.ccx(['presets', '--json']);
   const id = await start(h, ['--preset', 'quick', '--', 'cat']);
   t.is((await info(h, id)).preset, 'quick');
   // The preset's interrupt key, C-d, ends cat: proof the stored preset was used.
   t.is((await h.ccx(['interrupt', id])).code, 0);
   t.is((await h.ccx(['wait', id, '--exit', '--timeout', '60'])).code, 0);
+});
 
+test('an unknown preset is a usage error', async (t) => {
+  const h = homeWithQuickPreset();
   const bad = await h.ccx(['start', '--preset', 'nope', '--', 'cat']);
   t.is(bad.code, 2);
   t.regex(bad.stderr, /unknown preset: nope/);
 });
 
-test('an empty config file is no config: presets and hooks both read it that way', async (t) => {
+/** A home whose config file is empty (a newline). */
+function homeWithEmptyConfig(): Home {
   const h = home();
   mkdirSync(join(h.dir, 'config'), { recursive: true });
   writeFileSync(join(h.dir, 'config', 'config.json'), '\n');
+  return h;
+}
+
+test('an empty config file is no config to presets', async (t) => {
+  const h = homeWithEmptyConfig();
   const presets = await h.ccx(['presets', '--json']);
   t.is(presets.code, 0, presets.stderr);
   t.deepEqual(parseJson<Preset[]>(presets).map((p) => p.name).sort(), ['claude', 'codex', 'python', 'shell']);
+});
+
+test('an empty config file is no config to hooks', async (t) => {
+  const h = homeWithEmptyConfig();
   const hooks = await h.ccx(['hooks', 'list', '--json']);
   t.is(hooks.code, 0, hooks.stderr);
 });

@@ -7,10 +7,9 @@
  */
 import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CcxError, effectiveVersion, encodeFrame, FrameDecoder, PROTOCOL_VERSION } from '@ccx/shared';
+import { CcxError, type SendResult } from '@ccx/shared';
 import { EventBus } from '../packages/daemon/dist/events/event-bus.js';
 import { FileLogger } from '../packages/daemon/dist/logger.js';
 import { SessionStore } from '../packages/daemon/dist/store/session-store.js';
@@ -18,7 +17,7 @@ import { planKeys, planSend } from '../packages/daemon/dist/session/input-plan.j
 import { SessionStatusMachine } from '../packages/daemon/dist/session/status-machine.js';
 import { ActivityTracker, type ActivityClock } from '../packages/daemon/dist/session/activity-tracker.js';
 import type { SessionRecord } from '../packages/daemon/dist/session/session-record.js';
-import { homesFor, parseJson, waitFor } from './helpers/ccx.js';
+import { Client, homesFor, parseJson, waitFor } from './helpers/ccx.js';
 
 const home = homesFor(test);
 
@@ -40,9 +39,12 @@ test('a send presses Enter after its text unless it says enter: false', (t) => {
   t.false(planSend({ text: 'ls', enter: false }, undefined).enter);
 });
 
-test('keys given replace the Enter default; an explicit enter: true keeps it before them', (t) => {
+test('keys given replace the Enter default', (t) => {
   t.false(planSend({ text: 'x', keys: ['Escape'] }, undefined).enter);
   t.false(planSend({ keys: ['C-c'] }, undefined).enter);
+});
+
+test('an explicit enter: true keeps Enter before the keys given', (t) => {
   t.true(planSend({ text: 'x', enter: true, keys: ['Tab'] }, undefined).enter);
 });
 
@@ -56,7 +58,7 @@ test("the Enter delay is the request's, else the named preset's, else left to th
   t.is(planSend({ text: 'x' }, undefined).enterDelayMs, undefined);
 });
 
-test('interrupt, approve and deny keys are pressed without text or Enter', (t) => {
+test('the keys of a key action (interrupt, approve, deny) are pressed alone, without text or Enter', (t) => {
   t.deepEqual(planKeys(['Escape'], 'interrupt'), { keys: ['Escape'], enter: false, source: 'interrupt' });
 });
 
@@ -66,7 +68,7 @@ function machineFor(t: { teardown(fn: () => void): void }, record: SessionRecord
   const logger = new FileLogger(logFile, 1 << 20);
   const bus = new EventBus(undefined, logger);
   const events: Array<{ type: string; status?: unknown; activity?: unknown }> = [];
-  const subscription = bus.subscribe((e: any) => events.push(e));
+  const subscription = bus.subscribe((e) => events.push(e));
   t.teardown(() => subscription.dispose());
   const store = new SessionStore(join(dir, 'sessions'));
   store.create(record.id);
@@ -76,65 +78,128 @@ function machineFor(t: { teardown(fn: () => void): void }, record: SessionRecord
   return { machine, events, saved, log: () => readFileSync(logFile, 'utf8') };
 }
 
-test('an exit is saved with its end time and announced as process-exit then session-status', (t) => {
+/** A running session's status machine after its program exited with 3. */
+function exitedMachine(t: { teardown(fn: () => void): void }) {
   const record = runningRecord('aaaaaaaa');
-  const { machine, events, saved } = machineFor(t, record);
-  machine.ended({ exitCode: 3, signalName: null, cancelled: false });
+  const parts = machineFor(t, record);
+  parts.machine.ended({ exitCode: 3, signalName: null, cancelled: false });
+  return parts;
+}
+
+test('an exit is saved with its end time', (t) => {
+  const { saved } = exitedMachine(t);
   t.is(saved().status, 'exited');
   t.is(saved().exitCode, 3);
   t.is(saved().endedAt, '2026-01-02T00:00:00.000Z');
+});
+
+test('an exit is announced as process-exit followed by session-status', (t) => {
+  const { events } = exitedMachine(t);
   t.deepEqual(events.map((e) => [e.type, e.status]), [['process-exit', undefined], ['session-status', 'exited']]);
 });
 
-test('an ended session stays ended: a later exit or loss is refused and logged, nothing saved or announced', (t) => {
+/** A session that failed to start, then told of an exit and a loss: its record, what was saved and logged, and the events before and after. */
+function failedThenEndedAgain(t: { teardown(fn: () => void): void }) {
   const record = runningRecord('bbbbbbbb');
   const { machine, events, saved, log } = machineFor(t, record);
   machine.failed(new CcxError('E_SPAWN', 'could not start sh', 'check it'));
   const before = events.length;
   machine.ended({ exitCode: 0, signalName: null, cancelled: true });
   machine.lost('the daemon stopped');
+  return { record, events, before, saved, log };
+}
+
+test('an ended session stays ended: a later exit or loss changes nothing saved', (t) => {
+  const { record, saved } = failedThenEndedAgain(t);
   t.is(saved().status, 'failed');
   t.is(record.error, 'could not start sh');
+});
+
+test('an ended session stays ended: a later exit or loss is not announced', (t) => {
+  const { events, before } = failedThenEndedAgain(t);
   t.is(events.length, before);
+});
+
+test('an ended session stays ended: a later exit or loss is logged as a refused change', (t) => {
+  const { log } = failedThenEndedAgain(t);
   t.regex(log(), /session status change refused.*"from":"failed","to":"cancelled"/);
 });
 
-test('a resumed session runs again with its end forgotten, announced as running; a running one is not resumed', (t) => {
+/** A cancelled session resumed (the last event then, and its record) and started again as pid 4242. */
+function resumedAndStarted(t: { teardown(fn: () => void): void }) {
   const record = runningRecord('cccccccc');
   const { machine, events, saved, log } = machineFor(t, record);
   machine.ended({ exitCode: 0, signalName: null, cancelled: true });
   machine.resumed();
-  t.is(record.status, 'running');
-  t.is(record.endedAt, null);
-  t.is(record.exitCode, null);
-  t.like(events.at(-1), { type: 'session-status', status: 'running' });
+  const afterResume = { status: record.status, endedAt: record.endedAt, exitCode: record.exitCode, announced: events.at(-1) };
   machine.started(4242, 7);
+  return { machine, events, saved, log, afterResume };
+}
+
+test('a resumed session runs again with its end forgotten', (t) => {
+  const { saved, afterResume } = resumedAndStarted(t);
+  t.is(afterResume.status, 'running');
+  t.is(afterResume.endedAt, null);
+  t.is(afterResume.exitCode, null);
   t.is(saved().status, 'running');
   t.is(saved().pid, 4242);
+});
+
+test('a resume is announced as running', (t) => {
+  const { afterResume } = resumedAndStarted(t);
+  t.like(afterResume.announced, { type: 'session-status', status: 'running' });
+});
+
+test('a running session is not resumed', (t) => {
+  const { machine, events, log } = resumedAndStarted(t);
   const before = events.length;
   machine.resumed();
   t.is(events.length, before);
   t.regex(log(), /session status change refused.*"from":"running","to":"running"/);
 });
 
-test('a program that speaks for itself (a structured session) starts idle unannounced; each reported change is announced and told once; output does not decide', (t) => {
+/**
+ * A program that speaks for itself (a structured session): it starts idle,
+ * reports busy, prints and falls quiet for 5 s, then reports waiting and idle.
+ * What the tracker said along the way.
+ */
+function structuredSession() {
   const clock = manualClock();
   const changes: string[] = [];
   const told: string[] = [];
   const tracker = new ActivityTracker({ clock, idleAfterMs: 1_500, onChange: (a, w) => changes.push(w ? `${a}:${w}` : a) });
   tracker.onAgentState((s) => told.push(s.activity));
   tracker.speaksFor({ activity: 'idle', waitingFor: null, since: 1 });
-  t.is(tracker.agent?.activity, 'idle');
-  t.deepEqual(changes, []);
+  const atStart = { activity: tracker.agent?.activity, changes: [...changes] };
   tracker.reported({ activity: 'busy', waitingFor: null, since: 2 });
   tracker.output();
   clock.advance(5_000);
-  t.is(tracker.activity, 'busy', 'a quiet spell does not make it idle');
+  const afterQuietOutput = tracker.activity;
   tracker.reported({ activity: 'waiting', waitingFor: 'permission', since: 3 });
   tracker.reported({ activity: 'idle', waitingFor: null, since: 4 });
-  t.deepEqual(changes, ['busy', 'waiting:permission', 'idle']);
-  t.deepEqual(told, ['busy', 'waiting', 'idle']);
   tracker.dispose();
+  return { atStart, afterQuietOutput, changes, told };
+}
+
+test('a program that speaks for itself (a structured session) starts idle, unannounced', (t) => {
+  const { atStart } = structuredSession();
+  t.is(atStart.activity, 'idle');
+  t.deepEqual(atStart.changes, []);
+});
+
+test('each change a structured session reports is announced once', (t) => {
+  const { changes } = structuredSession();
+  t.deepEqual(changes, ['busy', 'waiting:permission', 'idle']);
+});
+
+test('each change a structured session reports is told once to its state listeners', (t) => {
+  const { told } = structuredSession();
+  t.deepEqual(told, ['busy', 'waiting', 'idle']);
+});
+
+test('output followed by a quiet spell does not make a busy structured session idle', (t) => {
+  const { afterQuietOutput } = structuredSession();
+  t.is(afterQuietOutput, 'busy', 'a quiet spell does not make it idle');
 });
 
 /** A clock the test moves by hand: timers fire when `advance` passes their time. */
@@ -165,12 +230,23 @@ function manualClock(): ActivityClock & { advance(ms: number): void } {
   };
 }
 
-test('output makes a session busy; it is idle once the injected clock has passed the quiet period', (t) => {
+/** An activity tracker (quiet period 1.5 s) on a manual clock that has just seen output, and the changes it announced. */
+function trackerAfterOutput(t: { teardown(fn: () => void): void }) {
   const clock = manualClock();
   const changes: string[] = [];
   const tracker = new ActivityTracker({ clock, idleAfterMs: 1_500, onChange: (a) => changes.push(a) });
+  t.teardown(() => tracker.dispose());
   tracker.output();
+  return { clock, changes, tracker };
+}
+
+test('output makes a session busy', (t) => {
+  const { tracker } = trackerAfterOutput(t);
   t.is(tracker.activity, 'busy');
+});
+
+test('a busy session is idle once the injected clock has passed the quiet period', (t) => {
+  const { clock, changes, tracker } = trackerAfterOutput(t);
   clock.advance(1_000);
   tracker.output();
   clock.advance(1_000);
@@ -178,13 +254,12 @@ test('output makes a session busy; it is idle once the injected clock has passed
   clock.advance(600);
   t.is(tracker.activity, 'idle');
   t.deepEqual(changes, ['busy', 'idle']);
-  tracker.dispose();
 });
 
 test('once the program says what it does, output no longer decides busy or idle', (t) => {
   const clock = manualClock();
   const tracker = new ActivityTracker({ clock, idleAfterMs: 1_500, onChange: () => {} });
-  tracker.watchAgentState(() => ({ activity: 'waiting', waitingFor: 'permission', since: 1 }) as any);
+  tracker.watchAgentState(() => ({ activity: 'waiting', waitingFor: 'permission', since: 1 }));
   clock.advance(1_000);
   t.is(tracker.activity, 'waiting');
   t.is(tracker.waitingFor, 'permission');
@@ -200,17 +275,11 @@ test('session.send over the protocol with neither text, keys nor enter presses E
   t.is(r.code, 0, r.stderr);
   const id = parseJson(r).id;
   await waitFor(async () => (await h.ccx(['logs', id])).stdout.includes('ready'), 30_000, 'ready');
-  const socket = connect(join(h.dir, 'run', 'ccxd.sock'));
-  t.teardown(() => socket.destroy());
-  socket.on('error', () => {});
-  const decoder = new FrameDecoder();
-  const replies: any[] = [];
-  socket.on('data', (chunk) => replies.push(...decoder.push(chunk)));
-  await new Promise((resolve) => socket.once('connect', resolve));
-  socket.write(encodeFrame({ t: 'hello', protocol: PROTOCOL_VERSION, version: effectiveVersion(h.env) }));
-  socket.write(encodeFrame({ t: 'req', id: 1, method: 'session.send', params: { target: 'rd' } }));
-  const reply = await waitFor(() => replies.find((f) => f.t === 'res' && f.id === 1), 30_000, 'the reply');
-  t.true(reply.ok, JSON.stringify(reply));
-  t.is(reply.result.bytes, 1);
+  // The testkit's raw protocol client: the request carries only the target, which no CLI command sends.
+  const client = await Client.connect(h.paths.socketPath);
+  t.teardown(() => client.destroy());
+  const sent = client.request<SendResult>('session.send', { target: 'rd' });
+  await t.notThrowsAsync(sent);
+  t.is((await sent).bytes, 1);
   await waitFor(async () => (await h.ccx(['logs', id])).stdout.includes('got:[]'), 30_000, 'the empty line read');
 });

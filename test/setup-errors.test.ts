@@ -28,7 +28,7 @@ function assertSetupError(t: ExecutionContext, r: { code: number; stderr: string
 }
 
 // Needs root: a read-only directory stops only a user who is not root, so the CLI runs as nobody.
-test('a read-only CCX_HOME is E_PERMISSION, exit 4, naming the directory and how to fix it', async (t) => {
+test('a read-only CCX_HOME is E_PERMISSION, exit 4, naming the directory, how to fix it', async (t) => {
   const base = mkdtempSync(join(tmpdir(), 'ccxs-'));
   dirs.push(base);
   chmodSync(base, 0o755);
@@ -45,7 +45,7 @@ test('a read-only CCX_HOME is E_PERMISSION, exit 4, naming the directory and how
   t.regex(r.stderr, /hint: .*chmod u\+w/);
 });
 
-test('a file where state/ should be is E_SETUP, exit 4, with the path and what to move', async (t) => {
+test('a file where state/ should be is E_SETUP, exit 4, with the path, what to move', async (t) => {
   const h = home();
   writeFileSync(join(h.dir, 'state'), 'not a directory\n');
   const r = await h.ccx(['list']);

@@ -25,27 +25,32 @@ function rawClient(h: Home): Promise<{ socket: Socket; replies: any[]; closed: P
 
 const hello = () => encodeFrame({ t: 'hello', protocol: PROTOCOL_VERSION, version: '0.1.0' });
 
-test('malformed, oversized and unknown messages get errors or a closed connection; the daemon keeps serving', async (t) => {
-  const h = home();
+/** A daemon serving one session, keep; its pid. */
+async function daemonWithKeep(h: Home): Promise<number> {
   await h.ccx(['start', '--name', 'keep', '--', 'sleep', '600']);
-  const pid = h.daemonPid()!;
+  return h.daemonPid()!;
+}
 
-  // Request before hello: fatal error, connection closed.
+/** Request before hello: fatal error, connection closed. */
+async function requestBeforeHello(h: Home) {
   const early = await rawClient(h);
   early.socket.write(encodeFrame({ t: 'req', id: 1, method: 'session.list', params: {} }));
   await early.closed;
-  t.is(early.replies[0]?.t, 'fatal');
-  t.is(early.replies[0]?.error.code, 'E_PROTOCOL');
+  return early;
+}
 
-  // Oversized frame header: closed without buffering a megabyte first.
+/** Oversized frame header: closed without buffering a megabyte first. */
+async function oversizedHeader(h: Home) {
   const big = await rawClient(h);
   const header = Buffer.alloc(4);
   header.writeUInt32BE(64 * 1024 * 1024);
   big.socket.write(header);
   await big.closed;
-  t.regex(big.replies[0]?.error.message ?? '', /exceeds/);
+  return big;
+}
 
-  // Invalid JSON inside a well-sized frame.
+/** Invalid JSON inside a well-sized frame. */
+async function junkFrame(h: Home) {
   const junk = await rawClient(h);
   const body = Buffer.from('{not json');
   const frame = Buffer.alloc(4 + body.length);
@@ -53,9 +58,11 @@ test('malformed, oversized and unknown messages get errors or a closed connectio
   body.copy(frame, 4);
   junk.socket.write(frame);
   await junk.closed;
-  t.is(junk.replies[0]?.error.code, 'E_PROTOCOL');
+  return junk;
+}
 
-  // After hello: wrong shapes, unknown methods and bad params get error replies on a live connection.
+/** After hello: wrong shapes, unknown methods and bad params (ids 2 to 6), then a good list (7); the replies once 7 came. */
+async function badRequestsAfterHello(h: Home) {
   const c = await rawClient(h);
   c.socket.write(hello());
   c.socket.write(encodeFrame({ t: 'nonsense', id: 2 }));
@@ -65,6 +72,43 @@ test('malformed, oversized and unknown messages get errors or a closed connectio
   c.socket.write(encodeFrame({ t: 'req', id: 6, method: '__proto__', params: {} }));
   c.socket.write(encodeFrame({ t: 'req', id: 7, method: 'session.list', params: {} }));
   const replies = await waitFor(() => (c.replies.length >= 7 ? c.replies : undefined), 10_000, 'replies');
+  c.socket.destroy();
+  return replies;
+}
+
+/** Random bytes. */
+async function randomBytesClient(h: Home): Promise<void> {
+  const noise = await rawClient(h);
+  noise.socket.write(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
+  await noise.closed;
+}
+
+test('a request before hello gets a fatal E_PROTOCOL, the connection closed', async (t) => {
+  const h = home();
+  await daemonWithKeep(h);
+  const early = await requestBeforeHello(h);
+  t.is(early.replies[0]?.t, 'fatal');
+  t.is(early.replies[0]?.error.code, 'E_PROTOCOL');
+});
+
+test('an oversized frame header closes the connection, saying the frame exceeds the limit', async (t) => {
+  const h = home();
+  await daemonWithKeep(h);
+  const big = await oversizedHeader(h);
+  t.regex(big.replies[0]?.error.message ?? '', /exceeds/);
+});
+
+test('invalid JSON inside a well-sized frame gets E_PROTOCOL', async (t) => {
+  const h = home();
+  await daemonWithKeep(h);
+  const junk = await junkFrame(h);
+  t.is(junk.replies[0]?.error.code, 'E_PROTOCOL');
+});
+
+test('after hello, wrong shapes, unknown methods or bad params get error replies on a live connection', async (t) => {
+  const h = home();
+  await daemonWithKeep(h);
+  const replies = await badRequestsAfterHello(h);
   t.is(replies[0].t, 'welcome');
   const byId = new Map(replies.filter((r) => r.t === 'res').map((r) => [r.id, r]));
   t.is(byId.get(3)?.error.code, 'E_PROTOCOL');
@@ -75,13 +119,16 @@ test('malformed, oversized and unknown messages get errors or a closed connectio
   t.is(byId.get(7)?.ok, true);
   t.is(byId.get(7)?.result[0].name, 'keep');
   t.true(replies.some((r) => r.t === 'res' && r.id === 2 && r.error?.code === 'E_PROTOCOL'));
-  c.socket.destroy();
+});
 
-  // Random bytes.
-  const noise = await rawClient(h);
-  noise.socket.write(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)));
-  await noise.closed;
-
+test('the daemon keeps serving after malformed, oversized, unknown messages or random bytes', async (t) => {
+  const h = home();
+  const pid = await daemonWithKeep(h);
+  await requestBeforeHello(h);
+  await oversizedHeader(h);
+  await junkFrame(h);
+  await badRequestsAfterHello(h);
+  await randomBytesClient(h);
   t.true(isAlive(pid), 'daemon still running');
   t.is(h.daemonPid(), pid);
   const list = parseJson<SessionInfo[]>(await h.ccx(['list', '--json']));
@@ -123,21 +170,32 @@ test('an unsafe runtime directory is refused with a hint', async (t) => {
   t.regex(r.stderr, /hint: run: chmod 700/);
 });
 
-test('SIGTERM stops the daemon gracefully: sessions ended and recorded, socket and registry removed', async (t) => {
-  const h = home();
+/** A daemon serving a bash session, stopped with SIGTERM; the session's pid. */
+async function sigtermedDaemon(h: Home): Promise<number> {
   const s = parseJson(await h.ccx(['start', '--json', '--', 'bash', '--norc']));
   const pid = h.daemonPid()!;
   process.kill(pid, 'SIGTERM');
   await waitFor(() => !isAlive(pid), 15_000, 'daemon exit');
-  t.false(isAlive(s.pid));
+  return s.pid;
+}
+
+test('a daemon stopped by SIGTERM leaves neither its socket nor its registry', async (t) => {
+  const h = home();
+  await sigtermedDaemon(h);
   const { existsSync } = await import('node:fs');
   t.false(existsSync(join(h.dir, 'run', 'ccxd.sock')));
   t.false(existsSync(join(h.dir, 'state', 'daemon.json')));
+});
+
+test('SIGTERM stops the daemon gracefully: its sessions ended, recorded as cancelled', async (t) => {
+  const h = home();
+  const sessionPid = await sigtermedDaemon(h);
+  t.false(isAlive(sessionPid));
   const all = parseJson<SessionInfo[]>(await h.ccx(['list', '--all', '--json']));
   t.is(all[0]!.status, 'cancelled');
 });
 
-test('usage errors exit 2 with a hint; help and version work', async (t) => {
+test('usage errors exit 2 with a hint', async (t) => {
   const h = home();
   const bad = await h.ccx(['frobnicate']);
   t.is(bad.code, 2);
@@ -145,11 +203,25 @@ test('usage errors exit 2 with a hint; help and version work', async (t) => {
   const noCmd = await h.ccx(['start']);
   t.is(noCmd.code, 2);
   t.regex(noCmd.stderr, /put the command after --/);
-  const version = await h.ccx(['--version']);
+});
+
+test('--version prints the version', async (t) => {
+  const version = await home().ccx(['--version']);
   t.is(version.stdout.trim(), '0.1.0');
-  const help = await h.ccx(['send', '--help']);
+});
+
+test('a command\'s --help shows its examples', async (t) => {
+  const help = await home().ccx(['send', '--help']);
   t.regex(help.stdout, /Examples:/);
-  const completion = await h.ccx(['completion']);
+});
+
+test('ccx completion prints a completion script', async (t) => {
+  const completion = await home().ccx(['completion']);
   t.regex(completion.stdout, /complete/);
+});
+
+test('usage errors, --version, --help, completion start no daemon', async (t) => {
+  const h = home();
+  for (const args of [['frobnicate'], ['start'], ['--version'], ['send', '--help'], ['completion']]) await h.ccx(args);
   t.is(h.daemonPid(), undefined, 'none of these started a daemon');
 });

@@ -18,27 +18,52 @@ test('turns are given in the order asked for, one at a time', async (t) => {
   t.is(q.length, 0);
 });
 
-test('noQueue while taken is E_BUSY; a free session is taken at once', async (t) => {
+/** A queue whose turn is held, and a noQueue request made while it is. */
+async function heldWithNoQueueRequest(): Promise<{ q: InstanceType<typeof TurnQueue>; held: Awaited<ReturnType<InstanceType<typeof TurnQueue>['acquire']>>; refused: Promise<unknown> }> {
   const q = new TurnQueue();
   const held = await q.acquire({ label: 's', noQueue: true });
-  const error = await t.throwsAsync(q.acquire({ label: 's', noQueue: true }));
+  const refused = q.acquire({ label: 's', noQueue: true });
+  return { q, held, refused };
+}
+
+test('noQueue while taken is E_BUSY', async (t) => {
+  const { refused } = await heldWithNoQueueRequest();
+  const error = await t.throwsAsync(refused);
   t.is((error as { code?: string }).code, 'E_BUSY');
+});
+
+test('noQueue on a free session takes it at once', async (t) => {
+  const { q, held, refused } = await heldWithNoQueueRequest();
+  await refused.catch(() => undefined);
   held.dispose();
   held.dispose(); // twice is once
   (await q.acquire({ label: 's', noQueue: true })).dispose();
   t.is(q.length, 0);
 });
 
-test('a waiter whose client went away leaves the line; one that timed out too', async (t) => {
+/** A held turn, then a waiter that leaves (its client going away or its timeout), then one that stays. */
+async function lineWithLeaver(leaver: { signal?: AbortSignal; timeoutMs?: number }): Promise<{ q: InstanceType<typeof TurnQueue>; held: { dispose(): void }; leaving: Promise<unknown>; staying: Promise<{ dispose(): void }> }> {
   const q = new TurnQueue();
   const held = await q.acquire({ label: 's' });
-  const gone = new AbortController();
-  const leaving = q.acquire({ label: 's', signal: gone.signal });
-  const timing = q.acquire({ label: 's', timeoutMs: 10 });
+  const leaving = q.acquire({ label: 's', ...leaver });
   const staying = q.acquire({ label: 's' });
+  return { q, held, leaving, staying };
+}
+
+test('a waiter whose client went away leaves the line', async (t) => {
+  const gone = new AbortController();
+  const { q, held, leaving, staying } = await lineWithLeaver({ signal: gone.signal });
   gone.abort();
   await t.throwsAsync(leaving);
-  t.is(((await t.throwsAsync(timing)) as { code?: string }).code, 'E_TIMEOUT');
+  t.is(q.length, 2);
+  held.dispose();
+  (await staying).dispose();
+  t.is(q.length, 0);
+});
+
+test('a waiter that timed out leaves the line with E_TIMEOUT', async (t) => {
+  const { q, held, leaving, staying } = await lineWithLeaver({ timeoutMs: 10 });
+  t.is(((await t.throwsAsync(leaving)) as { code?: string }).code, 'E_TIMEOUT');
   t.is(q.length, 2);
   held.dispose();
   (await staying).dispose();

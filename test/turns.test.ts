@@ -5,7 +5,7 @@
  * client that goes away mid-turn gives the turn back.
  */
 import test from 'ava';
-import { homesFor, parseJson, waitFor, type Home } from './helpers/ccx.js';
+import { homesFor, parseJson, waitFor, type Home, type RunResult } from './helpers/ccx.js';
 
 const home = homesFor(test);
 
@@ -50,21 +50,46 @@ test("a plain send during someone's turn is written only after that turn's answe
   t.true(out.indexOf("'A-answer'") < out.indexOf('"C-text"'), out);
 });
 
-test("--no-queue during someone's turn fails with E_BUSY and a hint, and sends nothing", async (t) => {
-  const h = home();
+/** A python session whose turn A (a 600 s sleep) is under way; A's send --wait, still running. */
+async function turnUnderWay(h: Home): Promise<{ a: Promise<RunResult> }> {
   await startPython(h);
   const a = h.ccx(['send', 'py', 'import time; time.sleep(600); "A-answer"', '--wait', '--timeout', '600']);
   await waitFor(async () => (await logs(h)).includes('time.sleep(600)'), 30_000, "A's text in the output");
+  return { a };
+}
+
+/** Two --no-queue sends during the turn, in text and with --json. */
+async function noQueueSends(h: Home): Promise<{ busy: RunResult; json: RunResult }> {
   const busy = await h.ccx(['send', 'py', '"never-sent"', '--no-queue']);
+  const json = await h.ccx(['send', 'py', '"never-sent"', '--no-queue', '--wait', '--json']);
+  return { busy, json };
+}
+
+test("--no-queue during someone's turn fails with E_BUSY, with a hint", async (t) => {
+  const h = home();
+  await turnUnderWay(h);
+  const { busy, json } = await noQueueSends(h);
   t.not(busy.code, 0);
   t.regex(busy.stderr, /\[E_BUSY\]/);
   t.regex(busy.stderr, /^hint: .*--no-queue/m);
-  const json = await h.ccx(['send', 'py', '"never-sent"', '--no-queue', '--wait', '--json']);
   t.is(JSON.parse(json.stderr).error.code, 'E_BUSY');
+});
+
+test("--no-queue during someone's turn sends nothing, even once the turn ended", async (t) => {
+  const h = home();
+  const { a } = await turnUnderWay(h);
+  await noQueueSends(h);
+  await h.ccx(['interrupt', 'py']);
+  await a;
+  t.false((await logs(h)).includes('never-sent'));
+});
+
+test("interrupt does not wait for someone's turn: it ends it", async (t) => {
+  const h = home();
+  const { a } = await turnUnderWay(h);
   // interrupt does not wait for the turn: it ends A's, whose answer is the KeyboardInterrupt.
   t.is((await h.ccx(['interrupt', 'py'])).code, 0);
   t.regex((await a).stdout, /KeyboardInterrupt/);
-  t.false((await logs(h)).includes('never-sent'));
 });
 
 test('a client that disconnects mid-turn gives the turn back', async (t) => {

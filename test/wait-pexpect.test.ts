@@ -4,7 +4,7 @@
  * counts; a screen pattern is met by what the screen shows now; several
  * patterns report which one matched; --until-text matches exact strings.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { homesFor, parseJson, waitFor, type Home } from './helpers/ccx.js';
 
 const home = homesFor(test);
@@ -19,17 +19,27 @@ async function logs(h: Home, id: string): Promise<string> {
   return (await h.ccx(['logs', id])).stdout;
 }
 
-test('send, then wait --idle: output that came before the wait counts (the wait starts where the send wrote)', async (t) => {
+/** A shell session sh that was sent `echo first-answer`, once the answer is in its log. */
+async function shellAnswered(t: ExecutionContext): Promise<Home> {
   const h = home();
   await start(h, ['--name', 'sh', '--preset', 'shell', '--', 'bash', '--norc', '--noprofile']);
   t.is((await h.ccx(['send', 'sh', 'echo first-answer'])).code, 0);
   // The answer is complete before the wait is asked for.
   await waitFor(async () => /^first-answer\r?$/m.test(await logs(h, 'sh')), 30_000, 'the answer');
+  return h;
+}
+
+test('wait --idle after a send counts the output that came before the wait (it starts where the send wrote)', async (t) => {
+  const h = await shellAnswered(t);
   const r = await h.ccx(['wait', 'sh', '--idle', '500', '--print', 'output', '--timeout', '20', '--json']);
   t.is(r.code, 0, r.stderr);
   const j = parseJson(r);
   t.is(j.reason, 'idle');
   t.regex(j.output, /^first-answer$/m);
+});
+
+test("wait for the preset's prompt after a send is met by the prompt already shown", async (t) => {
+  const h = await shellAnswered(t);
   // With the preset's prompt as the condition too: the prompt after the answer is already there.
   const p = await h.ccx(['wait', 'sh', '--timeout', '20', '--json']);
   t.is(parseJson(p).reason, 'prompt', p.stderr);
@@ -59,7 +69,7 @@ test('wait --until --screen is met by what the screen shows now', async (t) => {
   t.like(parseJson(r), { reason: 'match', match: { text: 'status: READY', groups: ['READY'], index: 0 } });
 });
 
-test('several --until patterns: the earliest match wins and match.index / match.pattern say which', async (t) => {
+test('several --until patterns: the earliest match wins, match.index / match.pattern saying which', async (t) => {
   const h = home();
   const id = await start(h, ['--', 'sh', '-c', 'read x; echo "step one"; echo "error: disk full"; echo "Build OK"; sleep 600']);
   const waiting = h.ccx(['wait', id, '--until', 'Build OK', '--until', 'error: (.*)', '--timeout', '30', '--json']);
@@ -70,13 +80,24 @@ test('several --until patterns: the earliest match wins and match.index / match.
   t.deepEqual(parseJson(r).match, { text: 'error: disk full', groups: ['disk full'], index: 1, pattern: 'error: (.*)' });
 });
 
-test('--until-text matches the exact string (regex characters are literal) and counts after the --until patterns', async (t) => {
-  const h = home();
+/** A session that printed "axb+" then "cost: a.b+ (USD)"; its id. */
+async function printedRegexCharacters(h: Home): Promise<string> {
   const id = await start(h, ['--', 'sh', '-c', 'echo "axb+"; echo "cost: a.b+ (USD)"; sleep 600']);
   await waitFor(async () => (await logs(h, id)).includes('USD'), 30_000, 'output');
+  return id;
+}
+
+test('--until-text patterns are numbered after the --until patterns', async (t) => {
+  const h = home();
+  const id = await printedRegexCharacters(h);
   const r = await h.ccx(['wait', id, '--from', '0', '--until', 'never-printed', '--until-text', 'a.b+ (USD)', '--timeout', '20', '--json']);
   t.is(r.code, 0, r.stderr);
   t.deepEqual(parseJson(r).match, { text: 'a.b+ (USD)', groups: [], index: 1, pattern: 'a.b+ (USD)' });
+});
+
+test('--until-text matches the exact string (regex characters are literal)', async (t) => {
+  const h = home();
+  const id = await printedRegexCharacters(h);
   // As a regex the same text would have matched "axb" on the first line; as text it does not.
   const literal = await h.ccx(['wait', id, '--from', '0', '--until-text', 'a.b', '--timeout', '20', '--json']);
   t.is(parseJson(literal).match.text, 'a.b');

@@ -65,15 +65,18 @@ function wsConnect(path: string, headers: Record<string, string> = { origin: gw.
   });
 }
 
-test.serial('ccx web prints {url, port, token} with the token in the URL fragment, and keeps the token in a 0600 file', (t) => {
+test.serial('ccx web prints {url, port, token} with the token in the URL fragment', (t) => {
   t.true(gw.port > 0);
   t.is(gw.url, `http://127.0.0.1:${gw.port}/#token=${gw.token}`);
   t.regex(gw.token, /^[A-Za-z0-9_-]{43}$/);
+});
+
+test.serial('ccx web keeps its token in a 0600 file', (t) => {
   const mode = statSync(join(h.dir, 'state', 'web-token')).mode & 0o777;
   t.is(mode, 0o600);
 });
 
-test.serial('without a token the API answers 401, and with a wrong one too', async (t) => {
+test.serial('the API answers 401 without a token or with a wrong one', async (t) => {
   const none = await http(gw, 'GET', '/api/sessions', { token: null });
   t.is(none.status, 401);
   t.is(none.json.error.code, 'E_UNAUTHORIZED');
@@ -88,7 +91,7 @@ test.serial('a Host header that does not name the bound address is 403 (DNS rebi
   t.is((await http(gw, 'GET', '/api/sessions', { headers: { host: `localhost:${gw.port}` } })).status, 200);
 });
 
-test.serial('a foreign Origin is 403 on a POST, on SSE and on the terminal WebSocket; the own origin passes', async (t) => {
+test.serial('a foreign Origin is 403 on a POST, on SSE, on the terminal WebSocket', async (t) => {
   const id = await startBash('origin');
   const post = await http(gw, 'POST', `/api/session/${id}/interrupt`, { body: {}, headers: { origin: 'http://evil.example' } });
   t.is(post.status, 403);
@@ -98,10 +101,14 @@ test.serial('a foreign Origin is 403 on a POST, on SSE and on the terminal WebSo
   sse.close();
   const refused = await t.throwsAsync(wsConnect(`/api/session/${id}/terminal`, { origin: 'http://evil.example' }));
   t.is((refused as any).status, 403);
+});
+
+test.serial('the own origin passes the Origin check', async (t) => {
+  const id = await startBash('own-origin');
   t.is((await http(gw, 'POST', `/api/session/${id}/interrupt`, { body: {}, headers: { origin: gw.origin } })).status, 200);
 });
 
-test.serial('a body over 1 MiB is 413, and malformed JSON is 400 with the parser message', async (t) => {
+test.serial('a body over 1 MiB is 413, with a Content-Length or chunked', async (t) => {
   const id = await startBash('bodies');
   const big = await http(gw, 'POST', `/api/session/${id}/prompt`, { body: JSON.stringify({ text: 'x'.repeat(1024 * 1024 + 10) }) });
   t.is(big.status, 413);
@@ -109,6 +116,10 @@ test.serial('a body over 1 MiB is 413, and malformed JSON is 400 with the parser
   const chunked = await http(gw, 'POST', `/api/session/${id}/prompt`, { body: JSON.stringify({ text: 'y'.repeat(2 * 1024 * 1024) }), headers: { 'transfer-encoding': 'chunked' } });
   t.is(chunked.status, 413);
   t.is(chunked.json.error.code, 'E_TOO_LARGE');
+});
+
+test.serial('malformed JSON is 400 with the parser message', async (t) => {
+  const id = await startBash('badjson');
   const bad = await http(gw, 'POST', `/api/session/${id}/prompt`, { body: '{"text": "echo' });
   t.is(bad.status, 400);
   t.is(bad.json.error.code, 'E_BAD_JSON');
@@ -116,17 +127,20 @@ test.serial('a body over 1 MiB is 413, and malformed JSON is 400 with the parser
   t.is((await http(gw, 'POST', `/api/session/${id}/prompt`, { body: '[1,2]' })).status, 400);
 });
 
-test.serial('a malformed session id is 400 and an unknown one 404, on every kind of route', async (t) => {
+test.serial('a malformed session id is 400 on every kind of route', async (t) => {
   for (const path of ['/api/session/bad%24id/status', '/api/session/..%2F..%2Fetc/screen', '/api/session/-x/events']) {
     const r = await http(gw, 'GET', path);
     t.is(r.status, 400, path);
     t.is(r.json.error.code, 'E_USAGE');
   }
+  await t.throwsAsync(wsConnect('/api/session/bad%24id/terminal'), { message: 'HTTP 400' });
+});
+
+test.serial('an unknown session id is 404 on every kind of route', async (t) => {
   for (const path of ['/api/session/nosuchid/status', '/api/session/nosuchid/logs', '/api/session/nosuchid/events']) t.is((await http(gw, 'GET', path)).status, 404, path);
   t.is((await http(gw, 'POST', '/api/session/nosuchid/cancel', { body: {} })).status, 404);
   t.is((await http(gw, 'DELETE', '/api/session/nosuchid')).status, 404);
   await t.throwsAsync(wsConnect('/api/session/nosuchid/terminal'), { message: 'HTTP 404' });
-  await t.throwsAsync(wsConnect('/api/session/bad%24id/terminal'), { message: 'HTTP 400' });
 });
 
 test.serial('POST /api/login trades the token for an HttpOnly SameSite=Strict cookie that authenticates', async (t) => {
@@ -141,12 +155,26 @@ test.serial('POST /api/login trades the token for an HttpOnly SameSite=Strict co
   t.is((await http(gw, 'GET', '/api/sessions', { token: null, headers: { cookie: `${pair.split('=')[0]}=forged` } })).status, 401);
 });
 
-test.serial('POST /api/sessions with a prompt sends it once bash is ready; list, status, screen and logs show it', async (t) => {
-  const r = await http(gw, 'POST', '/api/sessions', { body: { command: ['bash', '--norc', '--noprofile'], name: 'withprompt', prompt: 'echo started-$((6*7))' } });
+let withPrompt: Promise<{ r: Awaited<ReturnType<typeof http>>; id: string }> | undefined;
+/** The bash session withprompt, started by POST /api/sessions with the prompt `echo started-$((6*7))` (once, for the tests that read it), once its answer is out. */
+function sessionWithPrompt(): Promise<{ r: Awaited<ReturnType<typeof http>>; id: string }> {
+  withPrompt ??= (async () => {
+    const r = await http(gw, 'POST', '/api/sessions', { body: { command: ['bash', '--norc', '--noprofile'], name: 'withprompt', prompt: 'echo started-$((6*7))' } });
+    if (r.status === 201) await waitForOutput(h, r.json.id, 'started-42');
+    return { r, id: r.json?.id as string };
+  })();
+  return withPrompt;
+}
+
+test.serial('POST /api/sessions with a prompt sends it once bash is ready', async (t) => {
+  const { r, id } = await sessionWithPrompt();
   t.is(r.status, 201, r.text);
   t.truthy(r.json.promptSent);
-  const id = r.json.id as string;
   await waitForOutput(h, id, 'started-42');
+});
+
+test.serial('a session started with a prompt over the API shows it in list, status, screen, logs', async (t) => {
+  const { id } = await sessionWithPrompt();
   const list = await http(gw, 'GET', '/api/sessions');
   t.true(list.json.some((s: any) => s.id === id && s.status === 'running'));
   const status = await http(gw, 'GET', `/api/session/withprompt/status`);
@@ -158,9 +186,21 @@ test.serial('POST /api/sessions with a prompt sends it once bash is ready; list,
   t.is(screen.status, 200);
   const logs = await http(gw, 'GET', `/api/session/${id}/logs`);
   t.regex(logs.json.text, /started-42/);
+});
+
+test.serial('GET logs?since=OFFSET reads from that offset', async (t) => {
+  const { id } = await sessionWithPrompt();
+  const logs = await http(gw, 'GET', `/api/session/${id}/logs`);
   const later = await http(gw, 'GET', `/api/session/${id}/logs?since=${logs.json.offset}`);
   t.is(later.json.from, logs.json.offset);
+});
+
+test.serial('GET logs?since= that is not an offset is 400', async (t) => {
+  const { id } = await sessionWithPrompt();
   t.is((await http(gw, 'GET', `/api/session/${id}/logs?since=abc`)).status, 400);
+});
+
+test.serial('POST /api/sessions with a command that is not an argv array is 400', async (t) => {
   t.is((await http(gw, 'POST', '/api/sessions', { body: { command: 'bash' } })).status, 400);
 });
 
@@ -196,7 +236,20 @@ test.serial('interrupt reaches the program, cancel ends it as cancelled with its
   t.is((await http(gw, 'GET', `/api/session/${id}/status`)).status, 404);
 });
 
-test.serial('SSE: id is the event seq, retry and heartbeats come, and Last-Event-ID resumes with no gap and no duplicate', async (t) => {
+test.serial('SSE wire format: the id of an event is its seq, retry is 2000 ms, heartbeats are comments', async (t) => {
+  const id = await startBash('sse-format');
+  const logged = () => eventsFromLog(h).filter((e) => e.sessionId === id && e.type !== 'session-output').map((e) => e.seq);
+  const first = await openSse(gw, `/api/session/${id}/events`);
+  t.is(first.status, 200);
+  await http(gw, 'POST', `/api/session/${id}/prompt`, { body: { text: 'echo format', wait: { until: '^format', timeoutMs: 20_000 } } });
+  await first.until((s) => s.events.length > 0 && Number(s.events[s.events.length - 1]!.id) >= Math.max(...logged()), 30_000, 'the stream to catch up');
+  await first.until((s) => s.comments.includes('heartbeat'), 10_000, 'a heartbeat comment');
+  t.is(first.retry, 2000);
+  for (const e of first.events) t.is(e.id, String(JSON.parse(e.data).seq));
+  first.close();
+});
+
+test.serial('SSE: every event comes once, in order, resumed by Last-Event-ID, joining the shared stream or live', async (t) => {
   const id = await startBash('sse');
   const logged = () => eventsFromLog(h).filter((e) => e.sessionId === id && e.type !== 'session-output').map((e) => e.seq);
   const turn = (text: string) => http(gw, 'POST', `/api/session/${id}/prompt`, { body: { text: `echo ${text}`, wait: { until: `^${text}`, timeoutMs: 20_000 } } });
@@ -204,12 +257,8 @@ test.serial('SSE: id is the event seq, retry and heartbeats come, and Last-Event
   const live = await openSse(gw, `/api/session/${id}/events?since=now`);
   const liveFrom = Math.max(...logged());
   const first = await openSse(gw, `/api/session/${id}/events`);
-  t.is(first.status, 200);
   await turn('before-gap');
   await first.until((s) => s.events.length > 0 && Number(s.events[s.events.length - 1]!.id) >= Math.max(...logged()), 30_000, 'the first stream to catch up');
-  await first.until((s) => s.comments.includes('heartbeat'), 10_000, 'a heartbeat comment');
-  t.is(first.retry, 2000);
-  for (const e of first.events) t.is(e.id, String(JSON.parse(e.data).seq));
   first.close();
   const lastSeen = first.events[first.events.length - 1]!.id!;
   const seenFirst = first.events.map((e) => Number(e.id));
@@ -234,15 +283,23 @@ test.serial('SSE: id is the event seq, retry and heartbeats come, and Last-Event
   await live.until((s) => s.events.length > 0 && Number(s.events[s.events.length - 1]!.id) >= Math.max(...logged()), 30_000, 'the live stream to catch up');
   live.close();
   t.deepEqual(live.events.map((e) => Number(e.id)), logged().filter((seq) => seq > liveFrom), 'the shared stream: every event once, in order');
+});
+
+test.serial('SSE: a Last-Event-ID that is not a seq is 400', async (t) => {
   t.is((await http(gw, 'GET', `/api/events`, { headers: { 'last-event-id': 'abc' } })).status, 400);
 });
 
-test.serial('the terminal WebSocket replays the screen, then live output; keystrokes count only with write=1', async (t) => {
-  const id = await startBash('term');
+/**
+ * A bash session `name` that printed replay-me; a read-only terminal socket
+ * (once it has the replay) that types READONLY-LEAK, then a write=1 socket
+ * that types a command (seen by both) and resizes the session.
+ */
+async function terminalSockets(name: string) {
+  const id = await startBash(name);
   await http(gw, 'POST', `/api/session/${id}/prompt`, { body: { text: 'echo replay-me', wait: { until: '^replay-me', timeoutMs: 20_000 } } });
   const reader = await wsConnect(`/api/session/${id}/terminal`);
   await waitFor(() => reader.text().includes('replay-me'), 20_000, 'the screen replay');
-  t.is(reader.messages[0]?.type, 'start');
+  const firstMessage = reader.messages[0]?.type;
   // Read-only: these keystrokes must never reach bash.
   reader.ws.send(Buffer.from('echo READONLY-LEAK\r'));
   const writer = await wsConnect(`/api/session/${id}/terminal?write=1&cols=100&rows=30`);
@@ -250,10 +307,20 @@ test.serial('the terminal WebSocket replays the screen, then live output; keystr
   await waitFor(() => reader.tail().includes('typed-2') && writer.tail().includes('typed-2'), 20_000, 'the typed command echoed to both sockets');
   writer.ws.send(JSON.stringify({ type: 'resize', cols: 90, rows: 20 }));
   await waitFor(async () => (await http(gw, 'GET', `/api/session/${id}/status`)).json.cols === 90, 20_000, 'the resize');
-  const logs = await http(gw, 'GET', `/api/session/${id}/logs`);
-  t.notRegex(logs.json.text, /READONLY-LEAK/);
   reader.ws.close();
   writer.ws.close();
+  return { id, firstMessage };
+}
+
+test.serial('the terminal WebSocket replays the screen before the live output', async (t) => {
+  const { firstMessage } = await terminalSockets('term');
+  t.is(firstMessage, 'start');
+});
+
+test.serial('keystrokes on the terminal WebSocket count only with write=1', async (t) => {
+  const { id } = await terminalSockets('term-write');
+  const logs = await http(gw, 'GET', `/api/session/${id}/logs`);
+  t.notRegex(logs.json.text, /READONLY-LEAK/);
 });
 
 test.serial('every route the server registers is in /api/openapi.json', async (t) => {
@@ -269,7 +336,7 @@ test.serial('every route the server registers is in /api/openapi.json', async (t
   }
 });
 
-test.serial("GET messages: a structured agent session's conversation (user message, tool call and result, answer); a terminal session's is 400", async (t) => {
+test.serial("GET messages of a structured agent session is its conversation (user message, tool call, tool result, answer)", async (t) => {
   // The real Claude Code on stream-json, offline against the fake Messages API, asking before tools.
   const work = mkdtempSync(join(newDir(), 'w-'));
   const agent = await startSession(h, ['--name', 'webagent', '--agent', 'claude', '--permission-mode', 'default', '--cwd', work, ...envArgs(claudeEnv(fakeApi(), claudeHome(newDir()))), '--', CLAUDE_BIN]);
@@ -300,22 +367,40 @@ test.serial("GET messages: a structured agent session's conversation (user messa
   const tail = await http(gw, 'GET', `/api/session/${agent.id}/messages?tail=1`);
   t.is(tail.json.messages.length, 1);
   t.is((await http(gw, 'GET', `/api/session/${agent.id}/messages?tail=x`)).status, 400);
+  await h.ccx(['cancel', agent.id]);
+});
+
+test.serial("GET messages of a terminal session is 400", async (t) => {
   const bash = await startBash('nomessages');
   const notAgent = await http(gw, 'GET', `/api/session/${bash}/messages`);
   t.is(notAgent.status, 400);
   t.regex(notAgent.json.error.message, /not a structured agent session/);
-  t.is((await http(gw, 'GET', '/api/session/nosuchsession/messages')).status, 404);
-  await h.ccx(['cancel', agent.id]);
 });
 
-test.serial('approvals: a shell has none pending, and an unknown request is 404', async (t) => {
+test.serial("GET messages of an unknown session is 404", async (t) => {
+  t.is((await http(gw, 'GET', '/api/session/nosuchsession/messages')).status, 404);
+});
+
+test.serial('approvals: a shell has none pending', async (t) => {
   const id = await startBash('noapprovals');
   const all = await http(gw, 'GET', '/api/approvals');
   t.is(all.status, 200);
   t.deepEqual(all.json.filter((a: any) => a.session === id), []);
+});
+
+test.serial('approvals: an answer to an unknown request is 404', async (t) => {
+  const id = await startBash('noapprovals-unknown');
   t.is((await http(gw, 'POST', `/api/session/${id}/approvals/nosuch`, { body: { approved: true } })).status, 404);
+});
+
+test.serial('approvals: answering the permission dialog of a shell that shows none fails', async (t) => {
+  const id = await startBash('noapprovals-dialog');
   const notAsking = await http(gw, 'POST', `/api/session/${id}/approvals/permission`, { body: { approved: true } });
   t.true(notAsking.status >= 400, notAsking.text);
+});
+
+test.serial('approvals: an answer whose approved is not a boolean is 400', async (t) => {
+  const id = await startBash('noapprovals-bad');
   t.is((await http(gw, 'POST', `/api/session/${id}/approvals/permission`, { body: { approved: 'yes' } })).status, 400);
 });
 
@@ -332,7 +417,7 @@ test.serial('ccx web --rotate-token: a running gateway refuses the old token at 
   t.is(a.child.exitCode, 0);
 });
 
-test.serial('a terminal socket that never reads stalls neither the program nor another socket, and the gateway does not buffer the flood for it', async (t) => {
+test.serial('a terminal socket that never reads only pauses its own stream: the program, another socket carry on, the gateway buffers nothing for it', async (t) => {
   const id = await startBash('flood');
   // A raw WebSocket handshake, then never a byte read: the kernel buffers fill and stay full.
   const stalled = connect({ host: '127.0.0.1', port: gw.port });
@@ -368,7 +453,7 @@ test.serial('a terminal socket that never reads stalls neither the program nor a
   watcher.ws.close();
 });
 
-test.serial('--bind to another address than loopback warns on stderr (and one this machine lacks is a clear error)', async (t) => {
+test.serial('--bind to a non-loopback address this machine lacks: a warning on stderr, a clear error, exit 2', async (t) => {
   // 192.0.2.1 (TEST-NET-1) is no address of this machine: the listen fails, nothing is ever exposed.
   const r = await h.ccx(['web', '--bind', '192.0.2.1', '--port', '0']);
   t.is(r.code, 2);

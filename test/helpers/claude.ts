@@ -5,6 +5,7 @@
  * whose ~/.claude.json answers the first-run questions (theme, API key,
  * workspace trust) is made per test.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { CLAUDE_BIN, claudeEnv, claudeHome, envArgs } from '@ccx/testkit';
 
 export { CLAUDE_BIN, claudeEnv, claudeHome, envArgs };
@@ -41,4 +42,38 @@ export function fakeApiFor(test: { before: (fn: () => Promise<void>) => void; af
 export function claudeStartArgs(api: FakeAnthropic, work: string, home: string, opts: { ready?: boolean; args?: string[] } = {}): string[] {
   const ready = opts.ready === false ? [] : ['--wait-ready', '--timeout', '90'];
   return ['start', '--name', 'cc', '--cwd', work, '--cols', '100', '--rows', '30', '--preset', 'claude', ...ready, ...envArgs(claudeEnv(api, home)), '--', CLAUDE_BIN, ...(opts.args ?? [])];
+}
+
+/**
+ * At most three Claude Code starts at once in a test file: its start-up is a
+ * second or two of CPU, and a dozen at once (two claude-* files side by side)
+ * starved the daemons of a loaded 2-core machine — a hello unanswered after
+ * 2 s, keys Claude Code dropped. Sessions, once started, still run at once.
+ */
+const CLAUDE_STARTS_AT_ONCE = 3;
+let claudeStarting = 0;
+const claudeStartQueue: Array<() => void> = [];
+
+export async function throttledClaudeStart<R>(start: () => Promise<R>): Promise<R> {
+  if (claudeStarting >= CLAUDE_STARTS_AT_ONCE) await new Promise<void>((resolve) => claudeStartQueue.push(resolve));
+  else claudeStarting++;
+  try {
+    return await start();
+  } finally {
+    // The slot passes straight to the next start in line, if any.
+    const next = claudeStartQueue.shift();
+    if (next) next();
+    else claudeStarting--;
+  }
+}
+
+/**
+ * What a tool's `echo … > file` wrote, once it is a whole line; undefined before. The shell
+ * creates the file when it opens it for `>`, before echo writes, so existence alone can be an
+ * empty file (seen in CI).
+ */
+export function writtenLine(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  const text = readFileSync(path, 'utf8');
+  return text.endsWith('\n') ? text : undefined;
 }

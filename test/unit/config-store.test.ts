@@ -76,11 +76,20 @@ test('a file that is not JSON throws a usage error naming it, on every read unti
   t.deepEqual(store.current(), { fixed: true });
 });
 
-test('update replaces one key, keeps the others, and is seen at once', (t) => {
+/** A store whose file had `keep` and `webhooks`, after update('webhooks', …). */
+function updatedStore() {
   const file = configFile({ keep: 'me', webhooks: [] });
   const store = new ConfigStore(file);
   store.update('webhooks', [{ url: 'http://127.0.0.1/x' }]);
-  t.deepEqual(store.current(), { keep: 'me', webhooks: [{ url: 'http://127.0.0.1/x' }] });
+  return { file, store };
+}
+
+test('update replaces one key and keeps the others, seen by the store at once', (t) => {
+  t.deepEqual(updatedStore().store.current(), { keep: 'me', webhooks: [{ url: 'http://127.0.0.1/x' }] });
+});
+
+test('update writes the file: a new store reads what it left', (t) => {
+  const { file, store } = updatedStore();
   t.deepEqual(new ConfigStore(file).current(), store.current(), 'on disk too');
 });
 

@@ -56,11 +56,20 @@ test('a torn last journal line (a crash mid-append) is skipped on load', (t) => 
   t.deepEqual(ids(box), ['a']);
 });
 
-test('past maxEntries the oldest are dropped down to 90 % and returned', (t) => {
+/** An outbox of at most 10 entries after 11 adds, and what the last add dropped. */
+function overfullOutbox() {
   const box = new Outbox(journal(), { maxEntries: 10, maxBytes: 1_000_000 });
   let dropped: OutboxEntry[] = [];
   for (let i = 0; i < 11; i++) dropped = box.add(entry(`e${i}`));
-  t.deepEqual(dropped.map((e) => e.id), ['e0', 'e1']);
+  return { box, dropped };
+}
+
+test('past maxEntries the add returns the oldest entries it dropped', (t) => {
+  t.deepEqual(overfullOutbox().dropped.map((e) => e.id), ['e0', 'e1']);
+});
+
+test('past maxEntries the oldest are dropped down to 90 %', (t) => {
+  const { box } = overfullOutbox();
   t.is(box.size, 9);
   t.is(box.head()?.id, 'e2');
 });

@@ -70,7 +70,7 @@ test('OSC strings end at BEL or at ST', (t) => {
   t.is(toPlainText('a\x1b]0;title\x07b\x1b]2;other\x1b\\c\n'), 'abc\n');
 });
 
-test('other control characters print nothing; a tab is kept', (t) => {
+test('other control characters print nothing, except a tab, which is kept', (t) => {
   t.is(toPlainText('a\x07b\x0ec\x0fd\te\n'), 'abcd\te\n');
 });
 
@@ -78,11 +78,17 @@ test('backspace at the start of a line stays there', (t) => {
   t.is(toPlainText('\b\bab\n'), 'ab\n');
 });
 
-test('push returns only completed lines; partial shows the line being written', (t) => {
+test('push returns only completed lines', (t) => {
   const plain = new PlainText();
   t.is(plain.push('one\ntw'), 'one\n');
-  t.is(plain.partial, 'tw');
   t.is(plain.push('o\n'), 'two\n');
+});
+
+test('partial is the line being written, empty once it is completed', (t) => {
+  const plain = new PlainText();
+  plain.push('one\ntw');
+  t.is(plain.partial, 'tw');
+  plain.push('o\n');
   t.is(plain.partial, '');
 });
 

@@ -23,9 +23,13 @@ test('any other status (3xx, 4xx) is rejected for good', (t) => {
   for (const status of [100, 301, 302, 400, 401, 403, 404, 410, 422]) t.is(classify({ status }), 'rejected', String(status));
 });
 
-test('the nominal delay doubles per failure from the base and stops at the maximum', (t) => {
-  const top = () => 1; // jitter at its top: the nominal delay itself
+const top = (): number => 1; // jitter at its top: the nominal delay itself
+
+test('the nominal delay doubles per failure from the base, up to the maximum', (t) => {
   t.deepEqual([1, 2, 3, 4, 5].map((n) => retryDelayMs(n, 1_000, 10_000, top)), [1_000, 2_000, 4_000, 8_000, 10_000]);
+});
+
+test('a huge failure count gives the maximum delay', (t) => {
   t.is(retryDelayMs(1_000, 1_000, 300_000, top), 300_000, 'a huge failure count neither overflows nor passes the maximum');
 });
 

@@ -131,6 +131,13 @@ export interface FrameDecoderOptions {
    * Never for the daemon's own decoder: a client may declare 1 MiB and send 4 bytes.
    */
   trustDeclaredLength?: boolean;
+  /**
+   * Binary payloads are views valid only until the next `push`, of the
+   * chunk or of the decoder's buffer, which is kept and reused: for a
+   * reader that copies what it keeps (`logs` into its reused output slabs),
+   * so that a follower allocates no fresh memory per read.
+   */
+  transientPayloads?: boolean;
 }
 
 /** A decoder keeps at most this much buffer capacity while no frame is partly received. */
@@ -147,6 +154,8 @@ const IDLE_CAPACITY_BYTES = 64 * 1024;
  */
 export class FrameDecoder {
   private buf: Buffer = Buffer.alloc(0);
+  /** transientPayloads: the buffer of the frame completed last, kept for reuse. */
+  private spare: Buffer = Buffer.alloc(0);
   private used = 0;
 
   constructor(
@@ -156,54 +165,78 @@ export class FrameDecoder {
 
   /** Returns the frames completed by `chunk`; throws FrameError on a violation. */
   push(chunk: Buffer): unknown[] {
-    // Common case, nothing pending: parse straight from the chunk, no copy.
-    const fromChunk = this.used === 0;
-    if (!fromChunk) this.append(chunk);
-    const data = fromChunk ? chunk : this.buf.subarray(0, this.used);
     const frames: unknown[] = [];
-    // Payloads handed out as views of `buf`, which must then not be reused.
-    const lendsBuffer = !fromChunk && this.options.trustDeclaredLength === true;
-    let lent = false;
-    let offset = 0;
-    while (data.length - offset >= HEADER_BYTES) {
-      const length = data.readUInt32BE(offset);
-      if (length > this.maxFrameBytes) {
-        this.reset();
-        throw new FrameError('oversized', `frame of ${length} bytes exceeds the ${this.maxFrameBytes}-byte limit`);
-      }
-      if (data.length - offset - HEADER_BYTES < length) break;
-      const body = data.subarray(offset + HEADER_BYTES, offset + HEADER_BYTES + length);
+    // A frame begun in an earlier chunk takes only the bytes that complete
+    // it; the frames after it are parsed straight from the chunk. Copying the
+    // whole chunk behind it cost a follower a fresh buffer, and its page
+    // faults, the size of every socket read.
+    let offset = this.used > 0 ? this.completePending(chunk, frames) : 0;
+    if (this.used > 0) return frames;
+    const transient = this.options.transientPayloads === true;
+    while (chunk.length - offset >= HEADER_BYTES) {
+      const length = chunk.readUInt32BE(offset);
+      this.checkLength(length);
+      if (chunk.length - offset - HEADER_BYTES < length) break;
+      const body = chunk.subarray(offset + HEADER_BYTES, offset + HEADER_BYTES + length);
       offset += HEADER_BYTES + length;
-      try {
-        frames.push(decodeBody(body, fromChunk || lendsBuffer));
-      } catch (error) {
-        this.reset();
-        throw error;
-      }
-      if (lendsBuffer && body[0] === BINARY_FRAME_TAG) lent = true;
+      frames.push(this.decode(body, true));
     }
-    const rest = data.length - offset;
-    if (lent) {
-      // What is left of the lent buffer moves to a buffer of its own.
-      const left = data.subarray(offset);
-      this.reset();
-      if (rest > 0) {
-        this.reserve(rest, left, 0);
-        left.copy(this.buf, 0);
-        this.used = rest;
-      }
-    } else if (rest === 0) {
-      this.used = 0;
-      if (this.buf.length > IDLE_CAPACITY_BYTES) this.buf = Buffer.alloc(0);
-    } else if (fromChunk) {
-      this.reserve(rest, data, offset);
-      data.copy(this.buf, 0, offset);
+    const rest = chunk.length - offset;
+    if (rest > 0) {
+      this.reserve(rest, chunk, offset);
+      chunk.copy(this.buf, 0, offset);
       this.used = rest;
-    } else if (offset > 0) {
-      this.buf.copyWithin(0, offset, this.used);
-      this.used = rest;
+    } else if (!transient && this.buf.length > IDLE_CAPACITY_BYTES) {
+      this.buf = Buffer.alloc(0);
     }
     return frames;
+  }
+
+  /** Moves the head of `chunk` into the pending frame, up to its end; pushes the frame when complete. Returns the bytes taken. */
+  private completePending(chunk: Buffer, frames: unknown[]): number {
+    let taken = 0;
+    if (this.used < HEADER_BYTES) {
+      taken = Math.min(HEADER_BYTES - this.used, chunk.length);
+      this.append(chunk.subarray(0, taken));
+      if (this.used < HEADER_BYTES) return taken;
+    }
+    const length = this.buf.readUInt32BE(0);
+    this.checkLength(length);
+    const more = Math.min(HEADER_BYTES + length - this.used, chunk.length - taken);
+    this.append(chunk.subarray(taken, taken + more));
+    taken += more;
+    if (this.used < HEADER_BYTES + length) return taken;
+    const body = this.buf.subarray(HEADER_BYTES, HEADER_BYTES + length);
+    const transient = this.options.transientPayloads === true;
+    const lends = this.options.trustDeclaredLength === true && !transient;
+    const frame = this.decode(body, lends || transient);
+    frames.push(frame);
+    if (lends && body[0] === BINARY_FRAME_TAG) this.reset(); // the payload is a view of the buffer, which is the frame's now
+    else if (transient) {
+      // The frame's payload stays valid through this push: what is left of the chunk goes to the other buffer.
+      [this.buf, this.spare] = [this.spare, this.buf];
+      this.used = 0;
+    } else {
+      this.used = 0;
+      if (!transient && this.buf.length > IDLE_CAPACITY_BYTES) this.buf = Buffer.alloc(0);
+    }
+    return taken;
+  }
+
+  private checkLength(length: number): void {
+    if (length <= this.maxFrameBytes) return;
+    this.reset();
+    throw new FrameError('oversized', `frame of ${length} bytes exceeds the ${this.maxFrameBytes}-byte limit`);
+  }
+
+  /** decodeBody, forgetting what is pending when the frame is bad (the stream is unusable past it). */
+  private decode(body: Buffer, owned: boolean): unknown {
+    try {
+      return decodeBody(body, owned);
+    } catch (error) {
+      this.reset();
+      throw error;
+    }
   }
 
   get bufferedBytes(): number {

@@ -11,6 +11,7 @@ export * from './plain-text.js';
 export * from './presets.js';
 export * from './shell-quote.js';
 export * from './process-alive.js';
+export * from './procfs.js';
 export * from './start-lock-file.js';
 export * from './version.js';
 export * from './webhooks.js';

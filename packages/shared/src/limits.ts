@@ -16,6 +16,14 @@ export const OUTPUT_FRAME_BYTES = 256 * 1024;
 export const CONNECT_TIMEOUT_MS = 2_000;
 
 /**
+ * How long a client waits for the daemon's welcome once connected. The
+ * daemon answers a hello at once, so this bound only matters for one that
+ * is stuck; it is generous because a daemon starved of CPU (ten Claude Codes
+ * starting on a loaded 2-core CI machine) once took over 2 s.
+ */
+export const HELLO_TIMEOUT_MS = 10_000;
+
+/**
  * How long `ccx` waits for a daemon it started to answer. A daemon that fails
  * exits and is reported at once, so this bound only matters for one that
  * hangs; it is generous because a cold start took over 10 s on a loaded

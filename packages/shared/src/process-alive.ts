@@ -1,14 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { readProcStat } from './procfs.js';
 
 /** True when /proc says the process has exited and only waits to be reaped. */
 export function isZombie(pid: number): boolean {
-  if (process.platform !== 'linux') return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return false;
-  }
+  return readProcStat(pid)?.state === 'Z';
 }
 
 /**

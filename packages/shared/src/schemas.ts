@@ -367,7 +367,7 @@ export interface SendResult {
   offset: number;
   /** `interrupt` sent nothing: the program said it is idle (Claude Code would open its Rewind picker). */
   skipped?: 'idle';
-  /** To an agent TUI: how many times Enter was pressed again before it took the prompt. */
+  /** To an agent TUI: how many times the key was pressed again before it was seen taken (Enter of a prompt, Escape of an interrupt). */
   resubmitted?: number;
 }
 

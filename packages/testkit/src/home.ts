@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { currentPathEnv, resolvePaths, type CcxPaths } from '@ccx/shared';
 import type { DaemonStatus } from '@ccx/shared';
 import { CCX_BIN } from './paths.js';
-import { isAlive, PidRegistry, processesOfHome } from './procs.js';
+import { carriesHome, isAlive, PidRegistry, processesOfHome } from './procs.js';
 import { call } from './protocol-client.js';
 import { sleep } from './wait.js';
 
@@ -201,7 +201,9 @@ export function makeHome(prefix = 'ccxt-', parentDir = tmpdir()): Home {
       liveHomes.delete(home);
       killNow.delete(home);
       for (const child of children) child.kill('SIGKILL');
-      const pid = daemonPid();
+      // daemon.json may name a daemon long gone whose pid another test's daemon has now: only this home's is signalled.
+      const recorded = daemonPid();
+      const pid = recorded && carriesHome(recorded, dir) ? recorded : undefined;
       // The daemon first and gracefully, so it ends its sessions' processes itself.
       if (pid && isAlive(pid)) {
         try {
@@ -230,7 +232,8 @@ export function makeHome(prefix = 'ccxt-', parentDir = tmpdir()): Home {
   };
   liveHomes.add(home);
   killNow.set(home, () => {
-    for (const p of [daemonPid(), ...pids.pids()]) {
+    const daemon = daemonPid();
+    for (const p of [daemon && carriesHome(daemon, dir) ? daemon : undefined, ...pids.pids()]) {
       if (!p) continue;
       try {
         process.kill(p, 'SIGKILL');

@@ -1,16 +1,24 @@
 /** Processes: the registry of pids to end by pid, and the Linux /proc readings tests, drills and the bench measure by. */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { isProcessAlive, isZombie } from '@ccx/shared';
+import { isProcessAlive, isZombie, readEnvValue, readProcStat } from '@ccx/shared';
 
 /** Alive = exists and is not a zombie (this machine's init may reap late or never). */
 export const isAlive = isProcessAlive;
 
-/** Every pid started or learned of (daemons, CLIs, sessions, servers), so teardown can end each by pid, never by name. */
+/**
+ * Every pid started or learned of (daemons, CLIs, sessions, servers), so
+ * teardown can end each by pid, never by name — each with the start time it
+ * had when tracked. A full run starts tens of thousands of processes and pids
+ * wrap (pid_max 32768): by teardown a tracked pid may belong to another
+ * test's daemon, and only a process with the same pid and start time is the
+ * one tracked. (A reused pid once SIGTERMed another test's fresh daemon: its
+ * sessions' programs died of SIGHUP, exit 129.)
+ */
 export class PidRegistry {
-  readonly #pids = new Set<number>();
+  readonly #pids = new Map<number, number | undefined>();
 
   track(pid: number | undefined): number | undefined {
-    if (pid) this.#pids.add(pid);
+    if (pid && !this.#pids.has(pid)) this.#pids.set(pid, readProcStat(pid)?.startTime);
     return pid;
   }
 
@@ -23,14 +31,15 @@ export class PidRegistry {
     return this.#pids.has(pid);
   }
 
+  /** The tracked pids whose process is still the one tracked. */
   pids(): number[] {
-    return [...this.#pids];
+    return [...this.#pids].filter(([pid, started]) => isSameProcess(pid, started)).map(([pid]) => pid);
   }
 
-  /** SIGKILLs each pid still alive and forgets them all; returns the pids it had to kill. */
+  /** SIGKILLs each tracked process still alive and forgets them all; returns the pids it had to kill. */
   killLeftovers(): number[] {
     const killed: number[] = [];
-    for (const pid of this.#pids) {
+    for (const pid of this.pids()) {
       if (!isAlive(pid)) continue;
       try {
         process.kill(pid, 'SIGKILL');
@@ -40,6 +49,16 @@ export class PidRegistry {
     this.#pids.clear();
     return killed;
   }
+}
+
+/** Whether `pid` is still the process that had start time `started` (undefined: it was gone when tracked). */
+function isSameProcess(pid: number, started: number | undefined): boolean {
+  return started !== undefined && readProcStat(pid)?.startTime === started;
+}
+
+/** Whether the process's environment carries `CCX_HOME=<dir>`: it was started for that home. */
+export function carriesHome(pid: number, dir: string): boolean {
+  return readEnvValue(pid, 'CCX_HOME') === dir;
 }
 
 /** Resident set size in bytes, from /proc/<pid>/status; undefined when unreadable. */

@@ -25,3 +25,13 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)));
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Runs `flow` once, for every test that reads its result: an expensive
+ * story (a PTY session, a webhook delivery, a real Claude Code run) that
+ * several tests, one claim each, assert on. If the flow fails, each of them fails.
+ */
+export function once<T>(flow: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= flow());
+}

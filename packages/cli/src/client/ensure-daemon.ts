@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { assertTrustedPaths, CcxError, checkSocketPathLength, DAEMON_START_TIMEOUT_MS, isProcessAlive, readLockHolder, type CcxPaths } from '@ccx/shared';
 import type { Socket } from 'node:net';
-import { ConnectError, DaemonConnection, openSocket } from './ipc-client.js';
+import { ConnectError, DaemonConnection, openSocket, type SocketReads } from './ipc-client.js';
 
 export interface ClientEnv {
   paths: CcxPaths;
@@ -21,8 +21,8 @@ const MAX_SPAWNS = 3;
  * would otherwise receive the caller's environment and webhook secrets.
  */
 export async function tryConnect(env: ClientEnv): Promise<DaemonConnection | undefined> {
-  const socket = await openTrustedSocket(env);
-  return socket && DaemonConnection.over(socket, env.version);
+  const socket = await openTrustedSocket(env, 'views');
+  return socket && DaemonConnection.over(Object.assign(socket, { reads: 'views' as const }), env.version);
 }
 
 /**
@@ -31,7 +31,7 @@ export async function tryConnect(env: ClientEnv): Promise<DaemonConnection | und
  * when no daemon listens. `tryConnect` greets over it; `daemon dial-stdio`
  * bridges it to ssh as it is.
  */
-export async function openTrustedSocket(env: ClientEnv): Promise<Socket | undefined> {
+export async function openTrustedSocket(env: ClientEnv, reads: SocketReads = 'owned'): Promise<Socket | undefined> {
   const verify = (): void => {
     checkSocketPathLength(env.paths.socketPath);
     assertTrustedPaths(env.paths, env.uid);
@@ -39,7 +39,7 @@ export async function openTrustedSocket(env: ClientEnv): Promise<Socket | undefi
   verify();
   let socket: Socket;
   try {
-    socket = await openSocket(env.paths.socketPath);
+    socket = await openSocket(env.paths.socketPath, undefined, reads);
   } catch (error) {
     if (error instanceof ConnectError) {
       if (error.reason === 'absent' || error.reason === 'refused') return undefined;

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { CcxError, CONNECT_TIMEOUT_MS, encodeFrame, FrameDecoder, FrameError, PROTOCOL_VERSION, setLongTimeout } from '@ccx/shared';
+import { CcxError, CONNECT_TIMEOUT_MS, encodeFrame, HELLO_TIMEOUT_MS, FrameDecoder, FrameError, PROTOCOL_VERSION, setLongTimeout } from '@ccx/shared';
 import type { ErrorPayload, FrameOf, ParamsOf, ResultOf, ServerMessage, StreamMethod, UnaryMethod } from '@ccx/shared';
 
 /** Why a connection attempt failed: nobody listening is a reason to start a daemon. */
@@ -22,16 +22,20 @@ export class ConnectError extends Error {
  * disable, and loading it pulls in tls, dgram and crypto — about 16 ms of
  * every `ccx` command's start-up (docs/benchmarks.md).
  */
-export function openSocket(address: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<Socket> {
+export function openSocket(address: string, timeoutMs = CONNECT_TIMEOUT_MS, reads: SocketReads = 'owned'): Promise<Socket> {
   return new Promise((resolve, reject) => {
     // Reads into one large buffer: a follower of a flood then makes a few
     // reads per output frame instead of one per 64 KiB (libuv's size), each
-    // a turn through the stream machinery. Listeners get 'data' as before,
-    // a copy they own (the buffer is reused by the next read).
+    // a turn through the stream machinery. Listeners get 'data' as before:
+    // a copy they own ('owned'), or a view of the buffer that the next read
+    // reuses ('views': for a DaemonConnection, which copies only what it must).
     const readBuffer = Buffer.allocUnsafe(SOCKET_READ_BYTES);
     const socket: Socket = connect({
       path: address,
-      onread: { buffer: readBuffer, callback: (bytes, buf) => (socket.emit('data', Buffer.from(buf.subarray(0, bytes))), true) },
+      onread: {
+        buffer: readBuffer,
+        callback: (bytes, buf) => (socket.emit('data', reads === 'views' ? buf.subarray(0, bytes) : Buffer.from(buf.subarray(0, bytes))), true),
+      },
     });
     const timer = setTimeout(() => {
       socket.destroy();
@@ -51,6 +55,9 @@ export function openSocket(address: string, timeoutMs = CONNECT_TIMEOUT_MS): Pro
   });
 }
 
+/** What a socket's 'data' chunks are: copies the listener owns, or views valid only while it runs (see openSocket). */
+export type SocketReads = 'owned' | 'views';
+
 /** One socket read takes at most this much: more than an output frame, so a frame the kernel already holds comes in one read. */
 const SOCKET_READ_BYTES = 1024 * 1024;
 
@@ -65,6 +72,8 @@ export interface ByteChannel {
   write(data: Buffer): boolean;
   on(event: 'data', listener: (chunk: Buffer) => void): unknown;
   on(event: 'close' | 'error', listener: () => void): unknown;
+  /** 'views': 'data' chunks are views of a buffer the channel's next read reuses (openSocket's); otherwise the listener owns them. */
+  readonly reads?: SocketReads;
   /** Why the channel closed, when it knows better than "the daemon closed the connection". */
   closeReason?(): CcxError | undefined;
   pause(): unknown;
@@ -80,7 +89,9 @@ export interface StreamHandlers {
 /** A greeted connection to the daemon: requests with correlation ids, and streams. */
 export class DaemonConnection {
   /** The daemon's frames are trusted for their declared size: output payloads arrive without a copy (framing.ts). */
-  private readonly decoder = new FrameDecoder(undefined, { trustDeclaredLength: true });
+  private decoder = new FrameDecoder(undefined, { trustDeclaredLength: true });
+  /** Output payloads are views valid only during onFrame (useTransientPayloads). */
+  private transientPayloads = false;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly streams = new Map<number, StreamHandlers & Pending>();
@@ -96,25 +107,8 @@ export class DaemonConnection {
     socket.on('error', () => {});
   }
 
-  /**
-   * Connects and exchanges hello/welcome; a version mismatch is E_VERSION.
-   * `verify` runs once connected and before the first byte is sent: the
-   * paths checked before connecting are checked again, so a directory
-   * swapped in between never receives the hello, let alone a request.
-   */
-  static async open(address: string, version: string, timeoutMs = CONNECT_TIMEOUT_MS, verify: () => void = () => {}): Promise<DaemonConnection> {
-    const socket = await openSocket(address, timeoutMs);
-    try {
-      verify();
-    } catch (error) {
-      socket.destroy();
-      throw error;
-    }
-    return DaemonConnection.over(socket, version, timeoutMs);
-  }
-
-  /** Greets the daemon at the other end of an already open channel (a socket, or ssh's pipes). */
-  static async over(channel: ByteChannel, version: string, timeoutMs = CONNECT_TIMEOUT_MS): Promise<DaemonConnection> {
+  /** Greets the daemon at the other end of an already open channel (a socket, or ssh's pipes): hello, then its welcome; a version mismatch is E_VERSION. */
+  static async over(channel: ByteChannel, version: string, timeoutMs = HELLO_TIMEOUT_MS): Promise<DaemonConnection> {
     const conn = new DaemonConnection(channel);
     const welcome = await conn.handshake(version, timeoutMs);
     conn.daemonVersion = welcome.version;
@@ -201,10 +195,23 @@ export class DaemonConnection {
     this.socket.destroy();
   }
 
+  /**
+   * From now on, binary payloads (output) handed to stream frame handlers
+   * are views valid only while the handler runs: a reader that copies what
+   * it keeps into memory it reuses (`logs`) then makes no allocation per
+   * socket read, and none of the page faults fresh memory costs.
+   */
+  useTransientPayloads(): void {
+    if (this.transientPayloads || this.decoder.bufferedBytes > 0) return;
+    this.transientPayloads = true;
+    this.decoder = new FrameDecoder(undefined, { trustDeclaredLength: true, transientPayloads: true });
+  }
+
   private receive(chunk: Buffer): void {
     let frames: unknown[];
     try {
-      frames = this.decoder.push(chunk);
+      // A view of the socket's reused read buffer is copied unless payloads are transient: payloads are views of the chunk.
+      frames = this.decoder.push(this.transientPayloads || this.socket.reads !== 'views' ? chunk : Buffer.from(chunk));
     } catch (error) {
       this.closedError = new CcxError('E_PROTOCOL', `bad frame from daemon: ${(error as FrameError).message}`, 'ccx daemon restart');
       this.socket.destroy();

@@ -6,6 +6,7 @@ import { SESSION_ID_ARG } from './session-arg.js';
 import { humanBytes } from '../format.js';
 import { exitOnBrokenPipe, printNote, usageError } from '../output.js';
 import { LiveText } from '../text/live-text.js';
+import { OutputSlabs } from '../output-slabs.js';
 
 interface LogsArgs {
   id: string;
@@ -24,10 +25,11 @@ interface LogsArgs {
  */
 const STDOUT_QUEUE_BYTES = 1024 * 1024;
 
-/** Writes to stdout; false when its buffer is full ('drain' follows once it is empty). */
-function writeOut(data: string | Buffer): boolean {
+/** Writes to stdout (raw output through `slabs`: a copy, so `data` may be a transient view); false when its buffer is full ('drain' follows once it is empty). */
+function writeOut(data: string | Buffer, slabs?: OutputSlabs): boolean {
   if (data.length === 0) return true;
-  process.stdout.write(data);
+  if (slabs && typeof data !== 'string') slabs.write(data);
+  else process.stdout.write(data);
   return process.stdout.writableLength < STDOUT_QUEUE_BYTES;
 }
 
@@ -59,6 +61,9 @@ export const logsCommand: CommandModule<object, LogsArgs> = {
       }
       // Following, the unfinished last line (a prompt) is printed as it comes (live-text.ts).
       const text = argv.raw ? undefined : new LiveText(argv.follow ?? false);
+      // Raw bytes go out as they come: copied into reused slabs, so the connection need not hand over fresh memory per read.
+      const slabs = text ? undefined : new OutputSlabs(process.stdout);
+      if (slabs) conn.useTransientPayloads();
       const stream = openOutputStream(
         conn,
         'session.logs',
@@ -76,7 +81,7 @@ export const logsCommand: CommandModule<object, LogsArgs> = {
             printNote(`${humanBytes(to - from)} of output (offsets ${from}–${to}) were rotated out of the log before they could be printed`);
             if (text) writeOut(text.gap());
           },
-          output: (data) => writeOut(text ? text.push(data) : data),
+          output: (data) => (text ? writeOut(text.push(data)) : writeOut(data, slabs)),
         },
       );
       process.stdout.on('drain', stream.resume);

@@ -5,7 +5,7 @@ import type { Disposable } from '../disposable.js';
 import { readProcStat } from '../process/proc.js';
 import type { AgentActivity } from '../session/agent-state.js';
 import { signalName, type BackendExit } from '../session/backend.js';
-import { Session, type OutputListener, type SessionDeps, type StreamedText } from '../session/session.js';
+import { Session, type SessionDeps, type StreamedText } from '../session/session.js';
 import type { SessionRecord } from '../session/session-record.js';
 import type { AgentRecord } from './agent-record.js';
 import { Approvals } from './approvals.js';
@@ -51,7 +51,6 @@ export class AgentSession extends Session {
   private pipes: StreamJsonBackend | undefined;
   private client: StreamJsonClient | undefined;
   readonly approvals: Approvals;
-  private readonly listeners = new Set<OutputListener>();
   private readonly ledger = new TurnLedger<TurnOutcome>();
   private messagesBytes = 0;
   private turnMessages: Array<Record<string, unknown>> = [];
@@ -197,10 +196,6 @@ export class AgentSession extends Session {
     this.client?.endInput();
   }
 
-  override listenerCounts(): { output: number; exit: number } {
-    return { output: this.listeners.size, exit: super.listenerCounts().exit };
-  }
-
   override info(): SessionInfo {
     const a = this.agent;
     return {
@@ -213,7 +208,6 @@ export class AgentSession extends Session {
     this.approvals.clear();
     this.pipes?.dispose();
     super.dispose();
-    this.listeners.clear();
   }
 
   private handleMessage(m: Record<string, unknown>): void {
@@ -307,14 +301,6 @@ export class AgentSession extends Session {
       this.agentDeps.logger.warn('transcript write failed', { session: this.id, error: String(error) });
       return;
     }
-    const end = this.output.end;
-    for (const listener of this.listeners) {
-      try {
-        listener(chunk, end);
-      } catch (error) {
-        this.agentDeps.logger.warn('output listener threw', { session: this.id, error: String(error) });
-      }
-    }
-    this.agentDeps.bus.publish('session-output', { sessionId: this.id, offset: end - chunk.length, bytes: chunk.length });
+    this.emitOutput(chunk);
   }
 }

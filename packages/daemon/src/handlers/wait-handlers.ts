@@ -3,6 +3,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { PresetCatalog } from '../presets/preset-catalog.js';
 import { streamOn, unary, unaryOn, type HandlerTable } from '../router.js';
 import { planKeys } from '../session/input-plan.js';
+import { MAX_PRESSES, pressUntilTaken } from '../session/submit-check.js';
 import { Waiter } from '../wait/waiter.js';
 import { waitSpec } from '../wait/wait-spec.js';
 
@@ -27,7 +28,12 @@ export function waitHandlers(bus: EventBus, presets: PresetCatalog): HandlerTabl
         return { session: session.id, bytes: 0, written: 0, queued: 0, bracketedPaste: false, writtenAt: new Date().toISOString(), offset: session.output.end, skipped: 'idle' };
       }
       const key = params.key ?? presets.forSession(session.record.preset, params.preset).interruptKey;
-      return session.send(planKeys([key], 'interrupt'));
+      const busy = params.key === undefined && session.agentActivity?.activity === 'busy';
+      const sent = await session.send(planKeys([key], 'interrupt'));
+      // An agent that said busy must be seen to stop: Claude Code drops a key now and then (submit-check.ts).
+      // Presses stay 1.5 s apart, well outside its double-Escape (Rewind) window, and end once it is not busy.
+      if (busy) sent.resubmitted = ((await pressUntilTaken(session, key, () => session.agentActivity?.activity !== 'busy', 'interrupt')) ?? MAX_PRESSES) - 1;
+      return sent;
     }),
     'presets.list': unary(() => presets.all()),
   };

@@ -1,6 +1,8 @@
-import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync, constants as fsConstants } from 'node:fs';
+import { readdirSync, readSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readProcStat } from '../process/proc.js';
+import { ClaudeTranscript, withTranscriptTurns } from './claude-transcript.js';
+import { readOwnedFile } from './owned-file.js';
 
 /** What an agent says it is doing, in ccx's words. */
 export interface AgentActivity {
@@ -9,6 +11,8 @@ export interface AgentActivity {
   waitingFor: 'permission' | 'input' | null;
   /** When the program last changed its status (epoch ms; Claude Code's `statusUpdatedAt`), if it says. */
   since: number | null;
+  /** When the program last took a prompt (epoch ms; Claude Code's transcript), if it says. */
+  promptAt?: number | null;
 }
 
 /** How often a session's agent state file is read while the session runs. */
@@ -20,21 +24,50 @@ const MAX_STATE_FILE_BYTES = 64 * 1024;
 /** How far up from a state file's pid to look for the session's leader (claude started by a shell or a wrapper). */
 const MAX_ANCESTRY_DEPTH = 8;
 
+/** One read of Claude Code's state file: its activity, and which conversation it is in. */
+interface ClaudeStateRead {
+  activity: AgentActivity;
+  sessionId: string | null;
+  cwd: string | null;
+}
+
 /**
  * Claude Code (2.1) keeps a file per process, `$HOME/.claude/sessions/<pid>.json`,
  * whose `status` is `busy`, `idle` or `waiting` (with `waitingFor`, e.g.
  * "permission prompt"). It is the program's own account of its state, so it
  * beats guessing from screen redraws: a permission dialog draws nothing for
- * seconds, and a spinner draws while nothing is being asked.
+ * seconds, and a spinner draws while nothing is being asked. The file can
+ * miss a quick turn, so the conversation's transcript (claude-transcript.ts)
+ * corrects it.
  *
  * Only a regular file owned by the daemon's uid, under the size cap, that
  * parses, is read: HOME comes from the session's environment, and nothing
  * in it may crash the daemon or be followed through a link.
  */
-export function readClaudeState(home: string, leaderPid: number, uid: number): AgentActivity | undefined {
+export class ClaudeStateReader {
+  private readonly transcript: ClaudeTranscript;
+
+  constructor(
+    private readonly home: string,
+    private readonly leaderPid: number,
+    private readonly uid: number,
+  ) {
+    this.transcript = new ClaudeTranscript(home, uid);
+  }
+
+  /** What Claude Code says it is doing now; undefined when it says nothing readable. */
+  read(): AgentActivity | undefined {
+    const state = readClaudeState(this.home, this.leaderPid, this.uid);
+    if (!state) return undefined;
+    if (state.sessionId === null) return state.activity;
+    return withTranscriptTurns(state.activity, this.transcript.read(state.sessionId, state.cwd));
+  }
+}
+
+function readClaudeState(home: string, leaderPid: number, uid: number): ClaudeStateRead | undefined {
   const dir = join(home, '.claude', 'sessions');
   const own = readStateFile(join(dir, `${leaderPid}.json`), uid);
-  if (own && isLive(leaderPid, own)) return toActivity(own);
+  if (own && isLive(leaderPid, own)) return toStateRead(own);
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -45,9 +78,15 @@ export function readClaudeState(home: string, leaderPid: number, uid: number): A
     const m = /^(\d+)\.json$/.exec(name);
     if (!m || Number(m[1]) === leaderPid || !descendsFrom(Number(m[1]), leaderPid)) continue;
     const state = readStateFile(join(dir, name), uid);
-    if (state && isLive(Number(m[1]), state)) return toActivity(state);
+    if (state && isLive(Number(m[1]), state)) return toStateRead(state);
   }
   return undefined;
+}
+
+function toStateRead(state: StateFile): ClaudeStateRead | undefined {
+  const activity = toActivity(state);
+  if (!activity) return undefined;
+  return { activity, sessionId: typeof state.sessionId === 'string' ? state.sessionId : null, cwd: typeof state.cwd === 'string' ? state.cwd : null };
 }
 
 /** True when the command looks like Claude Code, or the session was started with the claude preset. */
@@ -57,7 +96,7 @@ export function isClaudeSession(command: readonly string[], preset: string | nul
   return program === 'claude' || program === 'claude.exe';
 }
 
-type StateFile = { status?: unknown; waitingFor?: unknown; procStart?: unknown; statusUpdatedAt?: unknown };
+type StateFile = { status?: unknown; waitingFor?: unknown; procStart?: unknown; statusUpdatedAt?: unknown; sessionId?: unknown; cwd?: unknown };
 
 /** A file left by a Claude Code that died, whose pid is now another process, is not that process's state. */
 function isLive(pid: number, state: StateFile): boolean {
@@ -81,22 +120,14 @@ function toActivity(state: StateFile): AgentActivity | undefined {
 }
 
 function readStateFile(path: string, uid: number): StateFile | undefined {
-  let fd: number | undefined;
-  try {
-    if (!lstatSync(path).isFile()) return undefined;
-    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
-    const st = fstatSync(fd);
-    if (!st.isFile() || st.size > MAX_STATE_FILE_BYTES || (uid >= 0 && st.uid !== uid)) return undefined;
-    const buf = Buffer.alloc(st.size);
+  // Missing, being rewritten (a torn read), or not JSON: no state this time.
+  return readOwnedFile(path, uid, (fd, size) => {
+    if (size > MAX_STATE_FILE_BYTES) return undefined;
+    const buf = Buffer.alloc(size);
     const n = readSync(fd, buf, 0, buf.length, 0);
     const value: unknown = JSON.parse(buf.subarray(0, n).toString('utf8'));
     return value && typeof value === 'object' && !Array.isArray(value) ? (value as StateFile) : undefined;
-  } catch {
-    // Missing, being rewritten (a torn read), or not JSON: no state this time.
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  });
 }
 
 function descendsFrom(pid: number, ancestor: number): boolean {

@@ -97,23 +97,27 @@ function whenSettled<T>(id: number, screen: Screen, read: () => T): Promise<T> {
 function write(id: number, data: Uint8Array): void {
   const screen = screens.get(id);
   if (!screen) return;
-  try {
-    screen.write(data);
-    const waiting = betweenFrames.get(id);
-    if (waiting) void screen.whenParsed(() => [...waiting].forEach((check) => check()));
+  screen.write(data);
+  const waiting = betweenFrames.get(id);
+  if (waiting) void screen.whenParsed(() => [...waiting].forEach((check) => check()));
+}
+
+/** A screen's terminal took output (error undefined) or refused it: reported once per episode, not per chunk. */
+function writeResult(id: number, error: unknown): void {
+  if (error === undefined) {
     if (failing.delete(id)) post({ t: 'warn', screen: id, message: 'screen worker: the screen takes output again' });
-  } catch (error) {
-    if (failing.has(id)) return;
-    failing.add(id);
-    post({ t: 'warn', screen: id, message: `screen worker: output dropped from the screen until it catches up: ${String(error)}` });
+    return;
   }
+  if (failing.has(id)) return;
+  failing.add(id);
+  post({ t: 'warn', screen: id, message: `screen worker: output dropped from the screen until it catches up: ${String(error)}` });
 }
 
 function handle(message: ToWorker): void {
   switch (message.t) {
     case 'open': {
       screens.get(message.screen)?.dispose();
-      const screen = new Screen(message.cols, message.rows, message.scrollback);
+      const screen = new Screen(message.cols, message.rows, message.scrollback, (error) => writeResult(message.screen, error));
       screen.onReply(replyBatcher(message.screen));
       screens.set(message.screen, screen);
       return;

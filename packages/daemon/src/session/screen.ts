@@ -3,6 +3,7 @@ import type { ITerminalAddon, Terminal as TerminalType } from '@xterm/headless';
 import serializeModule from '@xterm/addon-serialize';
 import { SCREEN_SCROLLBACK_LINES } from './screen-protocol.js';
 import { ANSWERED_WINDOW_REPORTS, answerQueries } from './screen-replies.js';
+import { ScreenFeed } from './screen-feed.js';
 
 const { Terminal } = xtermHeadless;
 const { SerializeAddon } = serializeModule;
@@ -20,9 +21,13 @@ export class Screen {
   /** Last window title the program set (OSC 0/2). */
   title = '';
   private readonly replyListeners = new Set<(data: string) => void>();
+  /** What goes into the terminal: all output, less the lines of a flood that scroll out unseen. */
+  readonly feed: ScreenFeed;
 
-  constructor(cols: number, rows: number, scrollback = SCREEN_SCROLLBACK_LINES) {
+  /** `onWriteResult`: called with xterm's error when it refuses output (its backlog is full), with undefined when it takes some. */
+  constructor(cols: number, rows: number, scrollback = SCREEN_SCROLLBACK_LINES, onWriteResult: (error: unknown) => void = () => {}) {
     this.terminal = new Terminal({ cols, rows, scrollback, allowProposedApi: true, windowOptions: ANSWERED_WINDOW_REPORTS });
+    this.feed = new ScreenFeed(this.terminal, onWriteResult);
     this.terminal.loadAddon(this.serializer as unknown as ITerminalAddon);
     this.terminal.onTitleChange((title) => (this.title = title));
     // The terminal's answers to the program's queries (DSR, DA, DECRQSS…), and
@@ -42,7 +47,7 @@ export class Screen {
   }
 
   write(data: Uint8Array | string): void {
-    this.terminal.write(data);
+    this.feed.write(typeof data === 'string' ? Buffer.from(data) : data);
   }
 
   /**
@@ -51,6 +56,7 @@ export class Screen {
    * one point where the screen matches a known prefix of the output.
    */
   whenParsed<T>(read: () => T): Promise<T> {
+    this.feed.flush();
     return new Promise((resolve, reject) =>
       this.terminal.write('', () => {
         try {
@@ -63,6 +69,7 @@ export class Screen {
   }
 
   resize(cols: number, rows: number): void {
+    this.feed.flush();
     this.terminal.resize(cols, rows);
   }
 
@@ -71,6 +78,7 @@ export class Screen {
   }
 
   dispose(): void {
+    this.feed.dispose();
     this.replyListeners.clear();
     this.terminal.dispose();
   }

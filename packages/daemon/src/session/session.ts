@@ -7,7 +7,7 @@ import { readProcStat } from '../process/proc.js';
 import { SESSION_ENV_MARKER, type ProcessScope, type SessionProcessIdentity } from '../process/session-processes.js';
 import type { SessionStore } from '../store/session-store.js';
 import { ActivityTracker, systemClock } from './activity-tracker.js';
-import { isClaudeSession, readClaudeState, type AgentActivity } from './agent-state.js';
+import { ClaudeStateReader, isClaudeSession, type AgentActivity } from './agent-state.js';
 import { AttachedClients } from './attached-clients.js';
 import { signalName as nameOfSignal, type BackendExit } from './backend.js';
 import type { InputPlan } from './input-plan.js';
@@ -237,8 +237,8 @@ export class Session implements Disposable {
     this.deps.bus.publish('session-started', { sessionId: this.id, pid: backend.pid, command: this.record.command });
     if (env.HOME && isClaudeSession(this.record.command, this.record.preset)) {
       const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
-      const home = env.HOME;
-      this.parts.add(this.activityTracker.watchAgentState(() => readClaudeState(home, backend.pid, uid)));
+      const reader = new ClaudeStateReader(env.HOME, backend.pid, uid);
+      this.parts.add(this.activityTracker.watchAgentState(() => reader.read()));
     }
   }
 
@@ -247,7 +247,11 @@ export class Session implements Disposable {
     this.screenState?.write(chunk);
     this.activityTracker.output();
     // Followers read from the log: a chunk it could not take has nothing for them.
-    if (!logged) return;
+    if (logged) this.emitOutput(chunk);
+  }
+
+  /** Tells output listeners (followers) and the bus of `chunk`, just appended to the output log: every session kind's output goes through here. */
+  protected emitOutput(chunk: Buffer): void {
     const end = this.output.end;
     for (const listener of this.outputListeners) {
       try {

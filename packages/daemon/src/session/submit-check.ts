@@ -37,10 +37,10 @@ export async function pressUntilTaken(session: Session, key: string, took: () =>
   }
 }
 
-/** The prompt sent at `sentAtMs` was taken: the agent says busy, or its status is newer (or it says nothing to tell by). */
+/** The prompt sent at `sentAtMs` was taken: the agent says busy, its status is newer, it took a prompt since (or it says nothing to tell by). */
 export function tookPrompt(session: Session, sentAtMs: number): boolean {
   const state = session.agentActivity;
-  return !state || state.activity !== 'idle' || (state.since !== null && state.since >= sentAtMs);
+  return !state || state.activity !== 'idle' || (state.since !== null && state.since >= sentAtMs) || (state.promptAt ?? -Infinity) >= sentAtMs;
 }
 
 /** Polls `done` until it holds or `timeoutMs` passed; says which. */
