@@ -59,3 +59,12 @@ test("the echo is taken off when its start already scrolled away: the lines left
   t.deepEqual(dropEcho(['  w50 w51 w52', '  w53 w54 w55 w56 w57 w58 w59', '', '● answer'], sent), ['', '● answer']);
   t.deepEqual(dropEcho(['', '❯ say hi there', '', '● hi there'], 'say hi there'), ['', '● hi there']);
 });
+
+test('a prompt still sitting in the input box (not taken yet) is nothing drawn, not the box\'s bottom rule and footer', (t) => {
+  const before = turn(1);
+  const transcript = new DrawnTranscript(screen(before), reading);
+  // The text was typed, Enter not taken: the box holds the prompt, nothing else changed.
+  const typed = [...before.slice(-2), '─'.repeat(40), '❯ say first line', '  second line', '─'.repeat(40), '  ⏵⏵ auto mode on'];
+  transcript.update([...turn(1), ...typed.slice(2)].join('\n'));
+  t.is(screenAnswer(transcript.drawn('say first line\nsecond line'), reading), '');
+});

@@ -8,6 +8,7 @@ import test from 'ava';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { idleSince } from '../../packages/daemon/src/session/agent-state.js';
 import { ClaudeTranscript, noteTurns, withTranscriptTurns, type TranscriptTurns } from '../../packages/daemon/src/session/claude-transcript.js';
 
 const SESSION = '18d13e30-72c7-4f1a-a47c-b2d70a890b07';
@@ -65,6 +66,20 @@ test('the state file decides when it changed after the last turn end, or a promp
   t.deepEqual(withTranscriptTurns({ activity: 'idle', waitingFor: null, since: 900 }, { promptAt: 1500, turnEndAt: 1300 }), { activity: 'idle', waitingFor: null, since: 900, promptAt: 1500 });
   // Without times there is nothing to order the two accounts by.
   t.deepEqual(withTranscriptTurns({ activity: 'busy', waitingFor: null, since: null }, { promptAt: 1000, turnEndAt: 1300 }), { activity: 'busy', waitingFor: null, since: null, promptAt: 1000 });
+});
+
+test('an idle set after the send ends its turn only once a prompt was taken since (Claude Code\'s start-up idle can come late)', (t) => {
+  const sent = 1000;
+  // Start-up: idle written after the prompt was typed, no prompt in the transcript yet.
+  t.false(idleSince({ activity: 'idle', waitingFor: null, since: 1200, promptAt: null }, sent));
+  // The prompt from an earlier turn does not count.
+  t.false(idleSince({ activity: 'idle', waitingFor: null, since: 1200, promptAt: 900 }, sent));
+  t.true(idleSince({ activity: 'idle', waitingFor: null, since: 1200, promptAt: 1100 }, sent));
+  // An idle from before the send is never this turn's end.
+  t.false(idleSince({ activity: 'idle', waitingFor: null, since: 950, promptAt: 1100 }, sent));
+  t.false(idleSince({ activity: 'busy', waitingFor: null, since: 1200, promptAt: 1100 }, sent));
+  // A source that says nothing of prompts (a structured session) is taken at its word.
+  t.true(idleSince({ activity: 'idle', waitingFor: null, since: 1200 }, sent));
 });
 
 test('the transcript is read as it grows: each read sees what was appended, a line cut across two writes included', (t) => {

@@ -15,6 +15,18 @@ export interface AgentActivity {
   promptAt?: number | null;
 }
 
+/**
+ * The program says idle for a turn begun at `sentAtMs`: its status was set
+ * since then and — where it also says when it takes a prompt (Claude Code's
+ * transcript) — it took one since. Claude Code writes idle when it starts up
+ * too, and on a loaded machine that write can land after the first prompt
+ * was typed and before it was taken: that idle is not the turn's end.
+ */
+export function idleSince(state: AgentActivity, sentAtMs: number): boolean {
+  if (state.activity !== 'idle' || state.since === null || state.since < sentAtMs) return false;
+  return state.promptAt === undefined || (state.promptAt !== null && state.promptAt >= sentAtMs);
+}
+
 /** How often a session's agent state file is read while the session runs. */
 export const AGENT_STATE_POLL_MS = 250;
 /** Failed reads in a row (1 s) after which the state counts as unknown again. */

@@ -1,4 +1,5 @@
 import type { Preset } from '@ccx/shared';
+import { idleSince } from './agent-state.js';
 import { planKeys } from './input-plan.js';
 import type { Session } from './session.js';
 
@@ -37,10 +38,16 @@ export async function pressUntilTaken(session: Session, key: string, took: () =>
   }
 }
 
-/** The prompt sent at `sentAtMs` was taken: the agent says busy, its status is newer, it took a prompt since (or it says nothing to tell by). */
+/**
+ * The prompt sent at `sentAtMs` was taken: the agent says busy (or waiting), it took a prompt
+ * since, or it went idle after one (idleSince). A session whose state is watched but not read
+ * yet (a loaded machine, a slow start) has not shown it: the key is pressed again, which an
+ * empty input box ignores. A session with no state to read says nothing to tell by.
+ */
 export function tookPrompt(session: Session, sentAtMs: number): boolean {
   const state = session.agentActivity;
-  return !state || state.activity !== 'idle' || (state.since !== null && state.since >= sentAtMs) || (state.promptAt ?? -Infinity) >= sentAtMs;
+  if (!state) return !session.watchesAgentState;
+  return state.activity !== 'idle' || (state.promptAt ?? -Infinity) >= sentAtMs || idleSince(state, sentAtMs);
 }
 
 /** Polls `done` until it holds or `timeoutMs` passed; says which. */

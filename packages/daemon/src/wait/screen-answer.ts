@@ -62,9 +62,13 @@ export class DrawnTranscript {
     }
   }
 
-  /** What was drawn since the mark, without the echo of `sent` and the input box: what `wait --until` is matched against. */
+  /**
+   * What was drawn since the mark, without the input box and the echo of `sent`: what `wait --until` is
+   * matched against. The box goes first: while the sent text still sits in it (not taken yet), taking the
+   * echo off first would take the box's top with it and leave its bottom rule and footer as an "answer".
+   */
   drawn(sent: string | undefined): string {
-    return trimBlankLines(dropInputBox(dropEcho(this.lines.slice(this.oldLines), sent), this.reading.inputBox)).join('\n');
+    return trimBlankLines(dropEcho(dropInputBox(this.lines.slice(this.oldLines), this.reading.inputBox), sent)).join('\n');
   }
 }
 

@@ -2,6 +2,7 @@ import { MAX_OUTPUT_CHUNK_BYTES, PlainText, setLongTimeout, type WaitReason, typ
 import { DisposableStore, type Disposable } from '../disposable.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { RemoteScreen } from '../session/remote-screen.js';
+import { idleSince } from '../session/agent-state.js';
 import type { Session } from '../session/session.js';
 import { screenNow } from '../session/screen-marks.js';
 import { extractAnswer, matchEcho } from './answer.js';
@@ -112,17 +113,19 @@ export class Waiter implements Disposable {
       if (now?.activity === 'busy') this.sawAgentBusy = true;
       // The turn may have ended while the prompt's submission was checked, before this wait began.
       else if (now && now.since !== null && this.spec.agentSince !== undefined && now.since >= this.spec.agentSince) {
-        this.endedBeforeStart = now.activity === 'waiting' ? 'waiting' : 'turn-end';
+        if (now.activity === 'waiting') this.endedBeforeStart = 'waiting';
+        else if (idleSince(now, this.spec.agentSince)) this.endedBeforeStart = 'turn-end';
       }
       this.subscriptions.add(
         this.session.onAgentState((state) => {
-          // A status set since this wait began belongs to this turn (a quick one may go busy → idle between two reads).
-          const fresh = this.sawAgentBusy || (state.since !== null && state.since >= (this.spec.agentSince ?? this.startedAt));
+          // A status set since this wait began belongs to this turn (a quick one may go busy → idle between two reads);
+          // an idle one only after the prompt was taken (idleSince: Claude Code's start-up idle can come late).
+          const since = this.spec.agentSince ?? this.startedAt;
           if (state.activity === 'busy') {
             this.sawAgentBusy = true;
             clearTimeout(this.idleTimer);
-          } else if (state.activity === 'waiting' && fresh) void this.finish('waiting');
-          else if (state.activity === 'idle' && fresh) void this.finish('turn-end');
+          } else if (state.activity === 'waiting' && (this.sawAgentBusy || (state.since !== null && state.since >= since))) void this.finish('waiting');
+          else if (state.activity === 'idle' && (this.sawAgentBusy || idleSince(state, since))) void this.finish('turn-end');
         }),
       );
     }
