@@ -38,15 +38,20 @@ export async function pressUntilTaken(session: Session, key: string, took: () =>
   }
 }
 
+/** How soon after its start an agent TUI is expected to have said its state once (Claude Code: within a second). */
+export const AGENT_STATE_EXPECTED_MS = 10_000;
+
 /**
  * The prompt sent at `sentAtMs` was taken: the agent says busy (or waiting), it took a prompt
- * since, or it went idle after one (idleSince). A session whose state is watched but not read
- * yet (a loaded machine, a slow start) has not shown it: the key is pressed again, which an
- * empty input box ignores. A session with no state to read says nothing to tell by.
+ * since, or it went idle after one (idleSince). A session whose state is watched but unread
+ * (not yet, on a loaded machine; or lost for a moment) has not shown it: the key is pressed
+ * again, which an empty input box ignores. A session with no state to read — none watched, or
+ * none said AGENT_STATE_EXPECTED_MS after the start (a program that writes no state file) —
+ * says nothing to tell by.
  */
 export function tookPrompt(session: Session, sentAtMs: number): boolean {
   const state = session.agentActivity;
-  if (!state) return !session.watchesAgentState;
+  if (!state) return !session.watchesAgentState || (!session.agentStateSeen && ageMs(session) > AGENT_STATE_EXPECTED_MS);
   return state.activity !== 'idle' || (state.promptAt ?? -Infinity) >= sentAtMs || idleSince(state, sentAtMs);
 }
 
@@ -58,4 +63,9 @@ export async function pollUntil(done: () => boolean | Promise<boolean>, timeoutM
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+function ageMs(session: Session): number {
+  const started = Date.parse(session.record.startedAt ?? '');
+  return Number.isFinite(started) ? Date.now() - started : Infinity;
 }
