@@ -94,8 +94,15 @@ async function claudeSession(h: ReturnType<typeof newHome>, work: string): Promi
   return info;
 }
 
-async function untilAsking(info: () => Promise<SessionInfo>): Promise<void> {
-  await waitFor(async () => (await info()).waitingFor === 'permission', 60_000, 'the permission dialog');
+async function untilAsking(h: ReturnType<typeof newHome>, info: () => Promise<SessionInfo>): Promise<void> {
+  try {
+    await waitFor(async () => (await info()).waitingFor === 'permission', 60_000, 'the permission dialog');
+  } catch (error) {
+    // What the session showed and said instead: a bare timeout tells nothing of why.
+    const screen = (await h.ccx(['screen', 'cc'])).stdout;
+    const statuses = eventsFromLog(h).filter((e) => e.type === 'session-status' || e.type === 'input-sent');
+    throw new Error(`${(error as Error).message}\nlist: ${JSON.stringify(await info())}\nevents: ${JSON.stringify(statuses)}\nscreen:\n${screen}`);
+  }
 }
 
 test('ccx approve answers the permission dialog: the tool runs', async (t) => {
@@ -103,7 +110,7 @@ test('ccx approve answers the permission dialog: the tool runs', async (t) => {
   const work = mkdtempSync(join(newDir(), 'w-'));
   const info = await claudeSession(h, work);
   await h.ccx(['send', 'cc', 'run echo approved-run > out.txt']);
-  await untilAsking(info);
+  await untilAsking(h, info);
   const r = await h.ccx(['approve', 'cc', '--json']);
   t.is(r.code, 0, r.stderr);
   const result = parseJson(r);
@@ -120,7 +127,7 @@ const deniedWithMessage = once(async () => {
   const work = mkdtempSync(join(newDir(), 'w-'));
   const info = await claudeSession(h, work);
   await h.ccx(['send', 'cc', 'run echo never > out.txt']);
-  await untilAsking(info);
+  await untilAsking(h, info);
   const r = await h.ccx(['deny', 'cc', '--message', 'say denied-so-did-this', '--json']);
   await waitFor(async () => /denied-so-did-this/.test((await h.ccx(['screen', 'cc'])).stdout.replace(/^❯ say denied-so-did-this$/m, '')), 60_000, "the fake model's answer to the message");
   const ran = existsSync(join(work, 'out.txt'));
