@@ -4,7 +4,7 @@ import type { PresetCatalog } from '../presets/preset-catalog.js';
 import { streamOn, type HandlerTable, type StreamSink } from '../router.js';
 import { planSend, type StreamedText } from '../session/input-plan.js';
 import { screenNow } from '../session/screen-marks.js';
-import { MAX_PRESSES, pressUntilTaken, tookPrompt, untilReady } from '../session/submit-check.js';
+import { MAX_PRESSES, pressUntilTaken, promptInInputBox, tookPrompt, untilReady } from '../session/submit-check.js';
 import { Waiter } from '../wait/waiter.js';
 import { waitSpec } from '../wait/wait-spec.js';
 
@@ -45,7 +45,10 @@ export function turnHandlers(bus: EventBus, presets: PresetCatalog): HandlerTabl
         const before = preset.draws === 'screen' ? screenNow(session.screen, false) : undefined;
         const sent = await session.send(plan).finally(() => held.dispose());
         if (before) session.screenMarks.note(sent.offset, before, typeof text === 'string' ? text : undefined);
-        if (agent) sent.resubmitted = ((await pressUntilTaken(session, 'Enter', () => tookPrompt(session, sentAtMs), 'resubmit')) ?? MAX_PRESSES) - 1;
+        if (agent) {
+          const inBox = typeof text === 'string' ? () => promptInInputBox(session, preset.inputBox, text) : undefined;
+          sent.resubmitted = ((await pressUntilTaken(session, 'Enter', () => tookPrompt(session, sentAtMs), 'resubmit', inBox)) ?? MAX_PRESSES) - 1;
+        }
         if (!spec) return sink.end({ send: sent } satisfies TurnResult);
         spec.agentSince = sentAtMs;
         sink.send({ k: 'sent', send: sent } satisfies TurnFrame);

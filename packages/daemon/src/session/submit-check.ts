@@ -30,12 +30,44 @@ export async function untilReady(session: Session, preset: Preset): Promise<void
  * presses `key` again while `took` says the program has not taken it;
  * returns the presses in all, or undefined when it never took it.
  */
-export async function pressUntilTaken(session: Session, key: string, took: () => boolean, source: string): Promise<number | undefined> {
+export async function pressUntilTaken(session: Session, key: string, took: () => boolean, source: string, pending?: () => Promise<boolean | undefined>): Promise<number | undefined> {
   for (let presses = 1; ; presses++) {
     if (await pollUntil(() => !session.isRunning || took(), KEY_SETTLE_MS)) return presses;
     if (presses >= MAX_PRESSES) return undefined;
+    // The screen says it was taken after all (the state lags behind): a press now would answer whatever came next.
+    if ((await pending?.()) === false) return presses;
     await session.send(planKeys([key], source));
   }
+}
+
+/** Non-blank characters of a prompt looked for in the input box. */
+const BOX_PREFIX_CHARS = 6;
+
+/**
+ * Whether `text` still sits in the program's input box on its screen (typed,
+ * not taken): the screen's word, where the state file lags behind. Enter is
+ * pressed again only then: once the prompt is taken, an Enter goes to what the
+ * program drew next — "1. Yes" in Claude Code's permission dialog — and on a
+ * box the text never reached it does nothing. Undefined when the screen cannot
+ * tell: no input-box pattern or screen, or a paste shown as "[Pasted text …]".
+ */
+export async function promptInInputBox(session: Session, inputBox: string | null, text: string): Promise<boolean | undefined> {
+  if (!inputBox || !session.screen) return undefined;
+  const screen = await session.screen.text().catch(() => null);
+  return screen === null ? undefined : promptInBox(screen, inputBox, text);
+}
+
+/** promptInInputBox on a screen's text. */
+export function promptInBox(screen: string, inputBox: string, text: string): boolean | undefined {
+  const want = text.replace(/\s+/g, '').slice(0, BOX_PREFIX_CHARS);
+  if (want === '') return undefined;
+  let last = -1;
+  for (const m of screen.matchAll(new RegExp(inputBox, 'gm'))) last = m.index;
+  // No box drawn: a dialog (or a turn) has the screen.
+  if (last < 0) return false;
+  const box = screen.slice(last).replace(/\s+/g, '');
+  if (box.includes(want)) return true;
+  return /\[Pasted/.test(box) ? undefined : false;
 }
 
 /** How soon after its start an agent TUI is expected to have said its state once (Claude Code: within a second). */
