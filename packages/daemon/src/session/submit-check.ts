@@ -27,8 +27,10 @@ export async function untilReady(session: Session, preset: Preset): Promise<void
 
 /**
  * After the first press (already made by the caller, at `firstAtMs`),
- * presses `key` again while `took` says the program has not taken it;
- * returns the presses in all, or undefined when it never took it.
+ * presses `key` again while `took` says the program has not taken it —
+ * unless `pending`, asked before each re-press, says it was taken after all
+ * (false; undefined: it cannot tell) — and returns the presses in all, or
+ * undefined when it never took it.
  */
 export async function pressUntilTaken(session: Session, key: string, took: () => boolean, source: string, pending?: () => Promise<boolean | undefined>): Promise<number | undefined> {
   for (let presses = 1; ; presses++) {
