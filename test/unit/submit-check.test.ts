@@ -7,7 +7,7 @@ import test from 'ava';
 import { BUILTIN_PRESETS } from '../../packages/daemon/src/presets/presets.js';
 import { promptInBox } from '../../packages/daemon/src/session/submit-check.js';
 
-const inputBox = BUILTIN_PRESETS.claude!.inputBox!;
+const inputBox = new RegExp(BUILTIN_PRESETS.claude!.inputBox!, 'm');
 const rule = '─'.repeat(60);
 const footer = '  ⏵⏵ auto mode on (shift+tab to cycle)';
 const screen = (...lines: string[]) => [' ▐▛███▜▌   Claude Code v2.1.332', '', ...lines].join('\n');

@@ -36,7 +36,6 @@ export class ActivityTracker implements Disposable {
   private current: Activity = 'idle';
   private waiting: WaitingFor = null;
   private agentState: AgentActivity | undefined;
-  private agentEverSpoke = false;
   private agentPoll: NodeJS.Timeout | undefined;
   private readonly agentListeners = new Set<(state: AgentActivity) => void>();
   private lastOutputAt = 0;
@@ -55,11 +54,6 @@ export class ActivityTracker implements Disposable {
   /** What the program says it is doing, while it says (undefined: output decides). */
   get agent(): AgentActivity | undefined {
     return this.agentState;
-  }
-
-  /** The program has said what it is doing at least once (its state may be unreadable again now). */
-  get agentSpoke(): boolean {
-    return this.agentEverSpoke;
   }
 
   /** A state source is polled (see watchAgentState). */
@@ -119,7 +113,6 @@ export class ActivityTracker implements Disposable {
   reported(state: AgentActivity): void {
     const was = this.agentState;
     this.agentState = state;
-    this.agentEverSpoke = true;
     // Every change, also one the activity does not show (idle → idle after a turn too quick to see busy).
     if (!was || was.activity !== state.activity || was.waitingFor !== state.waitingFor || was.since !== state.since) {
       for (const listener of this.agentListeners) listener(state);

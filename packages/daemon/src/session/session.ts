@@ -309,11 +309,6 @@ export class Session implements Disposable {
     });
   }
 
-  /** The watched state was read at least once since the start (Claude Code writes it as it starts up). */
-  get agentStateSeen(): boolean {
-    return this.activityTracker.agentSpoke;
-  }
-
   /** Claude Code's state file is read for this session (the claude preset, or a claude command). */
   get watchesAgentState(): boolean {
     return this.activityTracker.watchesAgent;

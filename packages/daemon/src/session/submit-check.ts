@@ -1,5 +1,6 @@
 import type { Preset } from '@ccx/shared';
 import { idleSince } from './agent-state.js';
+import { lastInputBox } from '../wait/screen-answer.js';
 import { planKeys } from './input-plan.js';
 import type { Session } from './session.js';
 
@@ -56,15 +57,14 @@ const BOX_PREFIX_CHARS = 6;
 export async function promptInInputBox(session: Session, inputBox: string | null, text: string): Promise<boolean | undefined> {
   if (!inputBox || !session.screen) return undefined;
   const screen = await session.screen.text().catch(() => null);
-  return screen === null ? undefined : promptInBox(screen, inputBox, text);
+  return screen === null ? undefined : promptInBox(screen, new RegExp(inputBox, 'm'), text);
 }
 
 /** promptInInputBox on a screen's text. */
-export function promptInBox(screen: string, inputBox: string, text: string): boolean | undefined {
+export function promptInBox(screen: string, inputBox: RegExp, text: string): boolean | undefined {
   const want = text.replace(/\s+/g, '').slice(0, BOX_PREFIX_CHARS);
   if (want === '') return undefined;
-  let last = -1;
-  for (const m of screen.matchAll(new RegExp(inputBox, 'gm'))) last = m.index;
+  const last = lastInputBox(screen, inputBox);
   // No box drawn: a dialog (or a turn) has the screen.
   if (last < 0) return false;
   const box = screen.slice(last).replace(/\s+/g, '');
@@ -72,20 +72,16 @@ export function promptInBox(screen: string, inputBox: string, text: string): boo
   return /\[Pasted/.test(box) ? undefined : false;
 }
 
-/** How soon after its start an agent TUI is expected to have said its state once (Claude Code: within a second). */
-export const AGENT_STATE_EXPECTED_MS = 10_000;
-
 /**
  * The prompt sent at `sentAtMs` was taken: the agent says busy (or waiting), it took a prompt
  * since, or it went idle after one (idleSince). A session whose state is watched but unread
- * (not yet, on a loaded machine; or lost for a moment) has not shown it: the key is pressed
- * again, which an empty input box ignores. A session with no state to read — none watched, or
- * none said AGENT_STATE_EXPECTED_MS after the start (a program that writes no state file) —
- * says nothing to tell by.
+ * (not yet, on a loaded machine; or a program that writes no state file) has not shown it: the
+ * screen then decides whether to press again (promptInInputBox). A session whose state is not
+ * watched says nothing to tell by.
  */
 export function tookPrompt(session: Session, sentAtMs: number): boolean {
   const state = session.agentActivity;
-  if (!state) return !session.watchesAgentState || (!session.agentStateSeen && ageMs(session) > AGENT_STATE_EXPECTED_MS);
+  if (!state) return !session.watchesAgentState;
   return state.activity !== 'idle' || (state.promptAt ?? -Infinity) >= sentAtMs || idleSince(state, sentAtMs);
 }
 
@@ -97,9 +93,4 @@ export async function pollUntil(done: () => boolean | Promise<boolean>, timeoutM
     if (Date.now() >= deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-}
-
-function ageMs(session: Session): number {
-  const started = Date.parse(session.record.startedAt ?? '');
-  return Number.isFinite(started) ? Date.now() - started : Infinity;
 }

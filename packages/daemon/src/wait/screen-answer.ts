@@ -146,13 +146,19 @@ export function dropEcho(lines: string[], sent: string | undefined): string[] {
 export function dropInputBox(lines: string[], inputBox: RegExp | undefined): string[] {
   if (!inputBox) return lines;
   const text = lines.join('\n');
-  const re = new RegExp(inputBox.source, inputBox.flags.includes('g') ? inputBox.flags : `${inputBox.flags}g`);
-  let last = -1;
-  for (const m of text.matchAll(re)) last = m.index;
+  const last = lastInputBox(text, inputBox);
   if (last < 0) return lines;
   // The match starts a line (the box's top rule): the lines above it are kept.
   const above = text.slice(0, last);
   return above === '' ? [] : above.replace(/\n$/, '').split('\n');
+}
+
+/** Where the last input box starts in `text` (its top rule's line), or -1 when none is drawn. */
+export function lastInputBox(text: string, inputBox: RegExp): number {
+  const re = new RegExp(inputBox.source, inputBox.flags.includes('g') ? inputBox.flags : `${inputBox.flags}g`);
+  let last = -1;
+  for (const m of text.matchAll(re)) last = m.index;
+  return last;
 }
 
 /**
