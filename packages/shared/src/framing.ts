@@ -218,7 +218,7 @@ export class FrameDecoder {
       this.used = 0;
     } else {
       this.used = 0;
-      if (!transient && this.buf.length > IDLE_CAPACITY_BYTES) this.buf = Buffer.alloc(0);
+      if (this.buf.length > IDLE_CAPACITY_BYTES) this.buf = Buffer.alloc(0);
     }
     return taken;
   }

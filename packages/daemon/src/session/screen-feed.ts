@@ -57,8 +57,7 @@ export class ScreenFeed {
     // Past the bound it goes to the terminal even while it parses: memory stays bounded by xterm's own backlog limit, as before the feed.
     if (this.heldBytes >= MAX_HELD_BYTES) return this.handOver();
     if (this.parsing > 0) return; // handed over when the terminal is done with ours
-    if (this.heldPlain < this.heldBytes) this.handOver();
-    else this.timer ??= setTimeout(() => this.handOver(), PLAIN_HOLD_MS);
+    this.handOverSoon();
   }
 
   /** Hands everything held to the terminal: before a question, a resize, or the end. */
@@ -100,6 +99,11 @@ export class ScreenFeed {
   private parsed(): void {
     this.parsing--;
     if (this.parsing > 0 || this.heldBytes === 0 || this.disposed) return;
+    this.handOverSoon();
+  }
+
+  /** Anything not plain goes to the terminal now; plain output waits up to PLAIN_HOLD_MS for more to pile up. */
+  private handOverSoon(): void {
     if (this.heldPlain < this.heldBytes) this.handOver();
     else this.timer ??= setTimeout(() => this.handOver(), PLAIN_HOLD_MS);
   }
