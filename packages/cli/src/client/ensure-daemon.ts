@@ -1,8 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { assertTrustedPaths, CcxError, checkSocketPathLength, DAEMON_START_TIMEOUT_MS, isProcessAlive, readLockHolder, type CcxPaths } from '@ccx/shared';
-import type { Socket } from 'node:net';
-import { ConnectError, DaemonConnection, openSocket, type SocketReads } from './ipc-client.js';
+import { ConnectError, DaemonConnection, openSocket, type ReadingSocket, type SocketReads } from './ipc-client.js';
 
 export interface ClientEnv {
   paths: CcxPaths;
@@ -22,7 +21,7 @@ const MAX_SPAWNS = 3;
  */
 export async function tryConnect(env: ClientEnv): Promise<DaemonConnection | undefined> {
   const socket = await openTrustedSocket(env, 'views');
-  return socket && DaemonConnection.over(Object.assign(socket, { reads: 'views' as const }), env.version);
+  return socket && DaemonConnection.over(socket, env.version);
 }
 
 /**
@@ -31,13 +30,13 @@ export async function tryConnect(env: ClientEnv): Promise<DaemonConnection | und
  * when no daemon listens. `tryConnect` greets over it; `daemon dial-stdio`
  * bridges it to ssh as it is.
  */
-export async function openTrustedSocket(env: ClientEnv, reads: SocketReads = 'owned'): Promise<Socket | undefined> {
+export async function openTrustedSocket(env: ClientEnv, reads: SocketReads = 'owned'): Promise<ReadingSocket | undefined> {
   const verify = (): void => {
     checkSocketPathLength(env.paths.socketPath);
     assertTrustedPaths(env.paths, env.uid);
   };
   verify();
-  let socket: Socket;
+  let socket: ReadingSocket;
   try {
     socket = await openSocket(env.paths.socketPath, undefined, reads);
   } catch (error) {

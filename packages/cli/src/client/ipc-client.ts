@@ -22,7 +22,7 @@ export class ConnectError extends Error {
  * disable, and loading it pulls in tls, dgram and crypto — about 16 ms of
  * every `ccx` command's start-up (docs/benchmarks.md).
  */
-export function openSocket(address: string, timeoutMs = CONNECT_TIMEOUT_MS, reads: SocketReads = 'owned'): Promise<Socket> {
+export function openSocket(address: string, timeoutMs = CONNECT_TIMEOUT_MS, reads: SocketReads = 'owned'): Promise<ReadingSocket> {
   return new Promise((resolve, reject) => {
     // Reads into one large buffer: a follower of a flood then makes a few
     // reads per output frame instead of one per 64 KiB (libuv's size), each
@@ -30,13 +30,13 @@ export function openSocket(address: string, timeoutMs = CONNECT_TIMEOUT_MS, read
     // a copy they own ('owned'), or a view of the buffer that the next read
     // reuses ('views': for a DaemonConnection, which copies only what it must).
     const readBuffer = Buffer.allocUnsafe(SOCKET_READ_BYTES);
-    const socket: Socket = connect({
+    const socket: ReadingSocket = Object.assign(connect({
       path: address,
       onread: {
         buffer: readBuffer,
         callback: (bytes, buf) => (socket.emit('data', reads === 'views' ? buf.subarray(0, bytes) : Buffer.from(buf.subarray(0, bytes))), true),
       },
-    });
+    }), { reads });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new ConnectError('timeout', `no answer from the daemon socket within ${timeoutMs} ms`));
@@ -57,6 +57,9 @@ export function openSocket(address: string, timeoutMs = CONNECT_TIMEOUT_MS, read
 
 /** What a socket's 'data' chunks are: copies the listener owns, or views valid only while it runs (see openSocket). */
 export type SocketReads = 'owned' | 'views';
+
+/** A socket from openSocket, which says what its 'data' chunks are (a ByteChannel for DaemonConnection). */
+export type ReadingSocket = Socket & { readonly reads: SocketReads };
 
 /** One socket read takes at most this much: more than an output frame, so a frame the kernel already holds comes in one read. */
 const SOCKET_READ_BYTES = 1024 * 1024;
